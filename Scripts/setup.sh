@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs what a fresh machine lacks for building, testing and the demo; quick when all is present.
+set -euo pipefail
+
+APT_PACKAGES=(libhdf5-dev libopenblas-dev pkg-config hdf5-tools)
+PY_MODULES=(numpy h5py)          # import names the test suite uses
+PY_PACKAGES=(numpy h5py)         # their PyPI names, same order
+
+missing_apt=()
+for p in "${APT_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing_apt+=("$p")
+done
+if [ ${#missing_apt[@]} -gt 0 ]; then
+    echo "setup: installing Debian packages: ${missing_apt[*]}"
+    SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing_apt[@]}" >/dev/null
+fi
+
+missing_py=()
+for k in "${!PY_MODULES[@]}"; do
+    python3 -c "import ${PY_MODULES[$k]}" 2>/dev/null || missing_py+=("${PY_PACKAGES[$k]}")
+done
+if [ ${#missing_py[@]} -gt 0 ]; then
+    echo "setup: installing Python packages: ${missing_py[*]}"
+    python3 -m pip install -q --disable-pip-version-check "${missing_py[@]}"
+fi

@@ -1,0 +1,62 @@
+// The HDF5 C API as Swift sees it. Swift cannot import most of HDF5's macros
+// (they expand to function calls on global ids), so each one softq needs is
+// re-exported here as a static inline function.
+#ifndef SOFTQ_CHDF5_SHIM_H
+#define SOFTQ_CHDF5_SHIM_H
+#include <hdf5.h>
+
+static inline unsigned softq_H5F_ACC_RDONLY(void) { return H5F_ACC_RDONLY; }
+static inline unsigned softq_H5F_ACC_RDWR(void) { return H5F_ACC_RDWR; }
+static inline unsigned softq_H5F_ACC_TRUNC(void) { return H5F_ACC_TRUNC; }
+static inline unsigned softq_H5F_ACC_EXCL(void) { return H5F_ACC_EXCL; }
+
+static inline hid_t softq_H5P_DEFAULT(void) { return H5P_DEFAULT; }
+static inline hid_t softq_H5P_FILE_ACCESS(void) { return H5P_FILE_ACCESS; }
+static inline hid_t softq_H5P_FILE_CREATE(void) { return H5P_FILE_CREATE; }
+static inline hid_t softq_H5P_DATASET_CREATE(void) { return H5P_DATASET_CREATE; }
+static inline hid_t softq_H5P_LINK_CREATE(void) { return H5P_LINK_CREATE; }
+static inline hid_t softq_H5S_ALL(void) { return H5S_ALL; }
+static inline haddr_t softq_HADDR_UNDEF(void) { return HADDR_UNDEF; }
+static inline size_t softq_H5T_VARIABLE(void) { return H5T_VARIABLE; }
+static inline hid_t softq_H5E_DEFAULT(void) { return H5E_DEFAULT; }
+
+static inline hid_t softq_H5T_NATIVE_FLOAT(void) { return H5T_NATIVE_FLOAT; }
+static inline hid_t softq_H5T_NATIVE_DOUBLE(void) { return H5T_NATIVE_DOUBLE; }
+static inline hid_t softq_H5T_NATIVE_INT8(void) { return H5T_NATIVE_INT8; }
+static inline hid_t softq_H5T_NATIVE_UINT8(void) { return H5T_NATIVE_UINT8; }
+static inline hid_t softq_H5T_NATIVE_INT16(void) { return H5T_NATIVE_INT16; }
+static inline hid_t softq_H5T_NATIVE_UINT16(void) { return H5T_NATIVE_UINT16; }
+static inline hid_t softq_H5T_NATIVE_INT32(void) { return H5T_NATIVE_INT32; }
+static inline hid_t softq_H5T_NATIVE_UINT32(void) { return H5T_NATIVE_UINT32; }
+static inline hid_t softq_H5T_NATIVE_INT64(void) { return H5T_NATIVE_INT64; }
+static inline hid_t softq_H5T_NATIVE_UINT64(void) { return H5T_NATIVE_UINT64; }
+static inline hid_t softq_H5T_C_S1(void) { return H5T_C_S1; }
+static inline hid_t softq_H5T_IEEE_F16LE(void) { return H5T_NATIVE_UINT16; }
+
+// H5Literate becomes a versioned macro in HDF5 1.12+; call through one name.
+static inline herr_t softq_H5Literate(hid_t grp, H5_index_t idx_type, H5_iter_order_t order,
+                                      hsize_t *idx, H5L_iterate_t op, void *op_data) {
+#if H5_VERSION_GE(1, 12, 0)
+    return H5Literate2(grp, idx_type, order, idx, op, op_data);
+#else
+    return H5Literate(grp, idx_type, order, idx, op, op_data);
+#endif
+}
+
+// H5Oget_info also changed signature across versions; only the object type is needed.
+static inline int softq_H5Oget_type_by_name(hid_t loc, const char *name, H5O_type_t *type) {
+#if H5_VERSION_GE(1, 12, 0)
+    H5O_info2_t info;
+    herr_t st = H5Oget_info_by_name3(loc, name, &info, H5O_INFO_BASIC, H5P_DEFAULT);
+#elif H5_VERSION_GE(1, 10, 3)
+    H5O_info_t info;
+    herr_t st = H5Oget_info_by_name2(loc, name, &info, H5O_INFO_BASIC, H5P_DEFAULT);
+#else
+    H5O_info_t info;
+    herr_t st = H5Oget_info_by_name(loc, name, &info, H5P_DEFAULT);
+#endif
+    if (st < 0) return -1;
+    *type = info.type;
+    return 0;
+}
+#endif

@@ -1,0 +1,1 @@
+// HDF5Kit: see Package.swift for where this stage sits in the data flow.

@@ -1,0 +1,1 @@
+// SoftQAnalysis: see Package.swift for where this stage sits in the data flow.

@@ -1,0 +1,1 @@
+// SoftQReport: see Package.swift for where this stage sits in the data flow.

@@ -1,0 +1,1 @@
+// SoftQScoring: see Package.swift for where this stage sits in the data flow.

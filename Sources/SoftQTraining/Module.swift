@@ -1,0 +1,1 @@
+// SoftQTraining: see Package.swift for where this stage sits in the data flow.
