@@ -1,0 +1,116 @@
+import Foundation
+
+/// Element types a checkpoint may store. Weights are always handed to models as float32;
+/// float16 and bfloat16 are converted in Swift at load time (HDF5's own half conversion is
+/// an order of magnitude slower, see engineering-notes.md).
+public enum DType: String, Sendable, CaseIterable {
+    case float32, float16, bfloat16, float64, int32, int64, uint8, uint16
+}
+
+/// A dense, row-major float32 tensor whose memory is either owned or memory-mapped from a
+/// checkpoint file. Mapped memory is read-only: `mutableCopy()` before writing to it.
+///
+/// A class so that weights are shared, not copied, between the model, the trainer and the
+/// caches; the storage lives exactly as long as the last tensor that uses it.
+public final class Tensor: @unchecked Sendable {
+    public let shape: [Int]
+    public let count: Int
+    /// First element. For mapped tensors the pages are PROT_READ: never write through it.
+    public let data: UnsafeMutablePointer<Float>
+    public let isMapped: Bool
+    private let keepAlive: AnyObject?
+
+    /// A zero-filled tensor with owned, 64-byte aligned storage.
+    public init(zeros shape: [Int]) {
+        self.shape = shape
+        self.count = shape.reduce(1, *)
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1) * 4, alignment: 64)
+        raw.initializeMemory(as: Float.self, repeating: 0, count: max(count, 1))
+        self.data = raw.assumingMemoryBound(to: Float.self)
+        self.isMapped = false
+        self.keepAlive = nil
+    }
+
+    /// A tensor with owned storage copied from `values` (row-major, `values.count == product(shape)`).
+    public convenience init(shape: [Int], values: [Float]) {
+        precondition(values.count == shape.reduce(1, *), "Tensor(shape:values:) count mismatch")
+        self.init(zeros: shape)
+        values.withUnsafeBufferPointer { src in
+            if let b = src.baseAddress { data.update(from: b, count: values.count) }
+        }
+    }
+
+    /// A tensor viewing memory owned by `owner` (a mapped file region): no copy.
+    public init(shape: [Int], mapped pointer: UnsafeMutablePointer<Float>, owner: AnyObject) {
+        self.shape = shape
+        self.count = shape.reduce(1, *)
+        self.data = pointer
+        self.isMapped = true
+        self.keepAlive = owner
+    }
+
+    deinit {
+        if !isMapped { UnsafeMutableRawPointer(data).deallocate() }
+    }
+
+    public var buffer: UnsafeBufferPointer<Float> { UnsafeBufferPointer(start: data, count: count) }
+    public var array: [Float] { Array(buffer) }
+
+    /// An owned, writable copy (for training or in-place conversion).
+    public func mutableCopy() -> Tensor {
+        let t = Tensor(zeros: shape)
+        t.data.update(from: data, count: count)
+        return t
+    }
+
+    /// The index of the first non-finite element, if any.
+    public func firstNonFinite() -> Int? {
+        for i in 0..<count where !data[i].isFinite { return i }
+        return nil
+    }
+}
+
+/// Converts IEEE half-precision bit patterns to float32 (exact: every half is a float).
+public func convertFloat16(_ src: UnsafePointer<UInt16>, to dst: UnsafeMutablePointer<Float>, count: Int) {
+    for i in 0..<count {
+        let h = UInt32(src[i])
+        let sign = (h & 0x8000) << 16
+        let exp = (h >> 10) & 0x1F
+        let mant = h & 0x3FF
+        var bits: UInt32
+        if exp == 0 {
+            if mant == 0 { bits = sign } else {
+                // Subnormal half: value = mant · 2^-24; float32 represents it exactly.
+                let v = Float(mant) * 0x1p-24
+                bits = v.bitPattern | sign
+            }
+        } else if exp == 0x1F {
+            bits = sign | 0x7F80_0000 | (mant << 13)
+        } else {
+            bits = sign | ((exp + 112) << 23) | (mant << 13)
+        }
+        dst[i] = Float(bitPattern: bits)
+    }
+}
+
+/// Converts bfloat16 bit patterns (the top 16 bits of a float32) to float32 (exact).
+public func convertBFloat16(_ src: UnsafePointer<UInt16>, to dst: UnsafeMutablePointer<Float>, count: Int) {
+    for i in 0..<count { dst[i] = Float(bitPattern: UInt32(src[i]) << 16) }
+}
+
+/// float32 → IEEE half with round-to-nearest-even (for writing float16 checkpoints).
+public func float16Bits(_ f: Float) -> UInt16 {
+    #if arch(x86_64) || arch(arm64)
+    return Float16(f).bitPattern
+    #else
+    fatalError("Float16 unavailable on this architecture")
+    #endif
+}
+
+/// float32 → bfloat16 with round-to-nearest-even; NaN stays NaN.
+public func bfloat16Bits(_ f: Float) -> UInt16 {
+    let b = f.bitPattern
+    if f.isNaN { return UInt16(b >> 16) | 0x40 }
+    let rounding = 0x7FFF + ((b >> 16) & 1)
+    return UInt16((b &+ rounding) >> 16)
+}
