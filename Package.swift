@@ -47,7 +47,7 @@ let package = Package(
             "SoftQModels", "SoftQRewards", "SoftQTokenizers", "SoftQCheckpoint", "SoftQScoring",
         ]),
         .target(name: "SoftQAnalysis", dependencies: ["SoftQScoring", "SoftQEvaluation"]),
-        .target(name: "SoftQReport", dependencies: ["SoftQEvaluation"]),
+        .target(name: "SoftQReport", dependencies: ["SoftQEvaluation", "HDF5Kit", "SoftQBase"]),
         .executableTarget(name: "softq", dependencies: [
             "SoftQCheckpoint", "SoftQModels", "SoftQTokenizers", "SoftQRewards", "SoftQEvaluation",
             "SoftQScoring", "SoftQTraining", "SoftQAnalysis", "SoftQReport",
