@@ -72,7 +72,7 @@ def make_pairs(problems: list, seed: int, fits) -> list:
                              f"{p.prompt}\n--- chosen{chosen}\n--- rejected{rejected}")
         pairs.append({"id": f"pair-{i:04d}", "subset": kind, "prompt": p.prompt,
                       "chosen": chosen, "rejected": rejected,
-                      "chosen_metric": cm, "rejected_metric": rm})
+                      "chosen_metric": cm, "rejected_metric": rm, "problem": p.as_json()})
     return pairs
 
 
