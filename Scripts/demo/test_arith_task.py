@@ -167,6 +167,12 @@ def test_committed_data_contract():
         assert at.grade(r, r["reference"]) == 1.0
     for r in train + _jsonl("demos_val.jsonl"):
         assert mdd.token_count(tok, r["prompt"], r["response"]) <= mdd.MAX_TOKENS
+    # the separator makes separate tokenization equal to joint tokenization
+    for r in train[:300]:
+        joint = tok.encode(r["prompt"] + r["response"]).ids
+        split = tok.encode(r["prompt"]).ids + tok.encode(r["response"],
+                                                         add_special_tokens=False).ids
+        assert joint == split
     assert sum(f.stat().st_size for f in TASK.iterdir()) < 3 * 2**20
 
 
