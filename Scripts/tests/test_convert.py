@@ -269,3 +269,237 @@ def test_missing_source_and_missing_weights_are_refused(tmp_path):
 def test_converter_version_matches_softq_version():
     text = open(os.path.join(REPO, "Sources", "SoftQBase", "Version.swift"), encoding="utf-8").read()
     assert re.search(r'string = "([^"]+)"', text).group(1) == convert.CONVERTER_VERSION
+
+
+# ---------------------------------------------------------------------------------------
+# GGUF
+
+try:
+    import gguf
+except ImportError:  # the HF-directory tests above still run
+    gguf = None
+pytestmark_gguf = pytest.mark.skipif(gguf is None, reason="gguf not installed (pip install gguf)")
+
+HF_TO_GGUF_LAYER = {"input_layernorm": "attn_norm", "post_attention_layernorm": "ffn_norm",
+                    "self_attn.q_proj": "attn_q", "self_attn.k_proj": "attn_k",
+                    "self_attn.v_proj": "attn_v", "self_attn.o_proj": "attn_output",
+                    "mlp.gate_proj": "ffn_gate", "mlp.up_proj": "ffn_up", "mlp.down_proj": "ffn_down"}
+HF_TO_GGUF_GLOBAL = {"model.embed_tokens.weight": "token_embd.weight",
+                     "model.norm.weight": "output_norm.weight", "lm_head.weight": "output.weight"}
+SPECIALS = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]
+MERGES = [("h", "e"), ("l", "l"), ("he", "ll"), ("Ġ", "w"), ("o", "r"), ("Ġw", "or"),
+          ("l", "d"), ("Ġwor", "ld"), ("hell", "o")]
+TEXTS = ["hello world", "hello 123 world!", "<|im_start|>hello<|im_end|>", "héllo\n\n wörld  x",
+         "Ünïcödé 日本語 🙂"]
+
+
+def hf_to_gguf_name(name):
+    if name in HF_TO_GGUF_GLOBAL:
+        return HF_TO_GGUF_GLOBAL[name]
+    m = re.fullmatch(r"model\.layers\.(\d+)\.(.+)\.(weight|bias)", name)
+    return f"blk.{m.group(1)}.{HF_TO_GGUF_LAYER[m.group(2)]}.{m.group(3)}"
+
+
+def llamacpp_permute(w, n_head):
+    """llama.cpp's HF→GGUF row order, written out index by index: GGUF row h·d + 2i + s holds
+    HF row h·d + s·d/2 + i (s ∈ {0, 1}), pairing the rotate_half halves for its rope kernel."""
+    d = w.shape[0] // n_head
+    out = np.empty_like(w)
+    for h in range(n_head):
+        for i in range(d // 2):
+            for s in range(2):
+                out[h * d + 2 * i + s] = w[h * d + s * (d // 2) + i]
+    return out
+
+
+def reference_tokenizer():
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers
+    alphabet = sorted(pre_tokenizers.ByteLevel.alphabet())
+    tokens = SPECIALS + alphabet + ["".join(m) for m in MERGES]
+    tok = Tokenizer(models.BPE({t: i for i, t in enumerate(tokens)}, MERGES))
+    tok.pre_tokenizer = pre_tokenizers.Sequence([pre_tokenizers.Digits(individual_digits=True),
+                                                 pre_tokenizers.ByteLevel(add_prefix_space=False)])
+    tok.decoder = decoders.ByteLevel()
+    tok.add_special_tokens(SPECIALS)
+    return tok, tokens
+
+
+LLAMA = dict(hidden=32, heads=4, kv_heads=2, ff=64, layers=2)
+
+
+def write_gguf(path, state, tokens, arch="llama", add_bos=False, quantized=(), half=(),
+               extra=None, pre="smollm"):
+    w = gguf.GGUFWriter(str(path), arch)
+    w.add_block_count(LLAMA["layers"])
+    w.add_context_length(64)
+    w.add_embedding_length(LLAMA["hidden"])
+    w.add_feed_forward_length(LLAMA["ff"])
+    w.add_head_count(LLAMA["heads"])
+    w.add_head_count_kv(LLAMA["kv_heads"])
+    w.add_rope_freq_base(500000.0)
+    w.add_layer_norm_rms_eps(1e-6)
+    w.add_vocab_size(len(tokens))
+    w.add_tokenizer_model("gpt2")
+    w.add_tokenizer_pre(pre)
+    w.add_token_list(tokens)
+    w.add_token_types([3 if t in SPECIALS else 1 for t in tokens])
+    w.add_token_merges([f"{a} {b}" for a, b in MERGES])
+    w.add_bos_token_id(1)
+    w.add_eos_token_id(2)
+    w.add_add_bos_token(add_bos)
+    for name, x in state.items():
+        g = hf_to_gguf_name(name)
+        if ".q_proj." in name:
+            x = llamacpp_permute(x, LLAMA["heads"])
+        elif ".k_proj." in name:
+            x = llamacpp_permute(x, LLAMA["kv_heads"])
+        if g in quantized:
+            q8 = gguf.GGMLQuantizationType.Q8_0
+            w.add_tensor(g, gguf.quants.quantize(x, q8), raw_dtype=q8)
+        elif g in half:
+            w.add_tensor(g, x.astype(np.float16))
+        else:
+            w.add_tensor(g, x)
+    for g, x in (extra or {}).items():
+        w.add_tensor(g, x)
+    w.write_header_to_file()
+    w.write_kv_data_to_file()
+    w.write_tensors_to_file()
+    w.close()
+
+
+@pytestmark_gguf
+def test_unpermute_inverts_llamacpp_permutation():
+    rng = np.random.default_rng(7)
+    for n_head, d, cols in [(1, 2, 3), (4, 8, 5), (3, 64, 2), (9, 64, 1)]:
+        w = rng.standard_normal((n_head * d, cols)).astype(np.float32)
+        np.testing.assert_array_equal(convert.unpermute_qk(llamacpp_permute(w, n_head), n_head), w)
+        b = w[:, 0].copy()  # biases are permuted the same way
+        np.testing.assert_array_equal(convert.unpermute_qk(llamacpp_permute(b, n_head), n_head), b)
+    with pytest.raises(convert.ConvertError):
+        convert.unpermute_qk(np.zeros((6, 2), np.float32), 4)
+
+
+@pytestmark_gguf
+def test_permutation_turns_rotate_half_rope_into_adjacent_pair_rope():
+    """Why the permutation exists: HF's rope rotates (i, i + d/2) pairs, llama.cpp's (2i, 2i+1)."""
+    rng = np.random.default_rng(8)
+    d, pos, base = 8, 5, 10000.0
+    theta = pos * base ** (-np.arange(d // 2) * 2.0 / d)
+    cos, sin = np.cos(theta), np.sin(theta)
+    q = rng.standard_normal(d)
+    lo, hi = q[: d // 2], q[d // 2:]
+    hf = np.concatenate([lo * cos - hi * sin, hi * cos + lo * sin])  # rotate_half form
+    p = llamacpp_permute(q.reshape(d, 1), 1).ravel()
+    ev, od = p[0::2], p[1::2]
+    gg = np.empty(d)
+    gg[0::2], gg[1::2] = ev * cos - od * sin, od * cos + ev * sin  # adjacent-pair form
+    np.testing.assert_allclose(convert.unpermute_qk(gg.reshape(d, 1), 1).ravel(), hf, rtol=0, atol=1e-12)
+
+
+@pytestmark_gguf
+@pytest.mark.parametrize("tied", [True, False])
+def test_gguf_llama_round_trip(tmp_path, tied):
+    rng = np.random.default_rng(42)
+    ref_tok, tokens = reference_tokenizer()
+    state = llama_state(rng, vocab=len(tokens), tied=tied, **LLAMA)
+    quantized = {"blk.0.attn_q.weight", "blk.1.ffn_down.weight"}
+    half = {"blk.1.attn_k.weight", "blk.0.attn_v.weight"}
+    path = tmp_path / "tiny.gguf"
+    write_gguf(path, state, tokens, quantized=quantized, half=half)
+    out = tmp_path / "tiny.h5"
+    assert convert.main([str(path), str(out)]) == 0
+    attrs, weights, tok_json = read_checkpoint(out)
+
+    assert set(weights) == set(state)
+    for name, x in state.items():
+        y = weights[name][0]
+        assert y.dtype == np.float32 and y.shape == x.shape, name
+        g = hf_to_gguf_name(name)
+        if g in quantized:
+            # Q8_0: per block of 32, q = round(x / d) with d = max|x|/127, stored as float16 d';
+            # |q·d' − x| ≤ d/2 + 127·d·2⁻¹¹ < 0.57·d, and d ≤ max|x| / 127 over the tensor.
+            step = np.abs(x).max() / 127
+            assert np.abs(y - x).max() <= 0.57 * step, name
+            assert np.abs(y - x).max() > 0, name  # it really went through Q8_0
+            q8 = gguf.GGMLQuantizationType.Q8_0
+            heads = LLAMA["heads"] if ".q_proj." in name else None
+            stored = x if heads is None else llamacpp_permute(x, heads)
+            exact = gguf.quants.dequantize(gguf.quants.quantize(stored, q8), q8)
+            np.testing.assert_array_equal(y, exact if heads is None else convert.unpermute_qk(exact, heads))
+        elif g in half:
+            np.testing.assert_array_equal(y, x.astype(np.float16).astype(np.float32))
+        else:
+            np.testing.assert_array_equal(y, x)
+
+    config = json.loads(attrs["config"])
+    assert config == {
+        "architectures": ["LlamaForCausalLM"], "model_type": "llama", "hidden_size": 32,
+        "intermediate_size": 64, "num_hidden_layers": 2, "num_attention_heads": 4,
+        "num_key_value_heads": 2, "head_dim": 8, "max_position_embeddings": 64,
+        "rms_norm_eps": 1e-06, "rope_theta": 500000.0, "vocab_size": len(tokens),
+        "hidden_act": "silu", "tie_word_embeddings": tied, "bos_token_id": 1, "eos_token_id": 2}
+    assert attrs["model_type"] == "llama" and attrs["source_format"] == "gguf"
+    assert attrs["source_sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert attrs["source_quantization"] == "F16:2,F32:{},Q8_0:2".format(len(state) - 4)
+
+    from tokenizers import Tokenizer
+    rebuilt = Tokenizer.from_str(tok_json)
+    for text in TEXTS:
+        assert rebuilt.encode(text).ids == ref_tok.encode(text).ids, text
+        assert rebuilt.decode(rebuilt.encode(text).ids, skip_special_tokens=False) == text
+    assert rebuilt.encode("<|im_end|>").ids == [2]
+
+
+@pytestmark_gguf
+def test_gguf_add_bos_token_becomes_a_template(tmp_path):
+    from tokenizers import Tokenizer
+    rng = np.random.default_rng(3)
+    ref_tok, tokens = reference_tokenizer()
+    state = llama_state(rng, vocab=len(tokens), tied=True, **LLAMA)
+    path = tmp_path / "bos.gguf"
+    write_gguf(path, state, tokens, add_bos=True)
+    out = tmp_path / "bos.h5"
+    assert convert.main([str(path), str(out)]) == 0
+    rebuilt = Tokenizer.from_str(read_checkpoint(out)[2])
+    assert rebuilt.encode("hello world").ids == [1] + ref_tok.encode("hello world").ids
+
+
+@pytestmark_gguf
+def test_gguf_unknown_pre_tokenizer_writes_no_tokenizer(tmp_path, capsys):
+    rng = np.random.default_rng(4)
+    _, tokens = reference_tokenizer()
+    state = llama_state(rng, vocab=len(tokens), tied=True, **LLAMA)
+    path = tmp_path / "pre.gguf"
+    write_gguf(path, state, tokens, pre="made-up")
+    out = tmp_path / "pre.h5"
+    assert convert.main([str(path), str(out)]) == 0
+    assert read_checkpoint(out)[2] is None
+    assert "pre-tokenizer 'made-up'" in capsys.readouterr().err
+
+
+@pytestmark_gguf
+def test_gguf_refusals(tmp_path):
+    rng = np.random.default_rng(5)
+    _, tokens = reference_tokenizer()
+    state = llama_state(rng, vocab=len(tokens), tied=True, **LLAMA)
+    odd = tmp_path / "odd.gguf"
+    write_gguf(odd, state, tokens, extra={"blk.0.attn_weird.weight": np.ones(4, np.float32)})
+    with pytest.raises(convert.ConvertError, match=r"'blk\.0\.attn_weird\.weight' has no known"):
+        convert.convert(str(odd), str(tmp_path / "o.h5"))
+    other = tmp_path / "other.gguf"
+    write_gguf(other, state, tokens, arch="falcon")
+    with pytest.raises(convert.ConvertError, match="architecture 'falcon'"):
+        convert.convert(str(other), str(tmp_path / "o.h5"))
+    bad = dict(state)
+    bad["model.layers.1.mlp.up_proj.weight"] = bad["model.layers.1.mlp.up_proj.weight"].copy()
+    bad["model.layers.1.mlp.up_proj.weight"][0, 0] = np.nan
+    nan = tmp_path / "nan.gguf"
+    write_gguf(nan, bad, tokens)
+    with pytest.raises(convert.ConvertError, match=r"'model\.layers\.1\.mlp\.up_proj\.weight'.*non-finite"):
+        convert.convert(str(nan), str(tmp_path / "o.h5"))
+    junk = tmp_path / "junk.bin"
+    junk.write_bytes(b"not a model")
+    with pytest.raises(convert.ConvertError, match="neither a model directory nor a GGUF file"):
+        convert.convert(str(junk), str(tmp_path / "o.h5"))
+    assert not (tmp_path / "o.h5").exists()
