@@ -288,7 +288,7 @@ HF_TO_GGUF_GLOBAL = {"model.embed_tokens.weight": "token_embd.weight",
                      "model.norm.weight": "output_norm.weight", "lm_head.weight": "output.weight"}
 SPECIALS = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]
 MERGES = [("h", "e"), ("l", "l"), ("he", "ll"), ("Ġ", "w"), ("o", "r"), ("Ġw", "or"),
-          ("l", "d"), ("Ġwor", "ld"), ("hell", "o")]
+          ("l", "d"), ("Ġwor", "ld"), ("hell", "o"), ("1", "2")]  # 12 must stay split: Digits
 TEXTS = ["hello world", "hello 123 world!", "<|im_start|>hello<|im_end|>", "héllo\n\n wörld  x",
          "Ünïcödé 日本語 🙂"]
 
