@@ -126,9 +126,10 @@ def read_torch_bin(path: str):
             yield name, t.numpy(), src
 
 
-def find_hf_weights(directory: str) -> tuple[str, list[str]]:
-    """Returns (format, weight files) in the order Hugging Face itself prefers them."""
-    def index_files(index_name: str) -> list[str]:
+def find_hf_weights(directory: str) -> tuple[str, list[str], dict | None]:
+    """Returns (format, weight files, shard index's weight_map or None), preferring what
+    Hugging Face itself prefers: safetensors over .bin, an index over a single file."""
+    def index_files(index_name: str) -> tuple[list[str], dict]:
         path = os.path.join(directory, index_name)
         try:
             with open(path, encoding="utf-8") as f:
@@ -139,15 +140,15 @@ def find_hf_weights(directory: str) -> tuple[str, list[str]]:
         for name in files:
             if os.sep in name or name.startswith(".") or not os.path.isfile(os.path.join(directory, name)):
                 raise ConvertError(f"{path}: shard '{name}' is listed but not present in {directory}")
-        return [os.path.join(directory, n) for n in files]
+        return [os.path.join(directory, n) for n in files], weight_map
 
     for index_name, fmt in (("model.safetensors.index.json", "safetensors-sharded"),
                             ("pytorch_model.bin.index.json", "pytorch-bin-sharded")):
         if os.path.isfile(os.path.join(directory, index_name)):
-            return fmt, index_files(index_name)
+            return (fmt, *index_files(index_name))
     for file_name, fmt in (("model.safetensors", "safetensors"), ("pytorch_model.bin", "pytorch-bin")):
         if os.path.isfile(os.path.join(directory, file_name)):
-            return fmt, [os.path.join(directory, file_name)]
+            return fmt, [os.path.join(directory, file_name)], None
     raise ConvertError(f"{directory}: no weights found (looked for model.safetensors, "
                        "model.safetensors.index.json, pytorch_model.bin, pytorch_model.bin.index.json)")
 
@@ -169,7 +170,7 @@ def load_hf_directory(directory: str) -> dict:
         shown = "no model_type key" if model_type is None else f"model_type '{model_type}'"
         raise ConvertError(f"{config_path}: {shown}; softq supports "
                            f"{', '.join(SUPPORTED_MODEL_TYPES)}")
-    fmt, files = find_hf_weights(directory)
+    fmt, files, weight_map = find_hf_weights(directory)
     reader = read_safetensors if fmt.startswith("safetensors") else read_torch_bin
 
     def tensors():
@@ -178,8 +179,15 @@ def load_hf_directory(directory: str) -> dict:
             for name, arr, src in reader(path):
                 if name in seen:
                     raise ConvertError(f"tensor '{name}' appears in both {seen[name]} and {path}")
+                if weight_map is not None and weight_map.get(name) != os.path.basename(path):
+                    raise ConvertError(f"tensor '{name}' is in {path}, but the shard index says "
+                                       f"{weight_map.get(name, 'nothing about it')}")
                 seen[name] = path
                 yield name, arr, src
+        if weight_map is not None and set(weight_map) - set(seen):
+            missing = sorted(set(weight_map) - set(seen))
+            raise ConvertError(f"{len(missing)} tensor(s) of the shard index are in no shard: "
+                               f"{', '.join(missing[:5])}")
 
     tokenizer = None
     tok_path = os.path.join(directory, "tokenizer.json")

@@ -503,3 +503,21 @@ def test_gguf_refusals(tmp_path):
     with pytest.raises(convert.ConvertError, match="neither a model directory nor a GGUF file"):
         convert.convert(str(junk), str(tmp_path / "o.h5"))
     assert not (tmp_path / "o.h5").exists()
+
+
+def test_shard_index_must_match_the_shards(tmp_path, rng):
+    d = tmp_path / "sharded"
+    d.mkdir()
+    state = llama_state(rng)
+    save_file(state, str(d / "model-00001-of-00001.safetensors"))
+    weight_map = {k: "model-00001-of-00001.safetensors" for k in state}
+    weight_map["model.extra.weight"] = "model-00001-of-00001.safetensors"
+    (d / "model.safetensors.index.json").write_text(json.dumps({"weight_map": weight_map}))
+    write_config(d, llama_config())
+    with pytest.raises(convert.ConvertError, match=r"in no shard: model\.extra\.weight"):
+        convert.convert(str(d), str(tmp_path / "o.h5"))
+    weight_map["model.extra.weight"] = "model-00002-of-00002.safetensors"
+    (d / "model.safetensors.index.json").write_text(json.dumps({"weight_map": weight_map}))
+    with pytest.raises(convert.ConvertError, match="is listed but not present"):
+        convert.convert(str(d), str(tmp_path / "o.h5"))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["sharded"]
