@@ -375,6 +375,12 @@ def gguf_tokenizer(meta: dict) -> tuple[str | None, str]:
     tokens = list(meta.get("tokenizer.ggml.tokens", []))
     types = list(meta.get("tokenizer.ggml.token_type", [1] * len(tokens)))
     merges = list(meta.get("tokenizer.ggml.merges", []))
+    if len(types) != len(tokens):
+        return None, f"{len(tokens)} tokens but {len(types)} token types; no tokenizer.json written"
+    for key in ("bos_token_id", "eos_token_id"):
+        tid = meta.get(f"tokenizer.ggml.{key}")
+        if tid is not None and not 0 <= int(tid) < len(tokens):
+            return None, f"{key} {tid} is outside the {len(tokens)}-token vocabulary; no tokenizer.json written"
     vocab = {}
     for i, t in enumerate(tokens):
         if t in vocab:

@@ -521,3 +521,14 @@ def test_shard_index_must_match_the_shards(tmp_path, rng):
     with pytest.raises(convert.ConvertError, match="is listed but not present"):
         convert.convert(str(d), str(tmp_path / "o.h5"))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["sharded"]
+
+
+def test_split_patterns_agree_with_transformers_when_available():
+    """The llama-bpe and qwen2 regexes are facts; transformers' GGUF loader states them too."""
+    try:
+        from transformers.integrations.gguf.gguf_tokenizer_mapping import GGUF_PRE_TOKENIZER_SPLITS
+    except ImportError:
+        pytest.skip("this transformers version has no GGUF tokenizer mapping to compare with")
+    for pre in ("llama-bpe", "qwen2"):
+        assert convert.PRE_TOKENIZERS[pre]["pretokenizers"][0]["pattern"]["Regex"] == \
+            GGUF_PRE_TOKENIZER_SPLITS[pre], pre
