@@ -380,7 +380,8 @@ def gguf_tokenizer(meta: dict) -> tuple[str | None, str]:
     for key in ("bos_token_id", "eos_token_id"):
         tid = meta.get(f"tokenizer.ggml.{key}")
         if tid is not None and not 0 <= int(tid) < len(tokens):
-            return None, f"{key} {tid} is outside the {len(tokens)}-token vocabulary; no tokenizer.json written"
+            return None, (f"{key} {tid} is outside the {len(tokens)}-token vocabulary; "
+                          "no tokenizer.json written")
     vocab = {}
     for i, t in enumerate(tokens):
         if t in vocab:
