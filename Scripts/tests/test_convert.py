@@ -131,7 +131,7 @@ def test_bfloat16_storage_bits_and_attribute(tmp_path):
 
 
 def test_bfloat16_matches_torch_when_available(tmp_path, rng):
-    torch = pytest.importorskip("torch", reason="torch not installed: cross-check skipped")
+    torch = pytest.importorskip("torch", reason="torch not installed: cross-check skipped", exc_type=ImportError)
     d, state = make_gpt2_dir(tmp_path, rng)
     out = tmp_path / "bf16.h5"
     assert convert.main([str(d), str(out), "--dtype", "bfloat16"]) == 0
@@ -151,7 +151,7 @@ def test_float16_overflow_is_refused_naming_the_tensor(tmp_path, rng):
 
 
 def test_bfloat16_and_float16_sources_widen_exactly(tmp_path, rng):
-    torch = pytest.importorskip("torch", reason="torch not installed: bfloat16 safetensors need it")
+    torch = pytest.importorskip("torch", reason="torch not installed: bfloat16 safetensors need it", exc_type=ImportError)
     from safetensors.torch import save_file as save_torch
     state = gpt2_state(rng)
     tensors = {k: torch.from_numpy(v).to(torch.bfloat16) for k, v in state.items()}
@@ -168,7 +168,7 @@ def test_bfloat16_and_float16_sources_widen_exactly(tmp_path, rng):
 
 
 def test_pytorch_bin(tmp_path, rng):
-    torch = pytest.importorskip("torch", reason="torch not installed: .bin checkpoints need it")
+    torch = pytest.importorskip("torch", reason="torch not installed: .bin checkpoints need it", exc_type=ImportError)
     state = llama_state(rng, tied=True)
     d = tmp_path / "bin"
     d.mkdir()
