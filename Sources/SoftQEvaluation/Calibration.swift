@@ -65,11 +65,11 @@ public struct Calibration: Equatable, Sendable {
         .object([
             ("probability", .string("sigmoid(margin)")),
             ("outcome", .string("chosen is better (1 for every pair)")),
-            ("brier", .double(brier)),
-            ("ece", .double(ece)),
+            ("brier", jsonNumber(brier)),
+            ("ece", jsonNumber(ece)),
             ("bins", .array(bins.map { b in
-                .object([("lower", .double(b.lower)), ("upper", .double(b.upper)), ("count", .int(b.count)),
-                         ("mean_p", .double(b.meanP)), ("accuracy", .double(b.accuracy)), ("correct", .int(b.correct))])
+                .object([("lower", jsonNumber(b.lower)), ("upper", jsonNumber(b.upper)), ("count", .int(b.count)),
+                         ("mean_p", jsonNumber(b.meanP)), ("accuracy", jsonNumber(b.accuracy)), ("correct", .int(b.correct))])
             })),
         ])
     }

@@ -36,7 +36,7 @@ public struct CorrelationResult: Equatable, Sendable {
     public var interval: ConfidenceInterval
 
     public var json: JSONValue {
-        .object([("method", .string(kind.rawValue)), ("n", .int(count)), ("value", .double(value)),
+        .object([("method", .string(kind.rawValue)), ("n", .int(count)), ("value", jsonNumber(value)),
                  ("ci", interval.json)])
     }
 }

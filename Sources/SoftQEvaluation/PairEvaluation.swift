@@ -25,7 +25,7 @@ public struct SubsetAccuracy: Equatable, Sendable {
     public var accuracy: Double { Double(correct) / Double(count) }
 
     public var json: JSONValue {
-        .object([("n", .int(count)), ("accuracy", .double(accuracy)), ("correct", .int(correct)), ("ties", .int(ties))])
+        .object([("n", .int(count)), ("accuracy", jsonNumber(accuracy)), ("correct", .int(correct)), ("ties", .int(ties))])
     }
 }
 
@@ -86,7 +86,7 @@ public struct PairEvaluation: Equatable, Sendable {
     public var json: JSONValue {
         var fields: [(String, JSONValue)] = [
             ("n_pairs", .int(count)),
-            ("accuracy", .double(accuracy)),
+            ("accuracy", jsonNumber(accuracy)),
             ("accuracy_ci95", accuracyInterval.json),
             ("correct", .int(correct)),
             ("ties", .int(ties)),

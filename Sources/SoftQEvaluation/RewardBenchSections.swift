@@ -87,10 +87,10 @@ public struct RewardBenchScores: Equatable, Sendable {
     public var json: JSONValue {
         .object([
             ("sections", .object(sections.map { s in
-                (s.name, .object([("score", .double(s.score)), ("pairs", .int(s.pairs)),
+                (s.name, .object([("score", jsonNumber(s.score)), ("pairs", .int(s.pairs)),
                                   ("subsets", .array(s.subsets.map { .string($0) }))]))
             })),
-            ("overall", overall.map { .double($0) } ?? .null),
+            ("overall", overall.map { jsonNumber($0) } ?? .null),
             ("complete", .bool(complete)),
             ("missing_subsets", .array(missingSubsets.map { .string($0) })),
             ("ignored_subsets", .array(ignoredSubsets.map { .string($0) })),

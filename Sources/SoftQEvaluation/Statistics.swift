@@ -70,9 +70,9 @@ public struct MarginStatistics: Equatable, Sendable {
     }
 
     public var json: JSONValue {
-        .object([("count", .int(count)), ("mean", .double(mean)), ("std", .double(std)), ("min", .double(min)),
-                 ("q05", .double(q05)), ("q25", .double(q25)), ("median", .double(median)),
-                 ("q75", .double(q75)), ("q95", .double(q95)), ("max", .double(max))])
+        .object([("count", .int(count)), ("mean", jsonNumber(mean)), ("std", jsonNumber(std)), ("min", jsonNumber(min)),
+                 ("q05", jsonNumber(q05)), ("q25", jsonNumber(q25)), ("median", jsonNumber(median)),
+                 ("q75", jsonNumber(q75)), ("q95", jsonNumber(q95)), ("max", jsonNumber(max))])
     }
 }
 
@@ -115,7 +115,7 @@ public struct ConfidenceInterval: Equatable, Sendable {
     public var seed: UInt64
 
     public var json: JSONValue {
-        .object([("low", .double(low)), ("high", .double(high)), ("level", .double(level)),
+        .object([("low", jsonNumber(low)), ("high", jsonNumber(high)), ("level", jsonNumber(level)),
                  ("method", .string("percentile bootstrap")), ("samples", .int(samples)),
                  ("valid_samples", .int(validSamples)), ("seed", .int(Int(truncatingIfNeeded: seed)))])
     }
@@ -147,3 +147,6 @@ func requireFinite(_ x: [Double], _ what: String) throws {
     guard !x.isEmpty else { throw EvaluationError.empty(what: what) }
     for (i, v) in x.enumerated() where !v.isFinite { throw EvaluationError.nonFinite(what: what, index: i, value: v) }
 }
+
+/// A JSON number, or null for NaN/±Inf (JSON has no spelling for them; pandas reads null as NaN).
+func jsonNumber(_ d: Double) -> JSONValue { d.isFinite ? .double(d) : .null }
