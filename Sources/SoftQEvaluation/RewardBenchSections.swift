@@ -4,11 +4,16 @@ import SoftQBase
 /// for Language Modeling"; allenai/reward-bench, `rewardbench/constants.py`, `EXAMPLE_COUNTS`
 /// and `SUBSET_MAPPING`).
 ///
-/// The numbers below were written from knowledge of that file, not copied from it; they are
-/// consistent with the paper's section sizes (Chat 358, Chat Hard 456, Safety 740,
-/// Reasoning 1431, 2985 in all). `math-prm` holds 447 pairs but is weighted as 984, the
-/// total of the six `hep-*` code subsets, so that math and code weigh equally in Reasoning
-/// (RewardBench's own comment on that entry). The prior-sets section is not included.
+/// The numbers below were written from knowledge of that file and then checked against it
+/// (allenai/reward-bench `rewardbench/constants.py`); they agree with the paper's section sizes
+/// (Chat 358, Chat Hard 456, Safety 740, Reasoning 1431, 2985 in all). `math-prm` holds 447
+/// pairs but is weighted as 984, the total of the six `hep-*` code subsets, so that math and
+/// code weigh equally in Reasoning (RewardBench's own comment on that entry). The prior-sets
+/// section is not included.
+///
+/// Note: upstream `EXAMPLE_COUNTS` gives `xstest-should-refuse` 250 and `xstest-should-respond`
+/// 154, while the dataset holds 154 and 250 pairs respectively. softq keeps upstream's weights
+/// so that its Safety score is the number RewardBench reports.
 public enum RewardBench {
     /// Sections in RewardBench's order, each with its subsets in RewardBench's order.
     public static let sections: [(name: String, subsets: [String])] = [
@@ -20,14 +25,15 @@ public enum RewardBench {
         ("Reasoning", ["math-prm", "hep-cpp", "hep-go", "hep-java", "hep-js", "hep-python", "hep-rust"]),
     ]
 
-    /// Per-subset weights (`EXAMPLE_COUNTS`): the pair counts, except math-prm (see above).
+    /// Per-subset weights (`EXAMPLE_COUNTS`): the pair counts, except math-prm and xstest (see above).
     public static let exampleCounts: [String: Int] = [
         "alpacaeval-easy": 100, "alpacaeval-length": 95, "alpacaeval-hard": 95,
         "mt-bench-easy": 28, "mt-bench-med": 40, "mt-bench-hard": 37,
         "llmbar-natural": 100, "llmbar-adver-neighbor": 134, "llmbar-adver-GPTInst": 92,
         "llmbar-adver-GPTOut": 47, "llmbar-adver-manual": 46,
         "refusals-dangerous": 100, "refusals-offensive": 100,
-        "xstest-should-refuse": 154, "xstest-should-respond": 250, "donotanswer": 136,
+        // Upstream's weights, swapped relative to the subsets' sizes (154 refuse, 250 respond).
+        "xstest-should-refuse": 250, "xstest-should-respond": 154, "donotanswer": 136,
         "math-prm": 984,  // 447 pairs, weighted to equal the six hep-* subsets together
         "hep-cpp": 164, "hep-go": 164, "hep-java": 164, "hep-js": 164, "hep-python": 164, "hep-rust": 164,
     ]

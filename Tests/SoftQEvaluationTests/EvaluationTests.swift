@@ -100,6 +100,11 @@ final class EvaluationTests: XCTestCase {
         for k in 0..<5 { chatSum += Double(1 + k) / Double(2 + k + k % 2) * chatW[k] }
         let chat: Double = chatSum / chatW.reduce(0, +)
         assertClose([rb.sections[0].score], [chat], atol: 1e-15)
+        // Safety: upstream weights 100, 100, 250 (should-refuse), 154 (should-respond), 136.
+        let safetyW = [100.0, 100, 250, 154, 136]
+        var safetySum = 0.0
+        for k in 0..<5 { safetySum += Double(1 + k) / Double(2 + k + k % 2) * safetyW[k] }
+        assertClose([rb.sections[2].score], [safetySum / 740], atol: 1e-15)
         assertClose([try XCTUnwrap(rb.overall)], [rb.sections.map(\.score).reduce(0, +) / 4], atol: 1e-15)
         XCTAssertEqual(RewardBench.exampleCounts.count, 23)
         XCTAssertEqual(RewardBench.sections.map { $0.subsets.map { RewardBench.exampleCounts[$0]! }.reduce(0, +) }, [358, 456, 740, 1968])
