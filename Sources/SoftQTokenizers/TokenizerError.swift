@@ -15,6 +15,8 @@ public enum TokenizerError: Error, CustomStringConvertible, Equatable {
     case missingMerges(path: String)
     /// An id outside 0..<vocabularySize passed to decode/pieces/tokenDisplay.
     case idOutOfRange(id: Int, vocabularySize: Int)
+    /// A tokenizer file or directory that cannot be read.
+    case unreadableFile(path: String, reason: String)
 
     public var description: String {
         switch self {
@@ -32,6 +34,8 @@ public enum TokenizerError: Error, CustomStringConvertible, Equatable {
             return "no BPE merges at \(path): a byte-level BPE tokenizer needs its merges"
         case let .idOutOfRange(id, size):
             return "token id \(id) is out of range: the vocabulary has ids 0..<\(size)"
+        case let .unreadableFile(path, reason):
+            return "cannot read tokenizer at \(path): \(reason)"
         }
     }
 }
