@@ -17,6 +17,8 @@ struct BPEModel: Sendable {
     let unkID: Int?
     /// Vocabulary id of each byte's byte-level character (−1 when absent).
     let byteIDs: [Int32]
+    /// Ids of recently seen words: most text repeats a small set of words (as HF's cache).
+    let cache = WordCache()
 
     struct Merge: Sendable { let rank: Int32; let id: Int32 }
 
@@ -117,6 +119,15 @@ struct BPEModel: Sendable {
 
     /// Appends the ids of one pre-tokenized word given as raw UTF-8 bytes (byte-level mode).
     func encodeBytes(_ bytes: ArraySlice<UInt8>, into out: inout [Int]) {
+        guard bytes.count <= WordCache.maxWordBytes else { encodeBytesUncached(bytes, into: &out); return }
+        let key = Array(bytes)
+        if let ids = cache.lookup(key) { out += ids; return }
+        let start = out.count
+        encodeBytesUncached(bytes, into: &out)
+        cache.insert(key, Array(out[start...]))
+    }
+
+    private func encodeBytesUncached(_ bytes: ArraySlice<UInt8>, into out: inout [Int]) {
         if ignoreMerges, let id = vocab[ByteLevelMap.encode(bytes)] { out.append(id); return }
         var syms: [Int32] = []
         syms.reserveCapacity(bytes.count)
@@ -172,5 +183,25 @@ struct BPEModel: Sendable {
             }
         }
         for s in syms { out.append(Int(s)) }
+    }
+}
+
+/// A bounded, lock-protected map from a word's bytes to its ids, shared by copies of a
+/// tokenizer (so concurrent encoders stay correct; entries are pure functions of the key).
+final class WordCache: @unchecked Sendable {
+    static let maxWordBytes = 64
+    static let capacity = 100_000
+    private var table: [[UInt8]: [Int]] = [:]
+    private let lock = NSLock()
+
+    func lookup(_ key: [UInt8]) -> [Int]? {
+        lock.lock(); defer { lock.unlock() }
+        return table[key]
+    }
+
+    func insert(_ key: [UInt8], _ ids: [Int]) {
+        lock.lock(); defer { lock.unlock() }
+        if table.count >= WordCache.capacity { table.removeAll(keepingCapacity: true) }
+        table[key] = ids
     }
 }
