@@ -57,6 +57,12 @@ public struct SequenceScores: Sendable, Equatable {
     public var logprobs: [Float]
     /// [(m+1) × vocab] rows for positions p−1 … n−1, only when asked
     public var fullLogits: [Float]?
+    public init(tokenLogits: [Float], logsumexp: [Float], logprobs: [Float], fullLogits: [Float]? = nil) {
+        self.tokenLogits = tokenLogits
+        self.logsumexp = logsumexp
+        self.logprobs = logprobs
+        self.fullLogits = fullLogits
+    }
 }
 
 /// Keys and values of every layer for the positions run so far, for one sequence.
