@@ -26,6 +26,10 @@ final class ReferenceModelTests: XCTestCase {
                 assertClose(full, Fixture.floats(seq["logits_fp32"]), atol: fx.tol("logits_vs_transformers_fp32_atol"),
                             "\(name) seq \(s) logits vs transformers fp32")
                 let ref64 = Fixture.doubles(seq["logits_fp64"])
+                let ref32 = Fixture.floats(seq["logits_fp32"])
+                let d32 = zip(full, ref32).map { abs(Double($0) - Double($1)) }.max() ?? 0
+                let d64 = zip(full, ref64).map { abs(Double($0) - $1) }.max() ?? 0
+                print("measured \(name) seq \(s) (n=\(tokens.count)): max |Δlogit| vs transformers fp32 \(d32), vs float64 \(d64)")
                 assertClose(full, ref64, atol: fx.tol("logits_vs_float64_atol"), "\(name) seq \(s) logits vs float64")
                 // Reduced outputs agree with the float64 logits.
                 let V = model.vocabularySize
