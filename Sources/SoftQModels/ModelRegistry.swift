@@ -22,3 +22,10 @@ public enum ModelRegistry {
         }
     }
 }
+
+extension ModelRegistry {
+    /// The model stored in a softq checkpoint (its `model_type`, `config` and weights).
+    public static func makeModel(checkpoint: Checkpoint) throws -> any CausalLanguageModel {
+        try makeModel(modelType: checkpoint.modelType, config: checkpoint.config, weights: checkpoint)
+    }
+}
