@@ -47,7 +47,7 @@ public final class DecoderLanguageModel: CausalLanguageModel, @unchecked Sendabl
     }
 
     public func logits(appending tokens: [Int], to cache: KVCache) throws -> [Float] {
-        precondition(!tokens.isEmpty, "logits(appending:) needs at least one token")
+        if tokens.isEmpty { throw ModelError.noTokens }
         try validate(tokens, start: cache.length)
         return withSingleThreadedBLAS {
             let hidden = body.forward(tokens, cache: cache, capture: nil)

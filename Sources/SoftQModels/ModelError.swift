@@ -7,6 +7,7 @@ public enum ModelError: Error, CustomStringConvertible, Equatable {
     case binding(source: String, modelType: String, missing: [String], misshaped: [String], unused: [String])
     case tiedWeightsDiffer(source: String, name: String, tiedTo: String)
     case emptyPrompt(group: Int)
+    case noTokens
     case tokenOutOfRange(token: Int, position: Int, vocabularySize: Int)
     case sequenceTooLong(length: Int, contextLength: Int, modelType: String)
     case slidingWindowExceeded(length: Int, window: Int, modelType: String)
@@ -31,6 +32,8 @@ public enum ModelError: Error, CustomStringConvertible, Equatable {
             return "\(source): '\(name)' differs from '\(tiedTo)' although the configuration ties them (tie_word_embeddings); set tie_word_embeddings to false if they are separate"
         case let .emptyPrompt(group):
             return "prompt group \(group) has an empty prompt: a prompt needs at least one token (the BOS or first token)"
+        case .noTokens:
+            return "no tokens to append: incremental decoding needs at least one token"
         case let .tokenOutOfRange(token, position, vocabularySize):
             return "token id \(token) at position \(position) is outside the vocabulary (0..<\(vocabularySize))"
         case let .sequenceTooLong(length, contextLength, modelType):

@@ -80,6 +80,23 @@ final class ScoringTests: XCTestCase {
         XCTAssertEqual(copy.length, tokens.count)
     }
 
+    func testDifferentPromptSplitsAgree() throws {
+        // Moving the prompt/continuation boundary changes which rows share a matrix product, so
+        // bit identity is promised only for the same split; values agree to float32 rounding.
+        let fx = try Fixture.model("qwen2_bias")
+        let model = try fx.makeModel()
+        let tokens = fx.sequences[1]["tokens"]?.arrayValue?.compactMap(\.intValue) ?? []
+        let a = try model.score([PromptGroup(prompt: Array(tokens.prefix(3)), continuations: [Array(tokens.dropFirst(3))])], options: ForwardOptions(fullLogits: true))[0][0]
+        let b = try model.score([PromptGroup(prompt: Array(tokens.prefix(5)), continuations: [Array(tokens.dropFirst(5))])], options: ForwardOptions(fullLogits: true))[0][0]
+        let V = model.vocabularySize
+        assertClose(a.fullLogits![(2 * V)...], b.fullLogits!, atol: 1e-5, "rows for positions 4 … n−1")
+        assertClose(a.logprobs.suffix(b.logprobs.count), b.logprobs, atol: 1e-5, "log-probabilities")
+        XCTAssertEqual(a.logsumexp.count, b.logsumexp.count + 2)
+        XCTAssertThrowsError(try model.logits(appending: [], to: model.makeCache())) {
+            XCTAssertEqual("\($0)", "no tokens to append: incremental decoding needs at least one token")
+        }
+    }
+
     func testLargeVocabularyBlocksAgreeWithFullLogits() throws {
         // A vocabulary larger than one output block (2048) exercises the blocked logsumexp.
         let config = try JSONParser.parse(#"{"model_type":"llama","vocab_size":4500,"hidden_size":8,"intermediate_size":8,"num_hidden_layers":1,"num_attention_heads":2,"max_position_embeddings":64,"tie_word_embeddings":true}"#)
