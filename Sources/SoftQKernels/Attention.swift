@@ -11,19 +11,28 @@ public func causalAttention(_ out: UnsafeMutablePointer<Float>, _ q: UnsafePoint
                             scratch: UnsafeMutablePointer<Float>,
                             rows: Int, start: Int, heads: Int, kvHeads: Int, headDim: Int,
                             qStride: Int, kvStride: Int, outStride: Int, scale: Float) {
-    let len = start + rows
-    let group = heads / kvHeads
-    for h in 0..<heads {
+    causalAttentionParallel(out, q, keys, values, scratch: scratch, rows: rows, start: start, heads: heads,
+                            kvHeads: kvHeads, headDim: headDim, qStride: qStride, kvStride: kvStride,
+                            outStride: outStride, scale: scale, parallel: .serial)
+}
+
+/// `causalAttention` with heads spread over workers. scratch: ≥ parallel.threads · rows·(start+rows)
+/// floats (one slice per worker). Each head's arithmetic is the same as in the serial kernel.
+public func causalAttentionParallel(_ out: UnsafeMutablePointer<Float>, _ q: UnsafePointer<Float>,
+                                    _ keys: UnsafePointer<Float>, _ values: UnsafePointer<Float>,
+                                    scratch: UnsafeMutablePointer<Float>,
+                                    rows: Int, start: Int, heads: Int, kvHeads: Int, headDim: Int,
+                                    qStride: Int, kvStride: Int, outStride: Int, scale: Float, parallel: Parallel) {
+    let len = start + rows, group = heads / kvHeads
+    nonisolated(unsafe) let out = out, q = q, keys = keys, values = values, scratch = scratch
+    parallel.forEach(heads) { h, worker in
         let g = h / group
-        // scores[t, j] = q_t · k_j
+        let s = scratch + worker * rows * len
         BLAS.sgemm(.none, .transpose, m: rows, n: len, k: headDim,
-                   a: q + h * headDim, lda: qStride, b: keys + g * headDim, ldb: kvStride,
-                   c: scratch, ldc: len)
-        causalSoftmax(scratch, rows: rows, cols: len, ld: len, start: start, scale: scale)
-        // out[t] = Σ_j p[t, j] · v_j (future columns are exact zeros)
+                   a: q + h * headDim, lda: qStride, b: keys + g * headDim, ldb: kvStride, c: s, ldc: len)
+        causalSoftmax(s, rows: rows, cols: len, ld: len, start: start, scale: scale)
         BLAS.sgemm(.none, .none, m: rows, n: headDim, k: len,
-                   a: scratch, lda: len, b: values + g * headDim, ldb: kvStride,
-                   c: out + h * headDim, ldc: outStride)
+                   a: s, lda: len, b: values + g * headDim, ldb: kvStride, c: out + h * headDim, ldc: outStride)
     }
 }
 

@@ -1,5 +1,6 @@
 import SoftQBase
 import SoftQCheckpoint
+import SoftQKernels
 
 /// A decoder-only language model read as a scorer: logits at every position, reduced on the
 /// fly to what soft-Q scoring needs (softq-conventions.md).
@@ -111,5 +112,5 @@ protocol DecoderBody: Sendable {
     var matmulParameterCount: Int { get }
     /// x: [tokens.count, hidden] after the final norm. `capture` receives ("embed", …),
     /// ("layer.i", …) and ("final", …) activations when given (tests locate layer mismatches).
-    func forward(_ tokens: [Int], cache: KVCache, capture: ((String, [Float]) -> Void)?) -> [Float]
+    func forward(_ tokens: [Int], cache: KVCache, parallel: Parallel, capture: ((String, [Float]) -> Void)?) -> [Float]
 }

@@ -47,13 +47,19 @@ public final class DecoderLanguageModel: CausalLanguageModel, @unchecked Sendabl
     }
 
     public func logits(appending tokens: [Int], to cache: KVCache) throws -> [Float] {
+        try logits(appending: tokens, to: cache, threads: 1)
+    }
+
+    /// `logits(appending:to:)` with `threads` workers (the same bits at any count).
+    public func logits(appending tokens: [Int], to cache: KVCache, threads: Int) throws -> [Float] {
         if tokens.isEmpty { throw ModelError.noTokens }
         try validate(tokens, start: cache.length)
+        let parallel = Parallel(threads: threads)
         return withSingleThreadedBLAS {
-            let hidden = body.forward(tokens, cache: cache, capture: nil)
+            let hidden = body.forward(tokens, cache: cache, parallel: parallel, capture: nil)
             let D = configuration.hiddenSize
             let last = Array(hidden[((tokens.count - 1) * D)...])
-            return head(last, rows: 1, targets: [], full: true).full!
+            return head(last, rows: 1, targets: [], full: true, parallel: parallel).full!
         }
     }
 
@@ -63,7 +69,9 @@ public final class DecoderLanguageModel: CausalLanguageModel, @unchecked Sendabl
     public func activations(_ tokens: [Int]) throws -> [String: [Float]] {
         try validate(tokens, start: 0)
         var out: [String: [Float]] = [:]
-        withSingleThreadedBLAS { _ = body.forward(tokens, cache: makeCache(), capture: { out[$0] = $1 }) }
+        withSingleThreadedBLAS {
+            _ = body.forward(tokens, cache: makeCache(), parallel: .serial, capture: { out[$0] = $1 })
+        }
         return out
     }
 
@@ -74,24 +82,28 @@ public final class DecoderLanguageModel: CausalLanguageModel, @unchecked Sendabl
             for c in group.continuations { try validate(c, start: group.prompt.count) }
         }
         let D = configuration.hiddenSize
+        let all = Parallel(threads: options.threads)
         return withSingleThreadedBLAS {
             // Phase 1: each prompt once → its cache and the hidden state of its last position.
-            let prompts = parallelMap(groups.count, threads: options.threads) { g -> (KVCache, [Float]) in
+            // Workers left over when there are fewer items than threads go inside each item.
+            let inner1 = all.share(among: groups.count)
+            let prompts = parallelMap(groups.count, threads: all.threads) { g -> (KVCache, [Float]) in
                 let cache = self.makeCache()
-                let h = self.body.forward(groups[g].prompt, cache: cache, capture: nil)
+                let h = self.body.forward(groups[g].prompt, cache: cache, parallel: inner1, capture: nil)
                 return (cache, Array(h[((groups[g].prompt.count - 1) * D)...]))
             }
             // Phase 2: each continuation from a copy of its prompt's cache.
             var items: [(Int, Int)] = []
             for (g, group) in groups.enumerated() { for k in group.continuations.indices { items.append((g, k)) } }
-            let scored = parallelMap(items.count, threads: options.threads) { i -> SequenceScores in
+            let inner2 = all.share(among: items.count)
+            let scored = parallelMap(items.count, threads: all.threads) { i -> SequenceScores in
                 let (g, k) = items[i]
                 let cont = groups[g].continuations[k]
                 var rows = prompts[g].1
                 if !cont.isEmpty {
-                    rows += self.body.forward(cont, cache: prompts[g].0.copy(), capture: nil)
+                    rows += self.body.forward(cont, cache: prompts[g].0.copy(), parallel: inner2, capture: nil)
                 }
-                let r = self.head(rows, rows: cont.count + 1, targets: cont, full: options.fullLogits)
+                let r = self.head(rows, rows: cont.count + 1, targets: cont, full: options.fullLogits, parallel: inner2)
                 let logprobs = (0..<cont.count).map { r.tokenLogits[$0] - r.logsumexp[$0] }
                 return SequenceScores(tokenLogits: r.tokenLogits, logsumexp: r.logsumexp, logprobs: logprobs,
                                       fullLogits: r.full)
@@ -106,44 +118,63 @@ public final class DecoderLanguageModel: CausalLanguageModel, @unchecked Sendabl
         }
     }
 
-    /// The output layer fused with logsumexp, in fixed blocks of positions × vocabulary.
+    /// The output layer fused with logsumexp, in fixed blocks of positions × vocabulary; the
+    /// vocabulary blocks of one position block run in parallel and merge in ascending order.
     /// hidden: [rows, D]; targets: ≤ rows token ids, targets[r] is read from row r.
-    func head(_ hidden: [Float], rows: Int, targets: [Int], full: Bool)
+    func head(_ hidden: [Float], rows: Int, targets: [Int], full: Bool, parallel: Parallel)
         -> (tokenLogits: [Float], logsumexp: [Float], full: [Float]?)
     {
         let D = configuration.hiddenSize, V = vocabularySize
-        let PB = DecoderLanguageModel.positionBlock, VB = DecoderLanguageModel.vocabularyBlock
+        let PB = DecoderLanguageModel.positionBlock, VB = min(DecoderLanguageModel.vocabularyBlock, V)
+        let blocks = (V + VB - 1) / VB
+        let workers = min(parallel.threads, blocks)
         var tokenLogits = [Float](repeating: 0, count: targets.count)
         var lse = [Float](repeating: 0, count: rows)
-        var fullOut: [Float]? = full ? [Float](repeating: 0, count: rows * V) : nil
-        var block = [Float](repeating: 0, count: PB * min(VB, V))
-        var bmax = [Float](repeating: 0, count: PB), bsum = [Double](repeating: 0, count: PB)
-        let W = body.output.data
+        var fullOut = [Float](repeating: 0, count: full ? rows * V : 0)
+        var scratch = [Float](repeating: 0, count: workers * PB * VB)
+        var bmax = [Float](repeating: 0, count: blocks * PB), bsum = [Double](repeating: 0, count: blocks * PB)
+        nonisolated(unsafe) let W = body.output.data
         hidden.withUnsafeBufferPointer { hp in
-            for p0 in stride(from: 0, to: rows, by: PB) {
-                let pr = min(PB, rows - p0)
-                var runMax = [Float](repeating: -.infinity, count: pr), runSum = [Double](repeating: 0, count: pr)
-                for v0 in stride(from: 0, to: V, by: VB) {
-                    let vb = min(VB, V - v0)
-                    // block[r, j] = hidden[p0 + r] · W[v0 + j]
-                    BLAS.sgemm(.none, .transpose, m: pr, n: vb, k: D, a: hp.baseAddress! + p0 * D, lda: D,
-                               b: W + v0 * D, ldb: D, c: &block, ldc: vb)
-                    rowMaxSumExp(&bmax, &bsum, block, rows: pr, cols: vb, ld: vb)
-                    for r in 0..<pr {
-                        combineLogSumExp(&runMax[r], &runSum[r], blockMax: bmax[r], blockSum: bsum[r])
-                        let row = p0 + r
-                        if row < targets.count, targets[row] >= v0, targets[row] < v0 + vb {
-                            tokenLogits[row] = block[r * vb + targets[row] - v0]
-                        }
-                        if fullOut != nil {
-                            for j in 0..<vb { fullOut![row * V + v0 + j] = block[r * vb + j] }
+            tokenLogits.withUnsafeMutableBufferPointer { tp in
+                fullOut.withUnsafeMutableBufferPointer { fp in
+                    scratch.withUnsafeMutableBufferPointer { sp in
+                        bmax.withUnsafeMutableBufferPointer { mp in
+                            bsum.withUnsafeMutableBufferPointer { up in
+                                // An empty array may still have a base address: gate on `full`, not on nil.
+                                nonisolated(unsafe) let hidden = hp.baseAddress!, tok = tp.baseAddress, fullP = full ? fp.baseAddress : nil
+                                nonisolated(unsafe) let scr = sp.baseAddress!, maxP = mp.baseAddress!, sumP = up.baseAddress!
+                                for p0 in stride(from: 0, to: rows, by: PB) {
+                                    let pr = min(PB, rows - p0)
+                                    parallel.forEach(blocks) { b, worker in
+                                        let v0 = b * VB, vb = min(VB, V - v0)
+                                        let block = scr + worker * PB * VB
+                                        // block[r, j] = hidden[p0 + r] · W[v0 + j]
+                                        BLAS.sgemm(.none, .transpose, m: pr, n: vb, k: D, a: hidden + p0 * D, lda: D,
+                                                   b: W + v0 * D, ldb: D, c: block, ldc: vb)
+                                        rowMaxSumExp(maxP + b * PB, sumP + b * PB, block, rows: pr, cols: vb, ld: vb)
+                                        for r in 0..<pr {
+                                            let row = p0 + r
+                                            if row < targets.count, targets[row] >= v0, targets[row] < v0 + vb {
+                                                tok![row] = block[r * vb + targets[row] - v0]
+                                            }
+                                            if let fullP { (fullP + row * V + v0).update(from: block + r * vb, count: vb) }
+                                        }
+                                    }
+                                    for r in 0..<pr {
+                                        var m = -Float.infinity, s = 0.0
+                                        for b in 0..<blocks {
+                                            combineLogSumExp(&m, &s, blockMax: maxP[b * PB + r], blockSum: sumP[b * PB + r])
+                                        }
+                                        lse[p0 + r] = finishLogSumExp(m, s)
+                                    }
+                                }
+                            }
                         }
                     }
                 }
-                for r in 0..<pr { lse[p0 + r] = finishLogSumExp(runMax[r], runSum[r]) }
             }
         }
-        return (tokenLogits, lse, fullOut)
+        return (tokenLogits, lse, full ? fullOut : nil)
     }
 }
 

@@ -114,7 +114,7 @@ final class GPT2Body: DecoderBody, @unchecked Sendable {
         layers.reduce(0) { $0 + $1.qkvW.count + $1.projW.count + $1.fcW.count + $1.fcProjW.count } + output.count
     }
 
-    func forward(_ tokens: [Int], cache: KVCache, capture: ((String, [Float]) -> Void)?) -> [Float] {
+    func forward(_ tokens: [Int], cache: KVCache, parallel: Parallel, capture: ((String, [Float]) -> Void)?) -> [Float] {
         let c = config.base
         let T = tokens.count, D = c.hiddenSize, I = c.intermediateSize, start = cache.length
         var x = [Float](repeating: 0, count: T * D)
@@ -122,7 +122,7 @@ final class GPT2Body: DecoderBody, @unchecked Sendable {
         var qkv = [Float](repeating: 0, count: T * 3 * D)
         var attn = [Float](repeating: 0, count: T * D)
         var mlp = [Float](repeating: 0, count: T * I)
-        var scores = [Float](repeating: 0, count: T * (start + T))
+        var scores = [Float](repeating: 0, count: min(parallel.threads, c.headCount) * T * (start + T))
         // x_t = wte[token_t] + wpe[start + t]
         for t in 0..<T {
             for i in 0..<D { x[t * D + i] = wte.data[tokens[t] * D + i] + wpe.data[(start + t) * D + i] }
@@ -130,7 +130,7 @@ final class GPT2Body: DecoderBody, @unchecked Sendable {
         capture?("embed", x)
         for (l, w) in layers.enumerated() {
             layerNorm(&h, x, w.ln1w.data, w.ln1b.data, rows: T, dim: D, eps: config.layerNormEpsilon)
-            conv1D(&qkv, h, w.qkvW.data, w.qkvB.data, rows: T, inDim: D, outDim: 3 * D)
+            conv1DParallel(&qkv, h, w.qkvW.data, w.qkvB.data, rows: T, inDim: D, outDim: 3 * D, parallel: parallel)
             // The fused projection holds [q | k | v] per row; k and v rows join the cache.
             for t in 0..<T {
                 cache.keys[l].append(contentsOf: qkv[(t * 3 * D + D)..<(t * 3 * D + 2 * D)])
@@ -140,20 +140,21 @@ final class GPT2Body: DecoderBody, @unchecked Sendable {
             if config.scaleByInverseLayerIndex { scale /= Float(l + 1) }
             cache.keys[l].withUnsafeBufferPointer { k in
                 cache.values[l].withUnsafeBufferPointer { v in
-                    causalAttention(&attn, qkv, k.baseAddress!, v.baseAddress!, scratch: &scores,
+                    causalAttentionParallel(&attn, qkv, k.baseAddress!, v.baseAddress!, scratch: &scores,
                                     rows: T, start: start, heads: c.headCount, kvHeads: c.headCount,
-                                    headDim: c.headDim, qStride: 3 * D, kvStride: D, outStride: D, scale: scale)
+                                    headDim: c.headDim, qStride: 3 * D, kvStride: D, outStride: D, scale: scale,
+                                            parallel: parallel)
                 }
             }
-            conv1D(&h, attn, w.projW.data, w.projB.data, rows: T, inDim: D, outDim: D)
+            conv1DParallel(&h, attn, w.projW.data, w.projB.data, rows: T, inDim: D, outDim: D, parallel: parallel)
             addInPlace(&x, h, count: T * D)
             layerNorm(&h, x, w.ln2w.data, w.ln2b.data, rows: T, dim: D, eps: config.layerNormEpsilon)
-            conv1D(&mlp, h, w.fcW.data, w.fcB.data, rows: T, inDim: D, outDim: I)
+            conv1DParallel(&mlp, h, w.fcW.data, w.fcB.data, rows: T, inDim: D, outDim: I, parallel: parallel)
             switch config.activation {
             case .geluTanh: inPlace(&mlp) { geluTanh($0, $0, count: T * I) }
             case .geluErf: inPlace(&mlp) { geluErf($0, $0, count: T * I) }
             }
-            conv1D(&h, mlp, w.fcProjW.data, w.fcProjB.data, rows: T, inDim: I, outDim: D)
+            conv1DParallel(&h, mlp, w.fcProjW.data, w.fcProjB.data, rows: T, inDim: I, outDim: D, parallel: parallel)
             addInPlace(&x, h, count: T * D)
             capture?("layer.\(l)", x)
         }

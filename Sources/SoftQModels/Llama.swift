@@ -218,7 +218,7 @@ final class LlamaBody: DecoderBody, @unchecked Sendable {
             + output.count
     }
 
-    func forward(_ tokens: [Int], cache: KVCache, capture: ((String, [Float]) -> Void)?) -> [Float] {
+    func forward(_ tokens: [Int], cache: KVCache, parallel: Parallel, capture: ((String, [Float]) -> Void)?) -> [Float] {
         let c = config.base
         let T = tokens.count, D = c.hiddenSize, I = c.intermediateSize, start = cache.length
         let qd = c.headCount * c.headDim, kvd = c.kvHeadCount * c.headDim, half = c.headDim / 2
@@ -230,7 +230,7 @@ final class LlamaBody: DecoderBody, @unchecked Sendable {
         var attn = [Float](repeating: 0, count: T * qd)
         var gate = [Float](repeating: 0, count: T * I)
         var up = [Float](repeating: 0, count: T * I)
-        var scores = [Float](repeating: 0, count: T * (start + T))
+        var scores = [Float](repeating: 0, count: min(parallel.threads, c.headCount) * T * (start + T))
         var cos = [Float](repeating: 0, count: T * half), sin = [Float](repeating: 0, count: T * half)
         config.inverseFrequencies.withUnsafeBufferPointer {
             rotaryTables(&cos, &sin, $0.baseAddress!, start: start, rows: T, half: half)
@@ -242,27 +242,28 @@ final class LlamaBody: DecoderBody, @unchecked Sendable {
         let scale = 1 / Float(c.headDim).squareRoot()
         for (l, w) in layers.enumerated() {
             rmsNorm(&h, x, w.inputNorm.data, rows: T, dim: D, eps: config.rmsNormEpsilon)
-            linear(&q, h, w.q.data, w.qb?.data, rows: T, inDim: D, outDim: qd)
-            linear(&k, h, w.k.data, w.kb?.data, rows: T, inDim: D, outDim: kvd)
-            linear(&v, h, w.v.data, w.vb?.data, rows: T, inDim: D, outDim: kvd)
+            linearParallel(&q, h, w.q.data, w.qb?.data, rows: T, inDim: D, outDim: qd, parallel: parallel)
+            linearParallel(&k, h, w.k.data, w.kb?.data, rows: T, inDim: D, outDim: kvd, parallel: parallel)
+            linearParallel(&v, h, w.v.data, w.vb?.data, rows: T, inDim: D, outDim: kvd, parallel: parallel)
             applyRotary(&q, cos, sin, rows: T, heads: c.headCount, headDim: c.headDim, ld: qd)
             applyRotary(&k, cos, sin, rows: T, heads: c.kvHeadCount, headDim: c.headDim, ld: kvd)
             cache.keys[l].append(contentsOf: k)
             cache.values[l].append(contentsOf: v)
             cache.keys[l].withUnsafeBufferPointer { kp in
                 cache.values[l].withUnsafeBufferPointer { vp in
-                    causalAttention(&attn, q, kp.baseAddress!, vp.baseAddress!, scratch: &scores,
+                    causalAttentionParallel(&attn, q, kp.baseAddress!, vp.baseAddress!, scratch: &scores,
                                     rows: T, start: start, heads: c.headCount, kvHeads: c.kvHeadCount,
-                                    headDim: c.headDim, qStride: qd, kvStride: kvd, outStride: qd, scale: scale)
+                                    headDim: c.headDim, qStride: qd, kvStride: kvd, outStride: qd, scale: scale,
+                                            parallel: parallel)
                 }
             }
-            linear(&h, attn, w.o.data, w.ob?.data, rows: T, inDim: qd, outDim: D)
+            linearParallel(&h, attn, w.o.data, w.ob?.data, rows: T, inDim: qd, outDim: D, parallel: parallel)
             addInPlace(&x, h, count: T * D)
             rmsNorm(&h, x, w.postNorm.data, rows: T, dim: D, eps: config.rmsNormEpsilon)
-            linear(&gate, h, w.gate.data, w.gateB?.data, rows: T, inDim: D, outDim: I)
-            linear(&up, h, w.up.data, w.upB?.data, rows: T, inDim: D, outDim: I)
+            linearParallel(&gate, h, w.gate.data, w.gateB?.data, rows: T, inDim: D, outDim: I, parallel: parallel)
+            linearParallel(&up, h, w.up.data, w.upB?.data, rows: T, inDim: D, outDim: I, parallel: parallel)
             inPlace(&gate) { siluMul($0, $0, up, count: T * I) }
-            linear(&h, gate, w.down.data, w.downB?.data, rows: T, inDim: I, outDim: D)
+            linearParallel(&h, gate, w.down.data, w.downB?.data, rows: T, inDim: I, outDim: D, parallel: parallel)
             addInPlace(&x, h, count: T * D)
             capture?("layer.\(l)", x)
         }

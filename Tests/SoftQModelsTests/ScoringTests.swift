@@ -28,6 +28,10 @@ final class ScoringTests: XCTestCase {
                     XCTAssertEqual(bits(together1[g][k]), bits(alone), "\(name) group \(g) cont \(k): batched vs alone")
                     XCTAssertEqual(bits(together3[g][k]), bits(alone), "\(name) group \(g) cont \(k): 3 threads")
                     XCTAssertEqual(bits(reversed[groups.count - 1 - g][k]), bits(alone), "\(name) group \(g) cont \(k): reordered")
+                    // A lone sequence with spare threads splits heads, columns and vocabulary blocks.
+                    let aloneThreaded = try model.score([PromptGroup(prompt: group.prompt, continuations: [cont])],
+                                                        options: ForwardOptions(threads: 4, fullLogits: true))[0][0]
+                    XCTAssertEqual(bits(aloneThreaded), bits(alone), "\(name) group \(g) cont \(k): alone on 4 threads")
                     // Without full logits, the reduced values are the very same bits.
                     let reduced = try model.score([PromptGroup(prompt: group.prompt, continuations: [cont])],
                                                   options: ForwardOptions())[0][0]
@@ -37,6 +41,43 @@ final class ScoringTests: XCTestCase {
                 }
             }
         }
+    }
+
+    func testInnerParallelismOnWideLayersIsBitIdentical() throws {
+        // Widths above one column chunk (256) and vocabularies above one block (2048), so the
+        // parallel splits really happen; 1, 2 and 5 threads must give the same bits.
+        let config = try JSONParser.parse(#"{"model_type":"llama","vocab_size":4500,"hidden_size":64,"intermediate_size":600,"num_hidden_layers":1,"num_attention_heads":4,"num_key_value_heads":2,"max_position_embeddings":64}"#)
+        let model = try ModelRegistry.makeModel(modelType: "llama", config: config, weights: InMemoryWeights(randomLlamaWeights(config)))
+        let group = [PromptGroup(prompt: [1, 2, 3, 4], continuations: [[5, 4000, 7, 2100, 9]])]
+        let one = try model.score(group, options: ForwardOptions(threads: 1, fullLogits: true))[0][0]
+        for t in [2, 5] {
+            XCTAssertEqual(bits(try model.score(group, options: ForwardOptions(threads: t, fullLogits: true))[0][0]), bits(one), "\(t) threads")
+        }
+        let dm = try XCTUnwrap(model as? DecoderLanguageModel)
+        let c1 = dm.makeCache(), c2 = dm.makeCache()
+        XCTAssertEqual(try dm.logits(appending: [1, 2, 3], to: c1, threads: 1).map(\.bitPattern),
+                       try dm.logits(appending: [1, 2, 3], to: c2, threads: 3).map(\.bitPattern))
+    }
+
+    func randomLlamaWeights(_ config: JSONValue) throws -> [String: Tensor] {
+        let c = try LlamaConfiguration(modelType: "llama", json: config)
+        var rng = SeededGenerator(seed: 5)
+        let d = c.base.hiddenSize, i = c.base.intermediateSize, qd = c.base.headCount * c.base.headDim, kvd = c.base.kvHeadCount * c.base.headDim
+        var shapes: [(String, [Int])] = [("model.embed_tokens.weight", [c.base.vocabularySize, d]), ("model.norm.weight", [d])]
+        if !c.base.tieWordEmbeddings { shapes.append(("lm_head.weight", [c.base.vocabularySize, d])) }
+        for l in 0..<c.base.layerCount {
+            let p = "model.layers.\(l)."
+            shapes += [(p + "input_layernorm.weight", [d]), (p + "post_attention_layernorm.weight", [d]),
+                       (p + "self_attn.q_proj.weight", [qd, d]), (p + "self_attn.k_proj.weight", [kvd, d]),
+                       (p + "self_attn.v_proj.weight", [kvd, d]), (p + "self_attn.o_proj.weight", [d, qd]),
+                       (p + "mlp.gate_proj.weight", [i, d]), (p + "mlp.up_proj.weight", [i, d]), (p + "mlp.down_proj.weight", [d, i])]
+        }
+        var t: [String: Tensor] = [:]
+        for (n, s) in shapes {
+            let scale = s.count == 1 ? 1.0 : 1 / Double(s[1]).squareRoot()
+            t[n] = Tensor(shape: s, values: (0..<s.reduce(1, *)).map { _ in Float(s.count == 1 ? 1 + 0.1 * rng.nextGaussian() : rng.nextGaussian() * scale * 2) })
+        }
+        return t
     }
 
     func testShapesAndEmptyContinuation() throws {
