@@ -13,7 +13,10 @@ struct SoftQCommand: ParsableCommand {
         version: SoftQVersion.string,
         subcommands: [
             InspectCommand.self,
-            TokenizeCommand.self,
+            ScoreCommand.self,
+            ExtractCommand.self,
+            RewardsCommand.self,
+            SampleCommand.self,
         ]
     )
 }
