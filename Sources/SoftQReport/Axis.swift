@@ -57,10 +57,14 @@ public enum NiceTicks {
         return (first...last).map { clean(Double($0) * step, step) }
     }
 
-    /// Rounds away representation noise below a millionth of a step.
+    /// `v` snapped to the nearest multiple of `step`, computed as the correctly rounded
+    /// decimal k·m/10^d (step = m·10^−d), so 3 × 0.1 prints as 0.3, not 0.30000000000000004.
     static func clean(_ v: Double, _ step: Double) -> Double {
-        let q = 1e-6 * step
-        let r = (v / q).rounded() * q
+        let k = (v / step).rounded()
+        let d = decimals(step: step)
+        guard d > 0 else { return k * step == 0 ? 0 : k * step }
+        let p = pow(10, Double(d))  // exact for d ≤ 22
+        let r = (k * (step * p).rounded()) / p
         return r == 0 ? 0 : r
     }
 }
