@@ -49,6 +49,15 @@ public enum NiceTicks {
         return (clean((lo / s).rounded(.down) * s, s), clean((hi / s).rounded(.up) * s, s), s)
     }
 
+    /// [lo, hi] of the data widened by `fraction` of its span on each side, so marks at the
+    /// extremes are not drawn on the axes.
+    public static func padded(_ values: [Double], fraction: Double = 0.04) -> (Double, Double) {
+        let v = values.filter { $0.isFinite }
+        guard let lo = v.min(), let hi = v.max() else { return (0, 1) }
+        let pad = (hi - lo) * fraction
+        return (lo - pad, hi + pad)
+    }
+
     /// The multiples of `step` inside [lo, hi] (with a little slack for rounding).
     public static func ticks(lo: Double, hi: Double, step: Double) -> [Double] {
         guard step > 0, hi >= lo else { return [] }

@@ -123,7 +123,8 @@ public struct LineChart: Sendable {
         var c = SVGCanvas(width: layout.width, height: layout.height, title: title)
         let p = layout.plot
         let all = series.flatMap(\.points).filter { $0.x.isFinite && $0.y.isFinite }
-        let (xlo, xhi, xs) = NiceTicks.domain(lo: all.map(\.x).min() ?? 0, hi: all.map(\.x).max() ?? 1, count: 6)
+        let px = NiceTicks.padded(all.map(\.x))
+        let (xlo, xhi, xs) = NiceTicks.domain(lo: px.0, hi: px.1, count: 6)
         let (ylo, yhi, ys): (Double, Double, Double)
         if let d = yDomain { (ylo, yhi, ys) = (d.0, d.1, NiceTicks.step(lo: d.0, hi: d.1, count: 5)) } else {
             let ys0 = all.flatMap { [$0.y, $0.lo ?? $0.y, $0.hi ?? $0.y] }

@@ -60,7 +60,7 @@ struct HTMLWriter {
     nav a { margin-right: 14px; }
     h2 { border-bottom: 1px solid #eee; padding-bottom: 4px; margin-top: 32px; }
     table { border-collapse: collapse; margin: 8px 0 16px; font-size: 13px; }
-    caption { text-align: left; font-weight: bold; padding: 4px 0; }
+    caption { text-align: left; font-weight: bold; padding: 4px 0; white-space: nowrap; }
     th, td { border: 1px solid #ddd; padding: 3px 8px; text-align: left; vertical-align: top; }
     td.num { text-align: right; font-variant-numeric: tabular-nums; }
     figure.plot { display: inline-block; margin: 8px 16px 8px 0; vertical-align: top; }

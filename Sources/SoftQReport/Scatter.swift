@@ -41,8 +41,9 @@ public struct Scatter: Sendable {
         var c = SVGCanvas(width: layout.width, height: layout.height, title: title)
         let p = layout.plot
         let finite = points.filter { $0.x.isFinite && $0.y.isFinite }
-        let (xlo, xhi, xs) = NiceTicks.domain(lo: finite.map(\.x).min() ?? 0, hi: finite.map(\.x).max() ?? 1, count: 6)
-        let (ylo, yhi, ys) = NiceTicks.domain(lo: finite.map(\.y).min() ?? 0, hi: finite.map(\.y).max() ?? 1, count: 5)
+        let px = NiceTicks.padded(finite.map(\.x)), py = NiceTicks.padded(finite.map(\.y))
+        let (xlo, xhi, xs) = NiceTicks.domain(lo: px.0, hi: px.1, count: 6)
+        let (ylo, yhi, ys) = NiceTicks.domain(lo: py.0, hi: py.1, count: 5)
         let x = LinearScale(domain: (xlo, xhi), range: (p.x, p.maxX))
         let y = LinearScale(domain: (ylo, yhi), range: (p.maxY, p.y))
         c.axes(layout: layout, title: title, x: x, xTicks: NiceTicks.ticks(lo: xlo, hi: xhi, step: xs),

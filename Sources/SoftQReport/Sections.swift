@@ -131,7 +131,7 @@ enum Sections {
             let by = run.length?["bucket_by"]?.stringValue ?? "length"
             let rows = buckets.map { b in
                 [b["label"]?.cellText ?? "\(b["lo"]?.cellText ?? "")–\(b["hi"]?.cellText ?? "")", b["n"]?.cellText ?? "–",
-                 b["accuracy"]?.cellText ?? "–", b["accuracy_ci95"]?.serialized() ?? "–"]
+                 b["accuracy"]?.cellText ?? "–", ci(b["accuracy_ci95"])]
             }
             w.table(header: ["bucket (\(by))", "pairs", "accuracy", "95% CI"], rows: rows, caption: "Agreement by length bucket (length.json)")
             let chart = BarChart(categories: rows.map { $0[0] }, series: [.init(name: "", bars: buckets.map { b in
