@@ -65,3 +65,18 @@ struct ReportCommand: ParsableCommand {
         print("wrote \(target.path) and \(r.plots.count) plots in \(target.deletingLastPathComponent().appendingPathComponent("plots").path)")
     }
 }
+
+/// `--report` for commands that write a run directory (score, robustness, correlate): add
+/// `@OptionGroup var report: ReportFlag` and call `try report.writeIfRequested(runDirectory:)`
+/// after the command's own files are written.
+struct ReportFlag: ParsableArguments {
+    @Flag(name: .customLong("report"), help: "Also render the run directory into report.html (see softq report).")
+    var enabled = false
+
+    func writeIfRequested(runDirectory: URL) throws {
+        guard enabled else { return }
+        let target = runDirectory.appendingPathComponent("report.html")
+        try Report.write(runs: [runDirectory], to: target)
+        print("wrote \(target.path)")
+    }
+}
