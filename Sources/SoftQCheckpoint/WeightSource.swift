@@ -1,0 +1,55 @@
+/// Where a model gets its weights from: a checkpoint file, or a dictionary in tests.
+///
+/// Names are canonical Hugging Face state-dict names (after the checkpoint's lenient renaming:
+/// nested groups joined with `.`, a leading `weights.` dropped). Binding asks for shapes first,
+/// so one error can list every missing, mis-shaped and unused tensor before anything is read.
+public protocol WeightSource: AnyObject {
+    /// Every tensor available, by canonical name, with its shape and stored element type.
+    var tensorInfos: [String: TensorInfo] { get }
+    /// Reads one tensor as float32 (converting float16/bfloat16), rejecting NaN/Inf.
+    func loadTensor(_ name: String) throws -> Tensor
+    /// Where the weights came from, for error messages ("model.h5", "in-memory weights").
+    var sourceDescription: String { get }
+}
+
+public struct TensorInfo: Sendable, Equatable {
+    public var shape: [Int]
+    public var dtype: DType
+    public init(shape: [Int], dtype: DType) {
+        self.shape = shape
+        self.dtype = dtype
+    }
+}
+
+/// A dictionary of tensors, for tests and for models built in memory (training from scratch).
+public final class InMemoryWeights: WeightSource {
+    public var tensors: [String: Tensor]
+    public let sourceDescription: String
+    public init(_ tensors: [String: Tensor], description: String = "in-memory weights") {
+        self.tensors = tensors
+        self.sourceDescription = description
+    }
+    public var tensorInfos: [String: TensorInfo] {
+        tensors.mapValues { TensorInfo(shape: $0.shape, dtype: .float32) }
+    }
+    public func loadTensor(_ name: String) throws -> Tensor {
+        guard let t = tensors[name] else { throw WeightSourceError.missing(name: name, source: sourceDescription) }
+        if let bad = t.firstNonFinite() {
+            throw WeightSourceError.nonFinite(name: name, index: bad, value: t.data[bad], source: sourceDescription)
+        }
+        return t
+    }
+}
+
+public enum WeightSourceError: Error, CustomStringConvertible, Equatable {
+    case missing(name: String, source: String)
+    case nonFinite(name: String, index: Int, value: Float, source: String)
+
+    public var description: String {
+        switch self {
+        case let .missing(name, source): return "\(source): tensor '\(name)' not found"
+        case let .nonFinite(name, index, value, source):
+            return "\(source): tensor '\(name)' has a non-finite value (\(value)) at flat index \(index); the checkpoint is corrupt or was saved after a diverged update"
+        }
+    }
+}
