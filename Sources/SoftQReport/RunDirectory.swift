@@ -10,6 +10,7 @@ public enum ReportError: Error, CustomStringConvertible, Equatable {
     case wrongType(file: String, line: Int?, key: String, expected: String, actual: String)
     case lengthMismatch(file: String, line: Int?, key: String, expected: Int, actual: Int)
     case unknownPair(id: String, path: String)
+    case tokenFile(file: String, key: String, message: String)
     case writeFailed(path: String, reason: String)
 
     public var description: String {
@@ -22,6 +23,7 @@ public enum ReportError: Error, CustomStringConvertible, Equatable {
         case let .wrongType(f, l, k, e, a): return "\(at(f, l)): field '\(k)': expected \(e), got \(a)"
         case let .lengthMismatch(f, l, k, e, a): return "\(at(f, l)): array '\(k)' has \(a) entries, expected \(e) (one per token)"
         case let .unknownPair(id, p): return "--pair \(id): no pair with that id in \(p)/pairs.jsonl"
+        case let .tokenFile(f, k, m): return "\(f): \(k): \(m)"
         case let .writeFailed(p, r): return "cannot write \(p): \(r)"
         }
     }
