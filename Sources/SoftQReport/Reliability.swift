@@ -1,16 +1,24 @@
 import Foundation
 
-/// A reliability diagram of `p = sigmoid(margin)`: per probability bin, the fraction of pairs
-/// ranked correctly against the mean predicted probability. A calibrated reward lies on the
-/// diagonal.
+/// A reliability diagram of `p = sigmoid(margin)`, read as the probability that the dataset's
+/// preference holds (chosen better), against how often it holds in each probability bin.
+///
+/// The bins follow SoftQEvaluation's `Calibration` (docs/conventions.md): every pair's label is
+/// "chosen", so the observed frequency (`accuracy`) is 1 in every non-empty bin and a reward is
+/// calibrated when its p are near 1 exactly as often as it is right; `correct` (margin > 0)
+/// is shown beside it for reading.
 public struct ReliabilityDiagram: Sendable {
     public struct Bin: Sendable, Equatable {
         public var lo, hi: Double
         public var count: Int
         public var meanP: Double
+        /// Observed frequency of the labelled preference in the bin.
         public var accuracy: Double
-        public init(lo: Double, hi: Double, count: Int, meanP: Double, accuracy: Double) {
+        /// Pairs in the bin with margin > 0, when known.
+        public var correct: Int?
+        public init(lo: Double, hi: Double, count: Int, meanP: Double, accuracy: Double, correct: Int? = nil) {
             self.lo = lo; self.hi = hi; self.count = count; self.meanP = meanP; self.accuracy = accuracy
+            self.correct = correct
         }
     }
 
@@ -24,20 +32,21 @@ public struct ReliabilityDiagram: Sendable {
         return e / (1 + e)
     }
 
-    /// The table softq documents (docs/outputs.md): `binCount` equal-width bins on [0, 1],
-    /// bin k = [k/B, (k+1)/B), p = 1 in the last bin; a tie (margin 0, p = 0.5) counts as not
-    /// correct. Empty bins are kept with count 0 and NaN means, so tables line up across runs.
-    public static func fromMargins(_ margins: [Double], correct: [Bool], binCount: Int = 10) -> ReliabilityDiagram {
-        var n = [Int](repeating: 0, count: binCount)
-        var sp = [Double](repeating: 0, count: binCount), sc = [Double](repeating: 0, count: binCount)
-        for (m, ok) in zip(margins, correct) where m.isFinite {
+    /// The table as SoftQEvaluation defines it, for runs whose summary lacks one: `binCount`
+    /// equal-width bins on [0, 1], bin k = [k/B, (k+1)/B), p = 1 in the last bin; outcome 1 for
+    /// every pair; empty bins kept with count 0 and NaN means, so tables line up across runs.
+    public static func fromMargins(_ margins: [Double], binCount: Int = 10) -> ReliabilityDiagram {
+        var n = [Int](repeating: 0, count: binCount), correct = n
+        var sp = [Double](repeating: 0, count: binCount)
+        for m in margins where m.isFinite {
             let p = sigmoid(m)
-            let k = min(binCount - 1, Int(p * Double(binCount)))
-            n[k] += 1; sp[k] += p; sc[k] += ok ? 1 : 0
+            let k = min(binCount - 1, Int((p * Double(binCount)).rounded(.down)))
+            n[k] += 1; sp[k] += p
+            if m > 0 { correct[k] += 1 }
         }
         return ReliabilityDiagram(bins: (0..<binCount).map { k in
             Bin(lo: Double(k) / Double(binCount), hi: Double(k + 1) / Double(binCount), count: n[k],
-                meanP: n[k] > 0 ? sp[k] / Double(n[k]) : .nan, accuracy: n[k] > 0 ? sc[k] / Double(n[k]) : .nan)
+                meanP: n[k] > 0 ? sp[k] / Double(n[k]) : .nan, accuracy: n[k] > 0 ? 1 : .nan, correct: correct[k])
         })
     }
 
@@ -60,7 +69,7 @@ public struct ReliabilityDiagram: Sendable {
         let y = LinearScale(domain: (0, 1), range: (p.maxY, p.y))
         let t = NiceTicks.ticks(lo: 0, hi: 1, step: 0.2)
         c.axes(layout: layout, title: title, x: x, xTicks: t, xDecimals: 1, y: y, yTicks: t, yDecimals: 1,
-               xLabel: "mean sigmoid(margin)", yLabel: "fraction correct")
+               xLabel: "mean sigmoid(margin)", yLabel: "observed frequency")
         c.line(x1: x(0), y1: y(0), x2: x(1), y2: y(1), stroke: "#999999", dash: "4 3")
         let maxCount = Double(bins.map(\.count).max() ?? 0)
         for b in bins where b.count > 0 && b.accuracy.isFinite {
@@ -71,7 +80,7 @@ public struct ReliabilityDiagram: Sendable {
                                             ("data-lo", Format.exact(b.lo)), ("data-hi", Format.exact(b.hi)),
                                             ("data-count", String(b.count)), ("data-mean-p", Format.exact(b.meanP)),
                                             ("data-accuracy", Format.exact(b.accuracy))],
-                   tooltip: "p in [\(Format.exact(b.lo)), \(Format.exact(b.hi))): n = \(b.count), mean p = \(Format.fixed(b.meanP, 4)), correct = \(Format.fixed(b.accuracy, 4))")
+                   tooltip: "p in [\(Format.exact(b.lo)), \(Format.exact(b.hi))): n = \(b.count), mean p = \(Format.fixed(b.meanP, 4)), observed = \(Format.fixed(b.accuracy, 4))" + (b.correct.map { ", margin > 0: \($0)" } ?? ""))
             if b.meanP.isFinite {
                 c.circle(cx: x(b.meanP), cy: top, r: 3.5, fill: "#dd8452")
             }

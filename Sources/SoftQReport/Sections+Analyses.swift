@@ -76,7 +76,7 @@ extension Sections {
         }
         if let rows = corr["correlations"]?.arrayValue, !rows.isEmpty {
             w.table(header: ["correlation", "value", "95% CI", "n"], rows: rows.map {
-                [$0["name"]?.cellText ?? "?", $0["value"]?.cellText ?? "–", ci($0["ci95"]), $0["n"]?.cellText ?? "–"]
+                [($0["name"] ?? $0["method"])?.cellText ?? "?", $0["value"]?.cellText ?? "–", ci($0["ci95"] ?? $0["ci"]), $0["n"]?.cellText ?? "–"]
             }, caption: "Reward vs \(metric)")
         }
         if let bon = corr["best_of_n"]?.arrayValue, !bon.isEmpty {

@@ -65,14 +65,27 @@ enum Sections {
             w.figure(chart.svg(title: "Accuracy per subset", xLabel: "subset", yLabel: "accuracy"),
                      name: "subset-accuracy", caption: "Fraction of pairs with margin > 0 per subset; whiskers: 95% CI when the summary has one; dashed: chance.")
         }
-        if let rb = c.run.summary?["rewardbench"], let fields = rb.objectValue, !fields.isEmpty {
-            let rows: [[String]] = fields.map { name, v in
-                if let d = v.doubleValue { return [name, Format.exact(d), ""] }
-                let detail = v.numericFields.filter { $0.0 != "score" && $0.0 != "accuracy" }
-                    .map { "\($0.0) \(Format.exact($0.1))" }.joined(separator: ", ")
-                return [name, (v["score"] ?? v["accuracy"])?.cellText ?? "–", detail]
+        if let rb = c.run.summary?["rewardbench"] { rewardBench(&w, rb) }
+    }
+
+    /// SoftQEvaluation's shape: `sections` {name: {score, pairs, subsets}}, `overall`, `complete`,
+    /// `missing_subsets`; a flat object of name → score is read too.
+    static func rewardBench(_ w: inout HTMLWriter, _ rb: JSONValue) {
+        var rows: [[String]] = []
+        if let sections = rb["sections"]?.objectValue {
+            rows = sections.map { name, v in
+                [name, v["score"]?.cellText ?? "–", v["pairs"]?.cellText ?? "–",
+                 (v["subsets"]?.arrayValue ?? []).map(\.cellText).joined(separator: ", ")]
             }
-            w.table(header: ["RewardBench section", "score", "details"], rows: rows, caption: "RewardBench sections")
+            if let overall = rb["overall"] { rows.append(["overall (mean of sections)", overall.cellText, "", ""]) }
+        } else if let fields = rb.objectValue {
+            rows = fields.compactMap { name, v in v.doubleValue.map { [name, Format.exact($0), "", ""] } }
+        }
+        guard !rows.isEmpty else { return }
+        w.table(header: ["RewardBench section", "score", "pairs", "subsets"], rows: rows, caption: "RewardBench sections")
+        if case .bool(false)? = rb["complete"] {
+            let missing = (rb["missing_subsets"]?.arrayValue ?? []).map(\.cellText).joined(separator: ", ")
+            w.note("Not every RewardBench subset is present, so the overall score is not RewardBench's" + (missing.isEmpty ? "." : "; missing: \(missing)."))
         }
     }
 
@@ -99,11 +112,12 @@ enum Sections {
         }
         if let (diagram, fromSummary) = run.reliability {
             w.figure(diagram.svg(title: "Reliability of sigmoid(margin)"), name: "calibration",
-                     caption: "Bars: fraction correct per probability bin (darker = more pairs); dots at the bin's mean probability; dashed: perfect calibration."
+                     caption: "Bars: observed frequency of the labelled preference per probability bin (darker = more pairs); dots at the bin's mean probability; dashed: perfect calibration."
                         + (fromSummary ? "" : " Computed from pairs.jsonl with 10 equal bins."))
-            w.table(header: ["p from", "p to", "pairs", "mean p", "fraction correct"], rows: diagram.bins.map {
+            w.table(header: ["p from", "p to", "pairs", "mean p", "observed frequency", "margin > 0"], rows: diagram.bins.map {
                 [Format.exact($0.lo), Format.exact($0.hi), String($0.count),
-                 $0.meanP.isFinite ? Format.exact($0.meanP) : "–", $0.accuracy.isFinite ? Format.exact($0.accuracy) : "–"]
+                 $0.meanP.isFinite ? Format.exact($0.meanP) : "–", $0.accuracy.isFinite ? Format.exact($0.accuracy) : "–",
+                 $0.correct.map(String.init) ?? "–"]
             }, caption: "Reliability table")
         }
     }

@@ -20,10 +20,12 @@ struct SubsetRow {
 }
 
 extension JSONValue {
-    /// `[lo, hi]` as a tuple, when both are numbers.
+    /// A confidence interval as (low, high): SoftQEvaluation's object `{"low", "high", "level", …}`,
+    /// or `{"lo", "hi"}`, or a two-number array.
     var interval: (Double, Double)? {
-        guard let a = arrayValue, a.count == 2, let lo = a[0].doubleValue, let hi = a[1].doubleValue else { return nil }
-        return (lo, hi)
+        if let a = arrayValue, a.count == 2, let lo = a[0].doubleValue, let hi = a[1].doubleValue { return (lo, hi) }
+        if let lo = (self["low"] ?? self["lo"])?.doubleValue, let hi = (self["high"] ?? self["hi"])?.doubleValue { return (lo, hi) }
+        return nil
     }
     /// The numeric fields of an object, in file order.
     var numericFields: [(String, Double)] {
@@ -74,18 +76,19 @@ extension RunData {
         }, false)
     }
 
-    /// summary.json `calibration.reliability` (or `.bins`), else computed from pairs.jsonl.
+    /// summary.json `calibration.bins` (or `.reliability`), else computed from pairs.jsonl.
     var reliability: (ReliabilityDiagram, fromSummary: Bool)? {
-        if let table = (summary?["calibration"]?["reliability"] ?? summary?["calibration"]?["bins"])?.arrayValue {
+        if let table = (summary?["calibration"]?["bins"] ?? summary?["calibration"]?["reliability"])?.arrayValue {
             let bins = table.compactMap { b -> ReliabilityDiagram.Bin? in
-                guard let lo = b["lo"]?.doubleValue, let hi = b["hi"]?.doubleValue, let n = b["count"]?.intValue else { return nil }
+                guard let lo = (b["lower"] ?? b["lo"])?.doubleValue, let hi = (b["upper"] ?? b["hi"])?.doubleValue,
+                      let n = b["count"]?.intValue else { return nil }
                 return .init(lo: lo, hi: hi, count: n, meanP: b["mean_p"]?.doubleValue ?? .nan,
-                             accuracy: b["accuracy"]?.doubleValue ?? .nan)
+                             accuracy: b["accuracy"]?.doubleValue ?? .nan, correct: b["correct"]?.intValue)
             }
             if !bins.isEmpty { return (ReliabilityDiagram(bins: bins), true) }
         }
         guard !pairs.isEmpty else { return nil }
-        return (ReliabilityDiagram.fromMargins(pairs.map(\.margin), correct: pairs.map(\.correct)), false)
+        return (ReliabilityDiagram.fromMargins(pairs.map(\.margin)), false)
     }
 
     /// The aggregate that margins use (`score` in pairs.jsonl, else summary options), default `sum`.

@@ -62,6 +62,13 @@ final class ReportTests: XCTestCase {
         XCTAssertTrue(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"))
         XCTAssertTrue(tokens.contains { $0.text == "a & b \"q\"" })
         XCTAssertTrue(doc.all("td").contains { $0.text == "safety & <refusals>" })
+        // Summary numbers appear exactly: the CI object, RewardBench sections, the incomplete note.
+        let summary = try JSONParser.parse(String(contentsOf: run.appendingPathComponent("summary.json"), encoding: .utf8))
+        let ci = try XCTUnwrap(summary["accuracy_ci95"])
+        XCTAssertTrue(doc.all("td").contains { $0.text == "[\(Format.exact(ci["low"]!.doubleValue!)), \(Format.exact(ci["high"]!.doubleValue!))]" })
+        let rbRows = doc.all("td").map(\.text)
+        XCTAssertTrue(rbRows.contains("alpacaeval-easy"))
+        XCTAssertTrue(doc.all("p", class: "note").contains { $0.text.contains("missing: math-prm") })
         // Hover text carries log π, Q, V and r.
         let tip = try XCTUnwrap(tokens.first?.attributes["title"])
         for part in ["log π = ", "Q = ", "V(s) = ", "V′(s′) = ", "r = "] { XCTAssertTrue(tip.contains(part), tip) }
@@ -86,14 +93,16 @@ final class ReportTests: XCTestCase {
         let summary = try json(run.appendingPathComponent("summary.json"))
 
         let subsetBars = try plot("subset-accuracy", in: run).all("rect", class: "bar")
-        let subsets = try XCTUnwrap(summary["subsets"]?.arrayValue)
-        XCTAssertEqual(subsetBars.map { Double($0.attributes["data-value"]!)! }, subsets.map { $0["accuracy"]!.doubleValue! })
-        XCTAssertEqual(subsetBars.map { $0.attributes["data-category"]! }, subsets.map { $0["subset"]!.stringValue! })
-        XCTAssertEqual(subsetBars.map { Double($0.attributes["data-lo"]!)! }, subsets.map { $0["accuracy_ci95"]!.arrayValue![0].doubleValue! })
+        let subsets = try XCTUnwrap(summary["subsets"]?.objectValue)
+        XCTAssertEqual(subsetBars.map { Double($0.attributes["data-value"]!)! }, subsets.map { $0.1["accuracy"]!.doubleValue! })
+        XCTAssertEqual(subsetBars.map { $0.attributes["data-category"]! }, subsets.map(\.0))
 
+        // Empty bins are listed in the table but not drawn.
         let bins = try plot("calibration", in: run).all("rect", class: "bin")
-        let table = try XCTUnwrap(summary["calibration"]?["reliability"]?.arrayValue)
+        let table = try XCTUnwrap(summary["calibration"]?["bins"]?.arrayValue).filter { $0["count"]!.intValue! > 0 }
+        XCTAssertEqual(bins.count, 4)
         XCTAssertEqual(bins.map { Int($0.attributes["data-count"]!)! }, table.map { $0["count"]!.intValue! })
+        XCTAssertEqual(bins.map { Double($0.attributes["data-lo"]!)! }, table.map { $0["lower"]!.doubleValue! })
         XCTAssertEqual(bins.map { Double($0.attributes["data-mean-p"]!)! }, table.map { $0["mean_p"]!.doubleValue! })
         XCTAssertEqual(bins.map { Double($0.attributes["data-accuracy"]!)! }, table.map { $0["accuracy"]!.doubleValue! })
 
@@ -111,6 +120,7 @@ final class ReportTests: XCTestCase {
         let robustness = try json(run.appendingPathComponent("robustness.json"))
         let rb = try plot("robustness-win-rate", in: run).all("rect", class: "bar")
         XCTAssertEqual(rb.map { Double($0.attributes["data-value"]!)! }, robustness["by_type"]!.arrayValue!.map { $0["win_rate"]!.doubleValue! })
+        XCTAssertEqual(rb.map { Double($0.attributes["data-hi"]!)! }, robustness["by_type"]!.arrayValue!.map { $0["win_rate_ci95"]!.arrayValue![1].doubleValue! })
         let lines = try plot("robustness-vs-strength", in: run).all("circle", class: "point")
         XCTAssertEqual(lines.map { Double($0.attributes["data-y"]!)! }, robustness["perturbations"]!.arrayValue!.map { $0["win_rate"]!.doubleValue! })
 

@@ -103,14 +103,16 @@ final class ChartTests: XCTestCase {
     }
 
     func testReliabilityFromMarginsAndECE() {
-        // p = sigmoid(m): 0 → 0.5 (a tie, not correct), ln 4 → 0.8, −ln 4 → 0.2, 50 → 1 in doubles.
-        let d = ReliabilityDiagram.fromMargins([0, log(4), log(4), -log(4), 50], correct: [false, true, false, false, true], binCount: 4)
+        // p = sigmoid(m): 0 → 0.5 (a tie), ln 4 → 0.8, −ln 4 → 0.2, 50 → 1 in doubles.
+        // Outcome 1 for every pair (SoftQEvaluation's Calibration); `correct` counts margin > 0.
+        let d = ReliabilityDiagram.fromMargins([0, log(4), log(4), -log(4), 50], binCount: 4)
         XCTAssertEqual(d.bins.map(\.count), [1, 0, 1, 3])
+        XCTAssertEqual(d.bins.map(\.correct), [0, 0, 0, 3])
         assertClose([d.bins[0].meanP, d.bins[2].meanP, d.bins[3].meanP], [0.2, 0.5, (0.8 + 0.8 + 1) / 3], atol: 1e-12)
-        assertClose([d.bins[0].accuracy, d.bins[2].accuracy, d.bins[3].accuracy], [0, 0, 2.0 / 3], atol: 1e-15)
+        XCTAssertEqual([d.bins[0].accuracy, d.bins[2].accuracy, d.bins[3].accuracy], [1, 1, 1])
         XCTAssertTrue(d.bins[1].meanP.isNaN)
-        // ECE = Σ n_k/N |acc_k − p_k| = (1·0.2 + 1·0.5 + 3·|2/3 − 2.6/3|) / 5 = 0.26
-        assertClose([d.expectedCalibrationError], [0.26], atol: 1e-12)
+        // ECE = Σ n_k/N |1 − p_k| = (0.8 + 0.5 + 3·(1 − 2.6/3)) / 5 = 0.34
+        assertClose([d.expectedCalibrationError], [0.34], atol: 1e-12)
         XCTAssertEqual(ReliabilityDiagram.sigmoid(-800), 0)
         XCTAssertEqual(ReliabilityDiagram.sigmoid(800), 1)
     }
@@ -139,7 +141,7 @@ final class ChartTests: XCTestCase {
                     .svg(title: "b", xLabel: "x", yLabel: "y").document(),
                 LineChart(series: [.init(name: "t", points: [(0.1, 0.6, 0.5, 0.7), (0.5, 0.8, nil, nil)])], yDomain: (0, 1), reference: 0.5)
                     .svg(title: "l", xLabel: "x", yLabel: "y").document(),
-                ReliabilityDiagram.fromMargins(pts.map(\.y), correct: pts.map { $0.group == 0 }).svg(title: "r").document(),
+                ReliabilityDiagram.fromMargins(pts.map(\.y)).svg(title: "r").document(),
                 DivergingColorScale(limit: 1.5).legendSVG().document(),
             ]
         }

@@ -68,24 +68,37 @@ enum SyntheticRun {
         try tokenLines.write(to: dir.appendingPathComponent("tokens.jsonl"))
 
         let acc = Double(correct) / Double(n)
+        // The shapes SoftQEvaluation writes (PairEvaluation.json): CI objects, subsets keyed by
+        // name, RewardBench sections, calibration bins with lower/upper.
+        func interval(_ lo: Double, _ hi: Double) -> JSONValue {
+            .object([("low", d(lo)), ("high", d(hi)), ("level", d(0.95)), ("method", .string("percentile bootstrap")),
+                     ("samples", .int(1000)), ("valid_samples", .int(1000)), ("seed", .int(0))])
+        }
+        func bin(_ k: Int, _ count: Int, _ meanP: Double?, _ correct: Int) -> JSONValue {
+            .object([("lower", d(Double(k) / 10)), ("upper", d(Double(k + 1) / 10)), ("count", .int(count)),
+                     ("mean_p", meanP.map(d) ?? .null), ("accuracy", count > 0 ? d(1) : .null), ("correct", .int(correct))])
+        }
         let summary: JSONValue = .object([
             ("schema_version", .int(1)), ("n_pairs", .int(n)), ("accuracy", d(acc)),
-            ("accuracy_ci95", .array([d(max(0, acc - 0.125)), d(min(1, acc + 0.125))])), ("ties", .int(ties)),
-            ("margin", .object([("mean", d(0.4375)), ("std", d(1.25)), ("median", d(0.5)), ("min", d(-3)), ("max", d(4))])),
-            ("subsets", .array([
-                .object([("subset", .string(subsets[0])), ("n", .int(8)), ("accuracy", d(0.625)), ("accuracy_ci95", .array([d(0.25), d(0.875)])), ("ties", .int(1))]),
-                .object([("subset", .string(subsets[1])), ("n", .int(8)), ("accuracy", d(0.75)), ("accuracy_ci95", .array([d(0.5), d(1)])), ("ties", .int(0))]),
-                .object([("subset", .string(subsets[2])), ("n", .int(8)), ("accuracy", d(0.375)), ("accuracy_ci95", .array([d(0.125), d(0.625)])), ("ties", .int(0))]),
+            ("accuracy_ci95", interval(max(0, acc - 0.125), min(1, acc + 0.125))), ("correct", .int(correct)), ("ties", .int(ties)),
+            ("margin", .object([("count", .int(n)), ("mean", d(0.4375)), ("std", d(1.25)), ("min", d(-3)), ("q05", d(-2.5)),
+                                ("median", d(0.5)), ("max", d(4))])),
+            ("subsets", .object([
+                (subsets[0], .object([("n", .int(8)), ("accuracy", d(0.625)), ("correct", .int(5)), ("ties", .int(1))])),
+                (subsets[1], .object([("n", .int(8)), ("accuracy", d(0.75)), ("correct", .int(6)), ("ties", .int(0))])),
+                (subsets[2], .object([("n", .int(8)), ("accuracy", d(0.375)), ("correct", .int(3)), ("ties", .int(0))])),
             ])),
-            ("rewardbench", .object([("chat", d(0.625)), ("safety", d(0.75)), ("reasoning", d(0.375)), ("score", d(0.5833333333333334))])),
-            ("calibration", .object([
-                ("brier", d(0.231)), ("ece", d(0.0875)),
-                ("reliability", .array([
-                    .object([("lo", d(0)), ("hi", d(0.25)), ("count", .int(5)), ("mean_p", d(0.125)), ("accuracy", d(0.2))]),
-                    .object([("lo", d(0.25)), ("hi", d(0.5)), ("count", .int(6)), ("mean_p", d(0.375)), ("accuracy", d(0.5))]),
-                    .object([("lo", d(0.5)), ("hi", d(0.75)), ("count", .int(7)), ("mean_p", d(0.625)), ("accuracy", d(0.5714285714285714))]),
-                    .object([("lo", d(0.75)), ("hi", d(1)), ("count", .int(6)), ("mean_p", d(0.875)), ("accuracy", d(0.8333333333333334))]),
+            ("rewardbench", .object([
+                ("sections", .object([
+                    ("chat", .object([("score", d(0.625)), ("pairs", .int(8)), ("subsets", .array([.string("alpacaeval-easy")]))])),
+                    ("safety", .object([("score", d(0.75)), ("pairs", .int(8)), ("subsets", .array([.string("refusals-dangerous")]))])),
                 ])),
+                ("overall", .null), ("complete", .bool(false)),
+                ("missing_subsets", .array([.string("math-prm")])), ("ignored_subsets", .array([])),
+            ])),
+            ("calibration", .object([
+                ("probability", .string("sigmoid(margin)")), ("brier", d(0.231)), ("ece", d(0.0875)),
+                ("bins", .array([bin(0, 5, 0.05, 0), bin(1, 0, nil, 0), bin(2, 3, 0.25, 0), bin(5, 7, 0.55, 6), bin(9, 9, 0.95, 9)])),
             ])),
             ("options", .object([("alpha", d(1)), ("gamma", d(1)), ("terminal", .string("eos")), ("append_eos", .bool(true)),
                                  ("aggregate", .string("sum")), ("bootstrap_seed", .int(0))])),
