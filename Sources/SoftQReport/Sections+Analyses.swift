@@ -12,6 +12,7 @@ extension Sections {
 
     static func robustness(_ w: inout HTMLWriter, _ c: Context) {
         let run = c.run
+        scalarTable(&w, run.robustness, caption: "robustness.json")
         if let entries = run.robustness?["perturbations"]?.arrayValue, !entries.isEmpty {
             w.table(header: ["perturbation", "strength", "pairs", "win rate", "95% CI", "mean reward drop"], rows: entries.map {
                 [$0["type"]?.cellText ?? "?", $0["strength"]?.cellText ?? "–", $0["n"]?.cellText ?? "–",
@@ -64,6 +65,7 @@ extension Sections {
     static func correlation(_ w: inout HTMLWriter, _ c: Context) {
         guard let corr = c.run.correlation else { return absent(&w, "No correlation.json in this run (softq correlate writes it).") }
         let metric = corr["metric"]?.stringValue ?? "task metric"
+        scalarTable(&w, corr, caption: "correlation.json")
         if let pts = corr["points"]?.arrayValue, !pts.isEmpty {
             let full = Scatter(points: pts.compactMap { p in
                 guard let r = p["reward"]?.doubleValue, let m = p["metric"]?.doubleValue else { return nil }

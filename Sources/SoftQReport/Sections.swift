@@ -16,6 +16,15 @@ enum Sections {
         w.table(header: ["field", "value"], rows: fields.map { [$0.0, $0.1.cellText] }, caption: caption)
     }
 
+    /// The top-level numbers and strings of an analysis file (everything the sections do not
+    /// draw, such as correlations and balanced accuracies), so no headline number is hidden.
+    static func scalarTable(_ w: inout HTMLWriter, _ json: JSONValue?, caption: String) {
+        let rows = (json?.objectValue ?? []).filter { k, v in
+            k != "schema_version" && (v.doubleValue != nil || v.stringValue != nil || v.interval != nil)
+        }.map { k, v in [k, v.interval != nil && v.doubleValue == nil ? ci(v) : v.cellText] }
+        if !rows.isEmpty { w.table(header: ["field", "value"], rows: rows, caption: caption) }
+    }
+
     // MARK: the run
 
     static func run(_ w: inout HTMLWriter, _ c: Context) {
@@ -154,6 +163,7 @@ enum Sections {
             w.figure(chart.svg(title: "Agreement by length bucket", xLabel: by, yLabel: "accuracy"), name: "length-buckets",
                      caption: "From length.json; whiskers: 95% CI; dashed: chance.")
             keyValueTable(&w, run.length?["correlation"], caption: "Reward–length correlation (length.json)")
+            scalarTable(&w, run.length, caption: "Length statistics (length.json)")
         } else if !run.pairs.isEmpty {
             // Without length.json, the one length question pairs.jsonl answers exactly: does
             // the reward prefer the longer response?
