@@ -39,7 +39,7 @@ public enum Report {
     ]
 
     public static func render(_ runs: [RunData], options: ReportOptions = ReportOptions()) throws -> RenderedReport {
-        precondition(!runs.isEmpty, "render needs at least one run")
+        guard !runs.isEmpty else { throw ReportError.noRuns }
         for run in runs {
             for id in options.pairIDs where !run.pairs.isEmpty && !run.pairs.contains(where: { $0.id == id }) {
                 throw ReportError.unknownPair(id: id, path: run.directory.path)

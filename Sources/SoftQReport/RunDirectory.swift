@@ -3,6 +3,7 @@ import SoftQBase
 
 /// Everything that can go wrong while reading a run directory or writing a report.
 public enum ReportError: Error, CustomStringConvertible, Equatable {
+    case noRuns
     case notADirectory(path: String)
     case nothingToReport(path: String)
     case invalidJSON(file: String, line: Int?, column: Int, message: String)
@@ -16,6 +17,7 @@ public enum ReportError: Error, CustomStringConvertible, Equatable {
     public var description: String {
         func at(_ f: String, _ l: Int?) -> String { l.map { "\(f):\($0)" } ?? f }
         switch self {
+        case .noRuns: return "no run directory given"
         case .notADirectory(let p): return "\(p) is not a directory (give a run directory written by softq score, rewards or an analysis)"
         case .nothingToReport(let p): return "\(p) holds none of summary.json, pairs.jsonl, tokens.jsonl, tokens.h5, responses.jsonl, robustness.json, length.json, correlation.json, sensitivity.json"
         case let .invalidJSON(f, l, c, m): return "\(at(f, l)): column \(c): \(m)"

@@ -59,6 +59,7 @@ enum Sections {
         guard let a = c.run.agreement else { return absent(&w, "No summary.json or pairs.jsonl: no preference pairs were scored in this run.") }
         var rows = [["pairs", String(a.n)], ["accuracy", Format.exact(a.accuracy)], ["accuracy (percent)", Format.percent(a.accuracy)]]
         if let ci = a.ci { rows.append(["accuracy 95% CI", "[\(Format.exact(ci.0)), \(Format.exact(ci.1))]"]) }
+        if let correct = c.run.summary?["correct"]?.intValue { rows.append(["correct (margin > 0)", String(correct)]) }
         rows.append(["ties (margin = 0, counted as not correct)", String(a.ties)])
         w.table(header: ["", "value"], rows: rows,
                 caption: a.fromSummary ? "Agreement with human preferences (summary.json)" : "Agreement (computed from pairs.jsonl; no summary.json)")

@@ -41,6 +41,7 @@ struct ReportCommand: ParsableCommand {
     var title: String?
 
     func validate() throws {
+        if directories.isEmpty { throw ValidationError("give at least one run directory") }
         if directories.count > 1 && out == nil {
             throw ValidationError("several run directories need --out PATH for the report")
         }

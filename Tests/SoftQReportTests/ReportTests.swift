@@ -243,6 +243,10 @@ final class ReportTests: XCTestCase {
         }
     }
 
+    func testNoRunsIsAnError() {
+        XCTAssertThrowsError(try Report.render([])) { XCTAssertEqual($0 as? ReportError, .noRuns) }
+    }
+
     func testUnknownRequestedPairIsAnError() throws {
         var o = ReportOptions()
         o.pairIDs = ["nope"]
