@@ -1,53 +1,30 @@
 import Foundation
+import SoftQEvaluation
 
-/// A reliability diagram of `p = sigmoid(margin)`, read as the probability that the dataset's
-/// preference holds (chosen better), against how often it holds in each probability bin.
+/// A reliability diagram of `p = sigmoid(margin)`: per probability bin, how often the
+/// predicted preference holds against the bin's mean p. A calibrated reward lies on the diagonal.
 ///
-/// The bins follow SoftQEvaluation's `Calibration` (docs/conventions.md): every pair's label is
-/// "chosen", so the observed frequency (`accuracy`) is 1 in every non-empty bin and a reward is
-/// calibrated when its p are near 1 exactly as often as it is right; `correct` (margin > 0)
-/// is shown beside it for reading.
+/// The table is SoftQEvaluation's `Calibration` (docs/conventions.md): each pair counts in both
+/// orders, (p, y = 1) and (1 − p, y = 0), so `count` is in predictions (2 per pair) and
+/// `accuracy` is the observed frequency of y = 1 in the bin.
 public struct ReliabilityDiagram: Sendable {
     public struct Bin: Sendable, Equatable {
         public var lo, hi: Double
         public var count: Int
         public var meanP: Double
-        /// Observed frequency of the labelled preference in the bin.
+        /// Observed frequency of the predicted preference in the bin.
         public var accuracy: Double
-        /// Pairs in the bin with margin > 0, when known.
-        public var correct: Int?
-        public init(lo: Double, hi: Double, count: Int, meanP: Double, accuracy: Double, correct: Int? = nil) {
+        public init(lo: Double, hi: Double, count: Int, meanP: Double, accuracy: Double) {
             self.lo = lo; self.hi = hi; self.count = count; self.meanP = meanP; self.accuracy = accuracy
-            self.correct = correct
         }
     }
 
     public var bins: [Bin]
     public init(bins: [Bin]) { self.bins = bins }
 
-    /// sigmoid without overflow: 1/(1+e^−m) for m ≥ 0, e^m/(1+e^m) otherwise.
-    public static func sigmoid(_ m: Double) -> Double {
-        if m >= 0 { return 1 / (1 + exp(-m)) }
-        let e = exp(m)
-        return e / (1 + e)
-    }
-
-    /// The table as SoftQEvaluation defines it, for runs whose summary lacks one: `binCount`
-    /// equal-width bins on [0, 1], bin k = [k/B, (k+1)/B), p = 1 in the last bin; outcome 1 for
-    /// every pair; empty bins kept with count 0 and NaN means, so tables line up across runs.
-    public static func fromMargins(_ margins: [Double], binCount: Int = 10) -> ReliabilityDiagram {
-        var n = [Int](repeating: 0, count: binCount), correct = n
-        var sp = [Double](repeating: 0, count: binCount)
-        for m in margins where m.isFinite {
-            let p = sigmoid(m)
-            let k = min(binCount - 1, Int((p * Double(binCount)).rounded(.down)))
-            n[k] += 1; sp[k] += p
-            if m > 0 { correct[k] += 1 }
-        }
-        return ReliabilityDiagram(bins: (0..<binCount).map { k in
-            Bin(lo: Double(k) / Double(binCount), hi: Double(k + 1) / Double(binCount), count: n[k],
-                meanP: n[k] > 0 ? sp[k] / Double(n[k]) : .nan, accuracy: n[k] > 0 ? 1 : .nan, correct: correct[k])
-        })
+    /// The diagram of a calibration table computed by SoftQEvaluation.
+    public init(_ c: Calibration) {
+        bins = c.bins.map { Bin(lo: $0.lower, hi: $0.upper, count: $0.count, meanP: $0.meanP, accuracy: $0.accuracy) }
     }
 
     /// Expected calibration error: Σ_k (n_k/N)·|accuracy_k − meanP_k| over non-empty bins.
@@ -80,7 +57,7 @@ public struct ReliabilityDiagram: Sendable {
                                             ("data-lo", Format.exact(b.lo)), ("data-hi", Format.exact(b.hi)),
                                             ("data-count", String(b.count)), ("data-mean-p", Format.exact(b.meanP)),
                                             ("data-accuracy", Format.exact(b.accuracy))],
-                   tooltip: "p in [\(Format.exact(b.lo)), \(Format.exact(b.hi))): n = \(b.count), mean p = \(Format.fixed(b.meanP, 4)), observed = \(Format.fixed(b.accuracy, 4))" + (b.correct.map { ", margin > 0: \($0)" } ?? ""))
+                   tooltip: "p in [\(Format.exact(b.lo)), \(Format.exact(b.hi))): n = \(b.count), mean p = \(Format.fixed(b.meanP, 4)), observed = \(Format.fixed(b.accuracy, 4))")
             if b.meanP.isFinite {
                 c.circle(cx: x(b.meanP), cy: top, r: 3.5, fill: "#dd8452")
             }

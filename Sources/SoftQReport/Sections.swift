@@ -122,12 +122,11 @@ enum Sections {
         }
         if let (diagram, fromSummary) = run.reliability {
             w.figure(diagram.svg(title: "Reliability of sigmoid(margin)"), name: "calibration",
-                     caption: "Bars: observed frequency of the labelled preference per probability bin (darker = more pairs); dots at the bin's mean probability; dashed: perfect calibration."
-                        + (fromSummary ? "" : " Computed from pairs.jsonl with 10 equal bins."))
-            w.table(header: ["p from", "p to", "pairs", "mean p", "observed frequency", "margin > 0"], rows: diagram.bins.map {
+                     caption: "Bars: how often the predicted preference holds per probability bin, each pair counted in both orders (darker = more predictions); dots at the bin's mean probability; dashed: perfect calibration."
+                        + (fromSummary ? "" : " Computed from pairs.jsonl."))
+            w.table(header: ["p from", "p to", "predictions", "mean p", "observed frequency"], rows: diagram.bins.map {
                 [Format.exact($0.lo), Format.exact($0.hi), String($0.count),
-                 $0.meanP.isFinite ? Format.exact($0.meanP) : "–", $0.accuracy.isFinite ? Format.exact($0.accuracy) : "–",
-                 $0.correct.map(String.init) ?? "–"]
+                 $0.meanP.isFinite ? Format.exact($0.meanP) : "–", $0.accuracy.isFinite ? Format.exact($0.accuracy) : "–"]
             }, caption: "Reliability table")
         }
     }

@@ -1,5 +1,6 @@
 import Foundation
 import SoftQBase
+import SoftQEvaluation
 
 /// The numbers the report shows, taken from summary.json when it has them and otherwise
 /// computed from pairs.jsonl (and then labelled so). Field names: docs/outputs.md.
@@ -83,12 +84,16 @@ extension RunData {
                 guard let lo = (b["lower"] ?? b["lo"])?.doubleValue, let hi = (b["upper"] ?? b["hi"])?.doubleValue,
                       let n = b["count"]?.intValue else { return nil }
                 return .init(lo: lo, hi: hi, count: n, meanP: b["mean_p"]?.doubleValue ?? .nan,
-                             accuracy: b["accuracy"]?.doubleValue ?? .nan, correct: b["correct"]?.intValue)
+                             accuracy: b["accuracy"]?.doubleValue ?? .nan)
             }
             if !bins.isEmpty { return (ReliabilityDiagram(bins: bins), true) }
         }
         guard !pairs.isEmpty else { return nil }
-        return (ReliabilityDiagram.fromMargins(pairs.map(\.margin)), false)
+        do {
+            return (ReliabilityDiagram(try Calibration(margins: pairs.map(\.margin))), false)
+        } catch {
+            return nil  // non-finite margins: SoftQEvaluation refuses them, and so does the plot
+        }
     }
 
     /// The aggregate that margins use (`score` in pairs.jsonl, else summary options), default `sum`.

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import SoftQReport
+import SoftQEvaluation
 import TestSupport
 
 final class FormatTests: XCTestCase {
@@ -102,19 +103,18 @@ final class ChartTests: XCTestCase {
         XCTAssertEqual(doc.all("line", class: "whisker").count, 1)
     }
 
-    func testReliabilityFromMarginsAndECE() {
-        // p = sigmoid(m): 0 → 0.5 (a tie), ln 4 → 0.8, −ln 4 → 0.2, 50 → 1 in doubles.
-        // Outcome 1 for every pair (SoftQEvaluation's Calibration); `correct` counts margin > 0.
-        let d = ReliabilityDiagram.fromMargins([0, log(4), log(4), -log(4), 50], binCount: 4)
-        XCTAssertEqual(d.bins.map(\.count), [1, 0, 1, 3])
-        XCTAssertEqual(d.bins.map(\.correct), [0, 0, 0, 3])
-        assertClose([d.bins[0].meanP, d.bins[2].meanP, d.bins[3].meanP], [0.2, 0.5, (0.8 + 0.8 + 1) / 3], atol: 1e-12)
-        XCTAssertEqual([d.bins[0].accuracy, d.bins[2].accuracy, d.bins[3].accuracy], [1, 1, 1])
-        XCTAssertTrue(d.bins[1].meanP.isNaN)
-        // ECE = Σ n_k/N |1 − p_k| = (0.8 + 0.5 + 3·(1 − 2.6/3)) / 5 = 0.34
-        assertClose([d.expectedCalibrationError], [0.34], atol: 1e-12)
-        XCTAssertEqual(ReliabilityDiagram.sigmoid(-800), 0)
-        XCTAssertEqual(ReliabilityDiagram.sigmoid(800), 1)
+    func testReliabilityDiagramCarriesSoftQEvaluationsTable() throws {
+        // p = sigmoid(m): ln 4 → 0.8, −ln 4 → 0.2, 0 → 0.5; each pair also counts as (1 − p, y = 0).
+        let c = try Calibration(margins: [0, log(4), log(4), -log(4), 50])
+        let d = ReliabilityDiagram(c)
+        XCTAssertEqual(d.bins.map(\.count), c.bins.map(\.count))
+        XCTAssertEqual(d.bins.map(\.count).reduce(0, +), 10)
+        XCTAssertEqual(d.bins.map(\.lo), (0..<10).map { Double($0) / 10 })
+        assertClose([d.expectedCalibrationError], [c.ece], atol: 1e-15, "ECE")
+        let doc = try XCTUnwrap(XMLDocument.parse(d.svg(title: "r").document()))
+        let bars = doc.all("rect", class: "bin")
+        XCTAssertEqual(bars.count, c.bins.filter { $0.count > 0 }.count)
+        XCTAssertEqual(bars.map { Double($0.attributes["data-accuracy"]!)! }, c.bins.filter { $0.count > 0 }.map(\.accuracy))
     }
 
     func testDivergingScaleIsSymmetricClampedAndWhiteAtZero() {
@@ -131,7 +131,7 @@ final class ChartTests: XCTestCase {
     }
 
     func testEveryChartIsWellFormedAndByteIdenticalAcrossRenders() throws {
-        func charts() -> [String] {
+        func charts() throws -> [String] {
             let pts = (0..<200).map { k in Scatter.Point(x: Double(k % 17), y: sin(Double(k)), group: k % 2, label: "p<\(k)>") }
             return [
                 Histogram(values: pts.map(\.y)).svg(title: "h & h", xLabel: "x", marker: 0).document(),
@@ -141,11 +141,11 @@ final class ChartTests: XCTestCase {
                     .svg(title: "b", xLabel: "x", yLabel: "y").document(),
                 LineChart(series: [.init(name: "t", points: [(0.1, 0.6, 0.5, 0.7), (0.5, 0.8, nil, nil)])], yDomain: (0, 1), reference: 0.5)
                     .svg(title: "l", xLabel: "x", yLabel: "y").document(),
-                ReliabilityDiagram.fromMargins(pts.map(\.y)).svg(title: "r").document(),
+                ReliabilityDiagram(try Calibration(margins: pts.map(\.y))).svg(title: "r").document(),
                 DivergingColorScale(limit: 1.5).legendSVG().document(),
             ]
         }
-        let a = charts(), b = charts()
+        let a = try charts(), b = try charts()
         XCTAssertEqual(a, b)
         for svg in a {
             let doc = try XCTUnwrap(XMLDocument.parse(svg))

@@ -74,9 +74,9 @@ enum SyntheticRun {
             .object([("low", d(lo)), ("high", d(hi)), ("level", d(0.95)), ("method", .string("percentile bootstrap")),
                      ("samples", .int(1000)), ("valid_samples", .int(1000)), ("seed", .int(0))])
         }
-        func bin(_ k: Int, _ count: Int, _ meanP: Double?, _ correct: Int) -> JSONValue {
+        func bin(_ k: Int, _ count: Int, _ meanP: Double?, _ accuracy: Double?) -> JSONValue {
             .object([("lower", d(Double(k) / 10)), ("upper", d(Double(k + 1) / 10)), ("count", .int(count)),
-                     ("mean_p", meanP.map(d) ?? .null), ("accuracy", count > 0 ? d(1) : .null), ("correct", .int(correct))])
+                     ("mean_p", meanP.map(d) ?? .null), ("accuracy", accuracy.map(d) ?? .null)])
         }
         let summary: JSONValue = .object([
             ("schema_version", .int(1)), ("n_pairs", .int(n)), ("accuracy", d(acc)),
@@ -98,7 +98,8 @@ enum SyntheticRun {
             ])),
             ("calibration", .object([
                 ("probability", .string("sigmoid(margin)")), ("brier", d(0.231)), ("ece", d(0.0875)),
-                ("bins", .array([bin(0, 5, 0.05, 0), bin(1, 0, nil, 0), bin(2, 3, 0.25, 0), bin(5, 7, 0.55, 6), bin(9, 9, 0.95, 9)])),
+                ("bins", .array([bin(0, 9, 0.05, 0.2222222222222222), bin(1, 0, nil, nil), bin(2, 3, 0.25, 0.3333333333333333),
+                                 bin(7, 3, 0.75, 0.6666666666666666), bin(9, 9, 0.95, 0.7777777777777778)])),
             ])),
             ("options", .object([("alpha", d(1)), ("gamma", d(1)), ("terminal", .string("eos")), ("append_eos", .bool(true)),
                                  ("aggregate", .string("sum")), ("bootstrap_seed", .int(0))])),
