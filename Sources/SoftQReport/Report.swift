@@ -40,6 +40,7 @@ public enum Report {
 
     public static func render(_ runs: [RunData], options: ReportOptions = ReportOptions()) throws -> RenderedReport {
         guard !runs.isEmpty else { throw ReportError.noRuns }
+        let runs = uniquelyNamed(runs)
         for run in runs {
             for id in options.pairIDs where !run.pairs.isEmpty && !run.pairs.contains(where: { $0.id == id }) {
                 throw ReportError.unknownPair(id: id, path: run.directory.path)
@@ -83,6 +84,20 @@ public enum Report {
         }
         return RenderedReport(html: HTMLWriter.document(title: title, body: w.out),
                               plots: w.plots.map { (name: $0.0, svg: $0.1) })
+    }
+
+    /// Runs are labelled by directory name; equal names (a/out, b/out) get their parent folder
+    /// prepended, and any still equal get their position, so series never merge.
+    static func uniquelyNamed(_ runs: [RunData]) -> [RunData] {
+        var out = runs
+        let names = runs.map(\.name)
+        for k in out.indices where names.filter({ $0 == names[k] }).count > 1 {
+            let dir = out[k].directory.standardizedFileURL
+            out[k].name = dir.deletingLastPathComponent().lastPathComponent + "/" + dir.lastPathComponent
+        }
+        let second = out.map(\.name)
+        for k in out.indices where second.filter({ $0 == second[k] }).count > 1 { out[k].name += " (\(k + 1))" }
+        return out
     }
 
     /// Loads the run directories, renders, and writes `reportURL` plus `plots/*.svg` beside it,

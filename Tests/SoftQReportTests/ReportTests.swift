@@ -243,6 +243,14 @@ final class ReportTests: XCTestCase {
         }
     }
 
+    func testEqualDirectoryNamesAreToldApart() throws {
+        let a = dir.appendingPathComponent("mle/out"), b = dir.appendingPathComponent("iqlearn/out")
+        try SyntheticRun.write(to: a, analyses: false)
+        try SyntheticRun.write(to: b, analyses: false)
+        let names = Report.uniquelyNamed([try RunData.load(a), try RunData.load(b), try RunData.load(b)]).map(\.name)
+        XCTAssertEqual(names, ["mle/out", "iqlearn/out (2)", "iqlearn/out (3)"])
+    }
+
     func testNoRunsIsAnError() {
         XCTAssertThrowsError(try Report.render([])) { XCTAssertEqual($0 as? ReportError, .noRuns) }
     }
