@@ -31,6 +31,13 @@ extension Sections {
 
     static func tokens(_ w: inout HTMLWriter, _ c: Context) {
         let run = c.run
+        if run.pairs.isEmpty, let first = run.responses.first?.objectValue {
+            // A rewards/extract run: its per-response aggregates, first `responses` rows.
+            let keys = first.filter { $0.1.doubleValue != nil || $0.0 == "id" || $0.1.stringValue != nil }.map(\.0)
+            let rows = run.responses.prefix(c.options.responses).map { r in keys.map { r[$0]?.cellText ?? "–" } }
+            w.table(header: keys, rows: Array(rows),
+                    caption: "Responses (responses.jsonl; \(rows.count) of \(run.responses.count))")
+        }
         guard !run.tokens.isEmpty else {
             return absent(&w, "No per-token values in this run (score with --per-token jsonl to write tokens.jsonl).")
         }

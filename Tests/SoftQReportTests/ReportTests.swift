@@ -201,6 +201,9 @@ final class ReportTests: XCTestCase {
                               ("reward", .array([.double(-2), .double(2)])), ("prompt_value", .double(3)), ("terminal", .bool(true))]))
         }
         try w.write(to: run.appendingPathComponent("tokens.jsonl"))
+        var responses = JSONLinesWriter()
+        for k in 0..<3 { responses.append(.object([("id", .string("r\(k)")), ("tokens", .int(2)), ("sum", .double(0.5 * Double(k)))])) }
+        try responses.write(to: run.appendingPathComponent("responses.jsonl"))
         let html = try Report.render([RunData.load(run)]).html
         let doc = try XCTUnwrap(XMLDocument.parse(html))
         XCTAssertEqual(doc.all("div", class: "pair-block").map { $0.attributes["data-response"]! }, ["r0", "r1", "r2"])
@@ -209,6 +212,10 @@ final class ReportTests: XCTestCase {
         XCTAssertEqual(spans[0].attributes["style"], "background:#b2182b;color:#ffffff")
         XCTAssertEqual(spans[1].attributes["data-r"], "2")
         XCTAssertTrue(doc.all("p", class: "absent").contains { $0.text.contains("no preference pairs") })
+        let headers = doc.all("th").map(\.text)
+        let at = try XCTUnwrap(headers.firstIndex(of: "id"))
+        XCTAssertEqual(Array(headers[at..<(at + 3)]), ["id", "tokens", "sum"])
+        XCTAssertTrue(doc.all("td").contains { $0.text == "r2" })
     }
 
     func testMalformedInputsAreErrorsNamingFileLineAndField() throws {
