@@ -162,8 +162,6 @@ enum Sections {
             })], domain: (0, 1), reference: 0.5)
             w.figure(chart.svg(title: "Agreement by length bucket", xLabel: by, yLabel: "accuracy"), name: "length-buckets",
                      caption: "From length.json; whiskers: 95% CI; dashed: chance.")
-            keyValueTable(&w, run.length?["correlation"], caption: "Reward–length correlation (length.json)")
-            scalarTable(&w, run.length, caption: "Length statistics (length.json)")
         } else if !run.pairs.isEmpty {
             // Without length.json, the one length question pairs.jsonl answers exactly: does
             // the reward prefer the longer response?
@@ -182,8 +180,10 @@ enum Sections {
                                  domain: (0, 1), reference: 0.5)
             w.figure(chart.svg(title: "Agreement by length difference", xLabel: "chosen vs rejected length", yLabel: "accuracy"),
                      name: "length-buckets", caption: "Accuracy among pairs whose chosen response is longer, equal or shorter.")
-        } else {
+        } else if run.length == nil {
             absent(&w, "No pairs.jsonl or length.json: nothing about length in this run.")
         }
+        keyValueTable(&w, run.length?["correlation"], caption: "Reward–length correlation (length.json)")
+        scalarTable(&w, run.length, caption: "Length statistics (length.json)")
     }
 }
