@@ -17,6 +17,7 @@ struct SoftQCommand: ParsableCommand {
             ExtractCommand.self,
             RewardsCommand.self,
             SampleCommand.self,
+            ReportCommand.self,
         ]
     )
 }
