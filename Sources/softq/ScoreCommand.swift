@@ -50,6 +50,8 @@ struct ScoreCommand: ParsableCommand {
 
     @OptionGroup var runOptions: RunOptions
 
+    @OptionGroup var report: ReportFlag
+
     func validate() throws {
         if let l = limit, l < 1 { throw ValidationError("--limit must be at least 1") }
         if score == .dpo && reference == nil { throw ValidationError("--score dpo needs --reference") }
@@ -94,6 +96,7 @@ struct ScoreCommand: ParsableCommand {
                                provenance: provenance, warnings: warnings, skipped: skipped)
         let (evaluation, _) = try ScoreRunWriter.write(pairs: scored, record: record, tokenizer: loaded.tokenizer, to: outDir)
         print(ScoreRunWriter.table(evaluation, score: score, skipped: skipped.count), terminator: "")
+        try report.writeIfRequested(runDirectory: outDir)
         print("wrote \(outDir.path)/{pairs.jsonl,\(perToken == .none ? "" : perToken == .hdf5 ? "tokens.h5," : "tokens.jsonl,")\(csv ? "pairs.csv," : "")summary.json}")
     }
 }
