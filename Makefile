@@ -2,7 +2,7 @@
 SWIFT ?= swift
 CONFIG ?= release
 
-.PHONY: setup build test demo clean
+.PHONY: setup build test demo demo-data clean
 
 setup:
 	@bash Scripts/setup.sh
@@ -16,6 +16,10 @@ test: setup
 
 demo: build
 	$(SWIFT) run -c $(CONFIG) softq inspect notebooks-data/policies/README.md
+
+# Regenerates the demo task, tokenizer and splits in notebooks-data/ (deterministic, seeded).
+demo-data: setup
+	python3 Scripts/demo/make_demo_data.py
 
 clean:
 	rm -rf .build

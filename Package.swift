@@ -56,8 +56,10 @@ let package = Package(
         ]),
 
         .target(name: "TestSupport", dependencies: ["SoftQBase"], path: "Tests/TestSupport"),
-        .testTarget(name: "HDF5KitTests", dependencies: ["HDF5Kit", "TestSupport"]),
-        .testTarget(name: "SoftQCheckpointTests", dependencies: ["SoftQCheckpoint", "TestSupport"]),
+        .testTarget(name: "HDF5KitTests", dependencies: ["HDF5Kit", "TestSupport"],
+                    resources: [.copy("Fixtures")]),
+        .testTarget(name: "SoftQCheckpointTests", dependencies: ["SoftQCheckpoint", "TestSupport"],
+                    resources: [.copy("Fixtures")]),
         .testTarget(name: "SoftQKernelsTests", dependencies: ["SoftQKernels", "TestSupport"]),
         .testTarget(name: "SoftQModelsTests", dependencies: ["SoftQModels", "TestSupport"],
                     resources: [.copy("Fixtures")]),

@@ -4,6 +4,7 @@
 #ifndef SOFTQ_CHDF5_SHIM_H
 #define SOFTQ_CHDF5_SHIM_H
 #include <hdf5.h>
+#include <stdio.h>
 
 static inline unsigned softq_H5F_ACC_RDONLY(void) { return H5F_ACC_RDONLY; }
 static inline unsigned softq_H5F_ACC_RDWR(void) { return H5F_ACC_RDWR; }
@@ -58,5 +59,36 @@ static inline int softq_H5Oget_type_by_name(hid_t loc, const char *name, H5O_typ
     if (st < 0) return -1;
     *type = info.type;
     return 0;
+}
+
+// Collects the current error stack as text ("func: description; ...") into buf, innermost
+// last, and clears it. Swift turns this into a typed error that names the file and object.
+typedef struct { char *buf; size_t cap; size_t len; } softq_estack_acc;
+static herr_t softq_estack_walk(unsigned n, const H5E_error2_t *err, void *data) {
+    (void)n;
+    softq_estack_acc *acc = (softq_estack_acc *)data;
+    if (acc->len + 2 >= acc->cap) return 0;
+    int w = snprintf(acc->buf + acc->len, acc->cap - acc->len, "%s%s: %s",
+                     acc->len ? "; " : "", err->func_name ? err->func_name : "?",
+                     err->desc ? err->desc : "");
+    if (w > 0) acc->len += (size_t)w;
+    if (acc->len >= acc->cap) acc->len = acc->cap - 1;
+    return 0;
+}
+static inline void softq_error_stack_text(char *buf, size_t cap) {
+    softq_estack_acc acc = { buf, cap, 0 };
+    if (cap) buf[0] = 0;
+    H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, softq_estack_walk, &acc);
+    H5Eclear2(H5E_DEFAULT);
+}
+static inline void softq_disable_error_printing(void) { H5Eset_auto2(H5E_DEFAULT, NULL, NULL); }
+
+// Frees the strings HDF5 allocated for a variable-length string read.
+static inline herr_t softq_vlen_reclaim(hid_t type, hid_t space, void *buf) {
+#if H5_VERSION_GE(1, 12, 0)
+    return H5Treclaim(type, space, H5P_DEFAULT, buf);
+#else
+    return H5Dvlen_reclaim(type, space, H5P_DEFAULT, buf);
+#endif
 }
 #endif

@@ -1,0 +1,65 @@
+import CHDF5
+
+/// What went wrong in an HDF5 call, with the file and object it concerned and HDF5's own
+/// error stack (innermost last), so the user sees *which* file and *which* tensor.
+public struct HDF5Error: Error, CustomStringConvertible, Equatable {
+    public enum Kind: String, Sendable {
+        case notHDF5 = "not an HDF5 file"
+        case openFailed = "cannot open"
+        case createFailed = "cannot create"
+        case notFound = "not found"
+        case wrongKind = "wrong kind of object"
+        case unsupportedType = "unsupported element type"
+        case shapeMismatch = "shape mismatch"
+        case readFailed = "read failed"
+        case writeFailed = "write failed"
+        case closed = "handle closed"
+    }
+
+    public let kind: Kind
+    public let file: String
+    public let object: String
+    public let detail: String
+    /// HDF5's own error stack text, when the failure came from the library.
+    public let stack: String
+
+    public init(_ kind: Kind, file: String, object: String = "", detail: String = "", stack: String = "") {
+        self.kind = kind
+        self.file = file
+        self.object = object
+        self.detail = detail
+        self.stack = stack
+    }
+
+    public var description: String {
+        var s = "\(file)"
+        if !object.isEmpty { s += ": \(object)" }
+        s += ": \(kind.rawValue)"
+        if !detail.isEmpty { s += ": \(detail)" }
+        if !stack.isEmpty { s += " [HDF5: \(stack)]" }
+        return s
+    }
+
+    /// Builds an error from the library's current error stack (and clears it).
+    static func fromStack(_ kind: Kind, file: String, object: String = "", detail: String = "") -> HDF5Error {
+        HDF5Error(kind, file: file, object: object, detail: detail, stack: HDF5Library.takeErrorStack())
+    }
+}
+
+/// Process-wide library set-up: HDF5's automatic error printing to stderr is turned off once,
+/// before the first call, because errors are reported through `HDF5Error` instead.
+enum HDF5Library {
+    static let initialized: Bool = {
+        H5open()
+        softq_disable_error_printing()
+        return true
+    }()
+
+    static func ensure() { _ = initialized }
+
+    static func takeErrorStack() -> String {
+        var buf = [CChar](repeating: 0, count: 2048)
+        softq_error_stack_text(&buf, buf.count)
+        return String(cString: buf)
+    }
+}

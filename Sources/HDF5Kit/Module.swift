@@ -1,1 +1,0 @@
-// HDF5Kit: see Package.swift for where this stage sits in the data flow.

@@ -1,0 +1,242 @@
+import Crypto
+import Foundation
+import HDF5Kit
+import SoftQBase
+
+/// A softq checkpoint opened for reading (checkpoint-format.md): configuration, weights,
+/// optional tokenizer and training metadata. Lenient about *where* tensors are, strict
+/// about *what* they are.
+///
+/// Tensor names are canonical Hugging Face state-dict names: datasets anywhere in the file
+/// (root, `/weights`, nested groups) are named by their path with `/` → `.`, and a leading
+/// `weights.` is dropped. The reserved groups `/tokenizer`, `/training` and `/optimizer` are
+/// not weights.
+public final class Checkpoint: WeightSource, @unchecked Sendable {
+    public let path: String
+    public let file: H5File
+    public let formatVersion: Int?
+    public let modelType: String
+    public let configText: String
+    /// The decoded `config` object, keys in file order.
+    public let config: JSONValue
+    public let tokenizerJSON: Data?
+    public let training: TrainingMetadata
+    public let tensorInfos: [String: TensorInfo]
+    /// Canonical name → HDF5 dataset path.
+    public let tensorPaths: [String: String]
+    /// Non-fatal observations (e.g. a missing format version) for `softq inspect` and exports.
+    public private(set) var warnings: [String] = []
+
+    public static let reservedGroups: Set<String> = ["tokenizer", "training", "optimizer"]
+
+    public var sourceDescription: String { path }
+
+    public init(path: String) throws {
+        self.path = path
+        let file: H5File
+        do { file = try H5File(path: path, mode: .readOnly) } catch let e as HDF5Error { throw CheckpointError.file(e) }
+        self.file = file
+        let attrs = file.attributes
+        var warnings: [String] = []
+
+        if let v = attrs["softq_format"]?.intValue {
+            if v > 1 { throw CheckpointError.unsupportedFormatVersion(path: path, version: v) }
+            formatVersion = v
+        } else {
+            formatVersion = nil
+            warnings.append("no 'softq_format' attribute: read as format 1")
+        }
+
+        guard let cfgText = attrs["config"]?.stringValue else { throw CheckpointError.missingConfig(path: path) }
+        configText = cfgText
+        let cfg: JSONValue
+        do { cfg = try JSONParser.parse(cfgText) } catch let e as JSONParseError {
+            throw CheckpointError.invalidConfig(path: path, detail: e.description)
+        }
+        guard case .object = cfg else { throw CheckpointError.invalidConfig(path: path, detail: "expected an object, found \(cfg.typeName)") }
+        config = cfg
+
+        if let mt = attrs["model_type"]?.stringValue, !mt.isEmpty {
+            modelType = mt
+            if let inner = cfg["model_type"]?.stringValue, inner != mt {
+                warnings.append("root model_type '\(mt)' differs from config model_type '\(inner)'; using '\(mt)'")
+            }
+        } else if let mt = cfg["model_type"]?.stringValue, !mt.isEmpty {
+            modelType = mt
+        } else {
+            throw CheckpointError.missingModelType(path: path)
+        }
+
+        // Tokenizer: a scalar (or 1-element) string dataset at /tokenizer/tokenizer.json.
+        if file.contains("/tokenizer/tokenizer.json") {
+            do {
+                let strings = try file.dataset("/tokenizer/tokenizer.json").readStrings()
+                guard let text = strings.first, !text.isEmpty else {
+                    throw CheckpointError.invalidTokenizer(path: path, detail: "empty")
+                }
+                tokenizerJSON = Data(text.utf8)
+            } catch let e as HDF5Error { throw CheckpointError.invalidTokenizer(path: path, detail: e.description) }
+        } else {
+            tokenizerJSON = nil
+        }
+
+        training = file.contains("/training") ? TrainingMetadata(try Checkpoint.wrap { try file.group("/training") }) : TrainingMetadata()
+
+        // Collect tensors with lenient naming; two datasets mapping to one name is an error.
+        var infos: [String: TensorInfo] = [:]
+        var paths: [String: String] = [:]
+        var seen: [String: [String]] = [:]
+        let all = try Checkpoint.wrap { try file.root.datasetPaths() }
+        for rel in all {
+            let first = rel.split(separator: "/").first.map(String.init) ?? rel
+            if Checkpoint.reservedGroups.contains(first) { continue }
+            var name = rel.replacingOccurrences(of: "/", with: ".")
+            if name.hasPrefix("weights.") { name.removeFirst("weights.".count) }
+            seen[name, default: []].append("/" + rel)
+            let ds = try Checkpoint.wrap { try file.dataset(rel) }
+            let dtype = try Checkpoint.dtype(of: ds, name: name, path: path)
+            infos[name] = TensorInfo(shape: ds.shape, dtype: dtype)
+            paths[name] = "/" + rel
+        }
+        if let dup = seen.sorted(by: { $0.key < $1.key }).first(where: { $0.value.count > 1 }) {
+            throw CheckpointError.duplicateTensor(path: path, name: dup.key, locations: dup.value)
+        }
+        tensorInfos = infos
+        tensorPaths = paths
+        if infos.isEmpty { warnings.append("no weight tensors found") }
+        self.warnings = warnings
+    }
+
+    static func wrap<T>(_ body: () throws -> T) throws -> T {
+        do { return try body() } catch let e as HDF5Error { throw CheckpointError.file(e) }
+    }
+
+    static func dtype(of ds: H5Dataset, name: String, path: String) throws -> DType {
+        switch ds.elementType {
+        case .float32: return .float32
+        case .float16: return .float16
+        case .float64: return .float64
+        case .uint16:
+            if ds.attributes["dtype"]?.stringValue == "bfloat16" { return .bfloat16 }
+            throw CheckpointError.unsupportedDType(path: path, tensor: name, found: "uint16 without dtype=\"bfloat16\"")
+        default:
+            throw CheckpointError.unsupportedDType(path: path, tensor: name, found: ds.elementType.description)
+        }
+    }
+
+    /// Canonical names, sorted.
+    public var tensorNames: [String] { tensorInfos.keys.sorted() }
+
+    /// Reads one tensor as float32. Contiguous float32 data is memory-mapped (no copy);
+    /// float16/bfloat16 are read raw and converted in Swift; NaN/Inf is an error naming the tensor.
+    public func loadTensor(_ name: String) throws -> Tensor {
+        guard let dsPath = tensorPaths[name], let info = tensorInfos[name] else {
+            throw CheckpointError.missingTensor(path: path, name: name)
+        }
+        let ds = try Checkpoint.wrap { try file.dataset(dsPath) }
+        let n = info.shape.reduce(1, *)
+        let tensor: Tensor
+        switch info.dtype {
+        case .float32:
+            if let m = ds.mappedBytes(), Int(bitPattern: m.pointer) % MemoryLayout<Float>.alignment == 0 {
+                tensor = Tensor(shape: info.shape, mapped: UnsafeMutablePointer(mutating: m.pointer.assumingMemoryBound(to: Float.self)), owner: m.owner)
+            } else {
+                tensor = Tensor(zeros: info.shape)
+                try Checkpoint.wrap { try ds.readRaw(into: UnsafeMutableRawBufferPointer(start: tensor.data, count: n * 4)) }
+            }
+        case .float16, .bfloat16:
+            var raw = [UInt16](repeating: 0, count: n)
+            try Checkpoint.wrap { try raw.withUnsafeMutableBytes { try ds.readRaw(into: $0) } }
+            tensor = Tensor(zeros: info.shape)
+            raw.withUnsafeBufferPointer { src in
+                if info.dtype == .float16 { convertFloat16(src.baseAddress!, to: tensor.data, count: n) }
+                else { convertBFloat16(src.baseAddress!, to: tensor.data, count: n) }
+            }
+        case .float64:
+            let values = try Checkpoint.wrap { try ds.read(as: Double.self) }
+            tensor = Tensor(zeros: info.shape)
+            for i in 0..<n { tensor.data[i] = Float(values[i]) }
+        default:
+            throw CheckpointError.unsupportedDType(path: path, tensor: name, found: info.dtype.rawValue)
+        }
+        if let bad = tensor.firstNonFinite() {
+            throw CheckpointError.nonFinite(path: path, tensor: name, index: bad, value: tensor.data[bad])
+        }
+        return tensor
+    }
+
+    /// SHA-256 of the file's bytes, hex, for provenance (streamed; computed once).
+    public func sha256() throws -> String {
+        lock.lock()
+        defer { lock.unlock() }
+        if let h = cachedHash { return h }
+        let h = try FileHash.sha256(path: path)
+        cachedHash = h
+        return h
+    }
+    private var cachedHash: String?
+    private let lock = NSLock()
+
+    /// Parameter counts per stored element type.
+    public var parameterCounts: [(DType, Int)] {
+        var c: [DType: Int] = [:]
+        for info in tensorInfos.values { c[info.dtype, default: 0] += info.shape.reduce(1, *) }
+        return DType.allCases.compactMap { d in c[d].map { (d, $0) } }
+    }
+}
+
+/// The `/training` group's attributes: how a policy was trained.
+public struct TrainingMetadata: Sendable {
+    public var entries: [(String, JSONValue)]
+
+    public init(entries: [(String, JSONValue)] = []) { self.entries = entries }
+
+    init(_ group: H5Group) {
+        var e: [(String, JSONValue)] = []
+        for name in group.attributes.names.sorted() {
+            guard let v = group.attributes[name] else { continue }
+            e.append((name, TrainingMetadata.json(v)))
+        }
+        entries = e
+    }
+
+    static func json(_ v: H5Attributes.Value) -> JSONValue {
+        switch v {
+        case .int(let i): return .int(i)
+        case .double(let d): return .double(d)
+        case .string(let s): return .string(s)
+        case .ints(let a): return .array(a.map { .int($0) })
+        case .doubles(let a): return .array(a.map { .double($0) })
+        case .strings(let a): return .array(a.map { .string($0) })
+        }
+    }
+
+    public subscript(key: String) -> JSONValue? { entries.first { $0.0 == key }?.1 }
+    public var isEmpty: Bool { entries.isEmpty }
+    public var objective: String? { self["objective"]?.stringValue }
+    public var tdWeight: Double? { self["td_weight"]?.doubleValue }
+    public var gamma: Double? { self["gamma"]?.doubleValue }
+    public var temperature: Double? { self["temperature"]?.doubleValue }
+    public var json: JSONValue { .object(entries) }
+}
+
+/// Streaming SHA-256 of files, for provenance.
+public enum FileHash {
+    public static func sha256(path: String) throws -> String {
+        guard let h = FileHandle(forReadingAtPath: path) else {
+            throw CheckpointError.file(HDF5Error(.openFailed, file: path, detail: "cannot read for hashing"))
+        }
+        defer { try? h.close() }
+        var hasher = SHA256()
+        while true {
+            let chunk = try h.read(upToCount: 4 << 20) ?? Data()
+            if chunk.isEmpty { break }
+            hasher.update(data: chunk)
+        }
+        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+    }
+
+    public static func sha256(data: Data) -> String {
+        SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+    }
+}

@@ -1,0 +1,221 @@
+import Foundation
+import SoftQBase
+
+/// One preference pair as read from a JSONL line, before tokenization (outputs.md, "Inputs").
+public struct PairRecord: Sendable, Equatable {
+    public enum Content: Sendable, Equatable {
+        /// `prompt`, `chosen`, `rejected` as text.
+        case text(prompt: String, chosen: String, rejected: String)
+        /// `prompt_ids`, `chosen_ids`, `rejected_ids`, used verbatim (no BOS added, no EOS appended).
+        case ids(prompt: [Int], chosen: [Int], rejected: [Int])
+    }
+    /// 1-based line number in the input file.
+    public var line: Int
+    public var id: String
+    public var subset: String
+    public var content: Content
+    /// True when the prompt was recovered from full transcripts (HH-RLHF style).
+    public var fromTranscript: Bool
+}
+
+/// One response to score on its own (`softq extract`): `prompt` + `response`, or ids.
+public struct ResponseRecord: Sendable, Equatable {
+    public enum Content: Sendable, Equatable {
+        case text(prompt: String, response: String)
+        case ids(prompt: [Int], response: [Int])
+    }
+    public var line: Int
+    public var id: String
+    public var content: Content
+}
+
+/// An input line that could not be read, with where and why.
+public struct InputError: Error, CustomStringConvertible, Equatable, Sendable {
+    public let file: String
+    public let line: Int
+    public let field: String?
+    public let message: String
+
+    public init(file: String, line: Int, field: String? = nil, message: String) {
+        self.file = file
+        self.line = line
+        self.field = field
+        self.message = message
+    }
+
+    public var description: String {
+        "\(file):\(line)" + (field.map { ": field '\($0)'" } ?? "") + ": \(message)"
+    }
+}
+
+/// Reads JSONL inputs. Each line is detected on its own, so files may mix shapes.
+public enum InputReader {
+    /// The turn markers a transcript's prompt is cut back to, tried in order; the prompt keeps
+    /// the marker, so the response starts right after it.
+    public static let turnMarkers = ["\n\nAssistant:", "<|im_start|>assistant\n", "<|assistant|>\n", "<|assistant|>", "[/INST]"]
+
+    /// Parses every non-blank line. With `skipInvalid`, bad lines are returned in `skipped`
+    /// instead of thrown (never dropped silently).
+    public static func readPairs(path: String, skipInvalid: Bool) throws -> (pairs: [PairRecord], skipped: [InputError]) {
+        var pairs: [PairRecord] = []
+        var skipped: [InputError] = []
+        var ids = Set<String>()
+        for (lineNo, text) in try lines(path) {
+            do {
+                let rec = try parsePair(text, line: lineNo, file: path)
+                if !ids.insert(rec.id).inserted {
+                    throw InputError(file: path, line: lineNo, field: "id", message: "duplicate id '\(rec.id)'")
+                }
+                pairs.append(rec)
+            } catch let e as InputError {
+                if skipInvalid { skipped.append(e) } else { throw e }
+            }
+        }
+        return (pairs, skipped)
+    }
+
+    public static func readResponses(path: String, skipInvalid: Bool) throws -> (responses: [ResponseRecord], skipped: [InputError]) {
+        var out: [ResponseRecord] = []
+        var skipped: [InputError] = []
+        for (lineNo, text) in try lines(path) {
+            do { out.append(try parseResponse(text, line: lineNo, file: path)) } catch let e as InputError {
+                if skipInvalid { skipped.append(e) } else { throw e }
+            }
+        }
+        return (out, skipped)
+    }
+
+    /// (line number, text) of every non-blank line; a file that is not UTF-8 is an error.
+    static func lines(_ path: String) throws -> [(Int, String)] {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw InputError(file: path, line: 0, message: "cannot read the file (missing or unreadable)")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw InputError(file: path, line: 0, message: "not valid UTF-8")
+        }
+        var out: [(Int, String)] = []
+        var n = 0
+        for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            n += 1
+            let s = raw.hasSuffix("\r") ? String(raw.dropLast()) : String(raw)
+            if s.allSatisfy({ $0 == " " || $0 == "\t" }) { continue }
+            out.append((n, s))
+        }
+        return out
+    }
+
+    static func object(_ text: String, line: Int, file: String) throws -> JSONValue {
+        let v: JSONValue
+        do { v = try JSONParser.parse(text) } catch let e as JSONParseError {
+            throw InputError(file: file, line: line, message: "invalid JSON at \(e.description)")
+        }
+        guard case .object = v else {
+            throw InputError(file: file, line: line, message: "expected a JSON object, found \(v.typeName)")
+        }
+        return v
+    }
+
+    static func string(_ v: JSONValue, _ key: String, line: Int, file: String, required: Bool = true) throws -> String? {
+        guard let f = v[key] else {
+            if required { throw InputError(file: file, line: line, field: key, message: "missing") }
+            return nil
+        }
+        guard let s = f.stringValue else {
+            throw InputError(file: file, line: line, field: key, message: "expected a string, found \(f.typeName)")
+        }
+        return s
+    }
+
+    static func ids(_ v: JSONValue, _ key: String, line: Int, file: String) throws -> [Int] {
+        guard let f = v[key] else { throw InputError(file: file, line: line, field: key, message: "missing") }
+        guard let a = f.arrayValue else {
+            throw InputError(file: file, line: line, field: key, message: "expected an array of token ids, found \(f.typeName)")
+        }
+        return try a.enumerated().map { k, x in
+            guard let i = x.intValue, i >= 0 else {
+                throw InputError(file: file, line: line, field: key, message: "element \(k) is not a non-negative integer token id")
+            }
+            return i
+        }
+    }
+
+    static func idAndSubset(_ v: JSONValue, line: Int, file: String) throws -> (String, String) {
+        var id = "line-\(line)"
+        if let f = v["id"] {
+            switch f {
+            case .string(let s): id = s
+            case .int(let i): id = String(i)
+            default: throw InputError(file: file, line: line, field: "id", message: "expected a string or integer, found \(f.typeName)")
+            }
+        }
+        let subset = try string(v, "subset", line: line, file: file, required: false) ?? ""
+        return (id, subset)
+    }
+
+    public static func parsePair(_ text: String, line: Int, file: String) throws -> PairRecord {
+        let v = try object(text, line: line, file: file)
+        let (id, subset) = try idAndSubset(v, line: line, file: file)
+        if v["prompt_ids"] != nil || v["chosen_ids"] != nil || v["rejected_ids"] != nil {
+            let p = try ids(v, "prompt_ids", line: line, file: file)
+            let c = try ids(v, "chosen_ids", line: line, file: file)
+            let r = try ids(v, "rejected_ids", line: line, file: file)
+            if p.isEmpty { throw InputError(file: file, line: line, field: "prompt_ids", message: "empty: a prompt needs at least one token (e.g. BOS)") }
+            if c.isEmpty { throw InputError(file: file, line: line, field: "chosen_ids", message: "empty response") }
+            if r.isEmpty { throw InputError(file: file, line: line, field: "rejected_ids", message: "empty response") }
+            return PairRecord(line: line, id: id, subset: subset, content: .ids(prompt: p, chosen: c, rejected: r), fromTranscript: false)
+        }
+        let chosen = try string(v, "chosen", line: line, file: file)!
+        let rejected = try string(v, "rejected", line: line, file: file)!
+        if let prompt = try string(v, "prompt", line: line, file: file, required: false) {
+            if chosen.isEmpty { throw InputError(file: file, line: line, field: "chosen", message: "empty response") }
+            if rejected.isEmpty { throw InputError(file: file, line: line, field: "rejected", message: "empty response") }
+            return PairRecord(line: line, id: id, subset: subset, content: .text(prompt: prompt, chosen: chosen, rejected: rejected), fromTranscript: false)
+        }
+        let (p, c, r) = try splitTranscripts(chosen, rejected, line: line, file: file)
+        return PairRecord(line: line, id: id, subset: subset, content: .text(prompt: p, chosen: c, rejected: r), fromTranscript: true)
+    }
+
+    public static func parseResponse(_ text: String, line: Int, file: String) throws -> ResponseRecord {
+        let v = try object(text, line: line, file: file)
+        let (id, _) = try idAndSubset(v, line: line, file: file)
+        if v["prompt_ids"] != nil || v["response_ids"] != nil {
+            let p = try ids(v, "prompt_ids", line: line, file: file)
+            let r = try ids(v, "response_ids", line: line, file: file)
+            if p.isEmpty { throw InputError(file: file, line: line, field: "prompt_ids", message: "empty: a prompt needs at least one token (e.g. BOS)") }
+            if r.isEmpty { throw InputError(file: file, line: line, field: "response_ids", message: "empty response") }
+            return ResponseRecord(line: line, id: id, content: .ids(prompt: p, response: r))
+        }
+        let prompt = try string(v, "prompt", line: line, file: file)!
+        // Generations files name the text `text`; accept it as the response.
+        let responseKey = v["response"] != nil ? "response" : (v["text"] != nil ? "text" : "response")
+        let response = try string(v, responseKey, line: line, file: file)!
+        if response.isEmpty { throw InputError(file: file, line: line, field: responseKey, message: "empty response") }
+        return ResponseRecord(line: line, id: id, content: .text(prompt: prompt, response: response))
+    }
+
+    /// HH-RLHF-style full transcripts: the prompt is the longest common prefix cut back to the
+    /// end of the last assistant-turn marker inside it, so both responses start at a turn.
+    public static func splitTranscripts(_ chosen: String, _ rejected: String, line: Int, file: String) throws -> (String, String, String) {
+        let a = Array(chosen.unicodeScalars), b = Array(rejected.unicodeScalars)
+        var n = 0
+        while n < a.count, n < b.count, a[n] == b[n] { n += 1 }
+        let common = String(String.UnicodeScalarView(a[0..<n]))
+        var cut: String.Index?
+        for marker in turnMarkers {
+            if let r = common.range(of: marker, options: .backwards) {
+                if cut == nil || r.upperBound > cut! { cut = r.upperBound }
+            }
+        }
+        guard let end = cut else {
+            throw InputError(file: file, line: line, field: "chosen", message: "no 'prompt' field, and the transcripts share no assistant-turn marker (\(turnMarkers.map { $0.debugDescription }.joined(separator: ", "))) to split the prompt at")
+        }
+        let promptScalars = common[..<end].unicodeScalars.count
+        let prompt = String(common[..<end])
+        let c = String(String.UnicodeScalarView(a[promptScalars...]))
+        let r = String(String.UnicodeScalarView(b[promptScalars...]))
+        if c.isEmpty || r.isEmpty {
+            throw InputError(file: file, line: line, field: c.isEmpty ? "chosen" : "rejected", message: "empty response after the last shared assistant turn")
+        }
+        return (prompt, c, r)
+    }
+}
