@@ -1,4 +1,5 @@
 import Foundation
+import SoftQRewards
 
 /// One demonstration: prompt tokens (context, no loss) and response tokens (the actions).
 public struct TrainingExample: Sendable, Equatable {
@@ -47,11 +48,13 @@ extension GPT2TrainingModel {
         let tokens = example.prompt + example.response
         forward(tokens: tokens, firstLogitRow: p - 1)
         let V = config.vocabSize
-        var tokenLogits = [Float](repeating: 0, count: m)
-        var logsumexp = [Float](repeating: 0, count: m + 1)
+        // Double carries Float exactly and Double without loss, so the float64 model's gradient
+        // checks see the objective at full precision.
+        var tokenLogits = [Double](repeating: 0, count: m)
+        var logsumexp = [Double](repeating: 0, count: m + 1)
         for k in 0...m {
-            logsumexp[k] = Float(lse[k])
-            if k < m { tokenLogits[k] = Float(logits[k * V + example.response[k]]) }
+            logsumexp[k] = Double(lse[k])
+            if k < m { tokenLogits[k] = Double(logits[k * V + example.response[k]]) }
         }
         let terms = try iqlearnObjective(tokenLogits: tokenLogits, logsumexp: logsumexp,
                                          endsWithEOS: example.response.last == eosTokenID,

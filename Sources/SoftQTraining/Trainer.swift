@@ -1,4 +1,5 @@
 import Foundation
+import SoftQRewards
 import SoftQBase
 
 /// What is optimised: plain maximum likelihood (λ = 0) or offline IQLearn, i.e. MLE plus the χ²

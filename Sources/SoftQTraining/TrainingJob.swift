@@ -1,4 +1,5 @@
 import Foundation
+import SoftQRewards
 import SoftQBase
 import SoftQCheckpoint
 

@@ -1,4 +1,5 @@
 import Foundation
+import SoftQRewards
 import HDF5Kit
 import SoftQBase
 import SoftQCheckpoint

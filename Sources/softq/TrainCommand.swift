@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SoftQRewards
 import SoftQKernels
 import SoftQTraining
 

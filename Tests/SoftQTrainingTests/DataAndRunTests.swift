@@ -1,5 +1,6 @@
 import XCTest
 import SoftQBase
+import SoftQRewards
 import SoftQCheckpoint
 import TestSupport
 @testable import SoftQTraining

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 import SoftQBase
+import SoftQRewards
 import SoftQCheckpoint
 @testable import SoftQTraining
 
