@@ -91,8 +91,17 @@ public func initializeGPT2Parameters<T: TrainingScalar>(_ params: ScalarBuffer<T
 extension GPT2ParameterLayout {
     /// Copies named tensors into a flat buffer, strictly: every tensor must be present with its
     /// shape; `lm_head.weight` is accepted and ignored (tied to wte); anything else is an error.
+    /// Names from a bare `GPT2Model` (`h.0…`, `wte.weight`) get the `transformer.` prefix; the
+    /// causal-mask buffers `attn.bias`/`attn.masked_bias` of older checkpoints are ignored.
     public func load<T: TrainingScalar>(from source: WeightSource, into params: ScalarBuffer<T>) throws {
-        let infos = source.tensorInfos
+        var infos: [String: TensorInfo] = [:], sourceName: [String: String] = [:]
+        for (name, info) in source.tensorInfos {
+            if name.hasSuffix(".attn.bias") || name.hasSuffix(".attn.masked_bias") { continue }
+            let bare = ["h.", "wte.", "wpe.", "ln_f."].contains { name.hasPrefix($0) }
+            let canonical = bare ? "transformer." + name : name
+            infos[canonical] = info
+            sourceName[canonical] = name
+        }
         let missing = entries.map(\.name).filter { infos[$0] == nil }
         if !missing.isEmpty { throw TrainingError.missingWeight(names: missing, source: source.sourceDescription) }
         for e in entries where infos[e.name]!.shape != e.shape {
@@ -100,10 +109,19 @@ extension GPT2ParameterLayout {
                                             source: source.sourceDescription)
         }
         let known = Set(entries.map(\.name)).union(["lm_head.weight"])
-        let unused = infos.keys.filter { !known.contains($0) && !$0.hasSuffix(".attn.bias") && !$0.hasSuffix(".attn.masked_bias") }.sorted()
+        let unused = infos.keys.filter { !known.contains($0) }.map { sourceName[$0]! }.sorted()
         if !unused.isEmpty { throw TrainingError.unusedWeights(names: unused, source: source.sourceDescription) }
+        if let headName = sourceName["lm_head.weight"], infos["lm_head.weight"]!.shape == entries[0].shape {
+            // A stored output matrix must be the tied one; a different one would be silently dropped.
+            let head = try source.loadTensor(headName), wte = try source.loadTensor(sourceName[entries[0].name]!)
+            if !(0..<head.count).allSatisfy({ head.data[$0] == wte.data[$0] }) {
+                throw TrainingError.config(key: "lm_head.weight", message: "differs from transformer.wte.weight; GPT-2 training needs tied embeddings", source: source.sourceDescription)
+            }
+        } else if sourceName["lm_head.weight"] != nil {
+            throw TrainingError.weightShape(name: "lm_head.weight", expected: entries[0].shape, actual: infos["lm_head.weight"]!.shape, source: source.sourceDescription)
+        }
         for e in entries {
-            let t = try source.loadTensor(e.name)
+            let t = try source.loadTensor(sourceName[e.name]!)
             let dst = params.pointer + e.offset
             for i in 0..<e.count { dst[i] = T(t.data[i]) }
         }

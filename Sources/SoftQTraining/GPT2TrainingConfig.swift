@@ -47,9 +47,16 @@ public struct GPT2TrainingConfig: Equatable, Sendable {
         if let type = json["model_type"]?.stringValue, type != "gpt2" {
             throw TrainingError.config(key: "model_type", message: "training supports 'gpt2', got '\(type)'", source: source)
         }
-        if let act = json["activation_function"]?.stringValue, act != "gelu_new" {
+        // gelu_pytorch_tanh and gelu_fast are the same tanh approximation written differently.
+        if let act = json["activation_function"]?.stringValue, !["gelu_new", "gelu_pytorch_tanh", "gelu_fast"].contains(act) {
             throw TrainingError.config(key: "activation_function",
-                                       message: "training implements 'gelu_new' (tanh GELU), got '\(act)'", source: source)
+                                       message: "training implements the tanh GELU ('gelu_new'), got '\(act)'", source: source)
+        }
+        if case .bool(false)? = json["scale_attn_weights"] {
+            throw TrainingError.config(key: "scale_attn_weights", message: "training scales attention by 1/√head_dim; got false", source: source)
+        }
+        if case .bool(true)? = json["scale_attn_by_inverse_layer_idx"] {
+            throw TrainingError.config(key: "scale_attn_by_inverse_layer_idx", message: "not supported by training; got true", source: source)
         }
         if case .bool(false)? = json["tie_word_embeddings"] {
             throw TrainingError.config(key: "tie_word_embeddings", message: "GPT-2 training ties the output head to wte; got false", source: source)
@@ -63,7 +70,7 @@ public struct GPT2TrainingConfig: Equatable, Sendable {
         }
         let nEmbd = try int("n_embd")
         vocabSize = try int("vocab_size")
-        nPositions = try int("n_positions")
+        nPositions = try int("n_positions", default: json["n_ctx"]?.intValue)
         self.nEmbd = nEmbd
         nLayer = try int("n_layer")
         nHead = try int("n_head")

@@ -159,3 +159,41 @@ final class TrainerTests: XCTestCase {
         }
     }
 }
+
+final class WeightLoadingTests: XCTestCase {
+    func tensors() throws -> [String: Tensor] {
+        let config = try tinyConfig()
+        let model = GPT2TrainingModel<Float>(config: config)
+        initializeGPT2Parameters(model.params, layout: model.layout, nLayer: config.nLayer, seed: 1)
+        return Dictionary(uniqueKeysWithValues: model.layout.tensors(from: model.params))
+    }
+
+    func load(_ t: [String: Tensor]) throws -> [Float] {
+        let model = GPT2TrainingModel<Float>(config: try tinyConfig())
+        try model.layout.load(from: InMemoryWeights(t, description: "w.h5"), into: model.params)
+        return model.params.array
+    }
+
+    func testStrictBindingAndBareNames() throws {
+        let t = try tensors()
+        let reference = try load(t)
+        // Bare GPT2Model names, a tied lm_head and mask buffers are accepted.
+        var bare = Dictionary(uniqueKeysWithValues: t.map { (String($0.key.dropFirst("transformer.".count)), $0.value) })
+        bare["lm_head.weight"] = t["transformer.wte.weight"]
+        bare["h.0.attn.bias"] = Tensor(zeros: [1, 1, 16, 16])
+        XCTAssertEqual(try load(bare), reference)
+
+        var missing = t
+        missing["transformer.h.1.ln_2.bias"] = nil
+        XCTAssertThrowsError(try load(missing)) { XCTAssertEqual("\($0)", "w.h5: missing GPT-2 tensors: transformer.h.1.ln_2.bias") }
+        var wrong = t
+        wrong["transformer.h.0.attn.c_attn.weight"] = Tensor(zeros: [48, 16])
+        XCTAssertThrowsError(try load(wrong)) { XCTAssert("\($0)".contains("has shape [48, 16], expected [16, 48]"), "\($0)") }
+        var extra = t
+        extra["score.weight"] = Tensor(zeros: [2])
+        XCTAssertThrowsError(try load(extra)) { XCTAssertEqual("\($0)", "w.h5: tensors not used by GPT-2: score.weight") }
+        var untied = t
+        untied["lm_head.weight"] = Tensor(zeros: t["transformer.wte.weight"]!.shape)
+        XCTAssertThrowsError(try load(untied)) { XCTAssert("\($0)".contains("lm_head.weight"), "\($0)") }
+    }
+}
