@@ -6,7 +6,7 @@ import Foundation
 /// Sequences are processed one at a time, without padding, so a gradient never depends on which
 /// other examples share its batch, and gradients of a batch add up in example order: a run is
 /// bit-reproducible whatever the batch composition or BLAS thread count.
-public final class GPT2TrainingModel<T: TrainingScalar> {
+public final class GPT2TrainingModel<T: TrainingScalar>: @unchecked Sendable {
     public let config: GPT2TrainingConfig
     public let layout: GPT2ParameterLayout
     public let params: ScalarBuffer<T>
@@ -29,10 +29,13 @@ public final class GPT2TrainingModel<T: TrainingScalar> {
     private(set) var firstRow = 0
     private var tokens: [Int] = []
 
-    public init(config: GPT2TrainingConfig, maxSequenceLength: Int? = nil) {
+    /// `sharing` lets several models (one per worker thread) read the same parameters while each
+    /// keeps its own activations and gradients.
+    public init(config: GPT2TrainingConfig, maxSequenceLength: Int? = nil, sharing shared: ScalarBuffer<T>? = nil) {
         self.config = config
         layout = GPT2ParameterLayout(config: config)
-        params = ScalarBuffer(count: layout.count)
+        params = shared ?? ScalarBuffer(count: layout.count)
+        precondition(params.count == layout.count, "shared parameters do not match the layout")
         grads = ScalarBuffer(count: layout.count)
         let maxT = min(maxSequenceLength ?? config.nPositions, config.nPositions)
         self.maxSequenceLength = maxT

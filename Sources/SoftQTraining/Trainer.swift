@@ -1,6 +1,7 @@
 import Foundation
 import SoftQRewards
 import SoftQBase
+import SoftQKernels
 
 /// What is optimised: plain maximum likelihood (λ = 0) or offline IQLearn, i.e. MLE plus the χ²
 /// TD regulariser λ·(r_j/α)² from softq-conventions.md.
@@ -65,17 +66,26 @@ public struct StepReport: Sendable, Equatable {
 /// Fisher–Yates permutation drawn from `SeededGenerator(seed).derived(e + 1)`, and step s takes
 /// positions s·B ..< (s+1)·B of the concatenated epochs. So a resumed run needs only the weights,
 /// the AdamW moments and the step number to continue bit for bit.
+///
+/// Parallelism: the examples of a batch run `threads` at a time, each on its own model replica
+/// (shared parameters, own activations and gradient) with single-threaded BLAS, and each
+/// example's gradient is added to the batch gradient in example order. An example's gradient is
+/// always computed alone into a zeroed buffer, so the sum — and the run — is the same bit for bit
+/// at any thread count.
 public final class Trainer {
     public let model: GPT2TrainingModel<Float>
     public let examples: [TrainingExample]
     public let options: TrainingOptions
     public let optimizer: AdamWState<Float>
+    /// The batch gradient of the last step (after clipping).
+    public let gradients: ScalarBuffer<Float>
+    private let replicas: [GPT2TrainingModel<Float>]
     private var permutationEpoch = -1
     private var permutation: [Int] = []
 
     /// `model` holds the starting weights (initialised or loaded); `optimizer` a resumed state.
     public init(model: GPT2TrainingModel<Float>, examples: [TrainingExample], options: TrainingOptions,
-                optimizer: AdamWState<Float>? = nil) throws {
+                optimizer: AdamWState<Float>? = nil, threads: Int = 1) throws {
         try options.validate()
         guard !examples.isEmpty else { throw TrainingError.emptyData(file: "training data") }
         for e in examples where e.prompt.isEmpty || e.response.isEmpty || e.length > model.maxSequenceLength {
@@ -85,6 +95,11 @@ public final class Trainer {
         self.examples = examples
         self.options = options
         self.optimizer = optimizer ?? AdamWState(count: model.layout.count)
+        gradients = ScalarBuffer(count: model.layout.count)
+        let workers = max(1, min(threads, options.batchSize))
+        replicas = [model] + (1..<workers).map { _ in
+            GPT2TrainingModel(config: model.config, maxSequenceLength: model.maxSequenceLength, sharing: model.params)
+        }
         if self.optimizer.m.count != model.layout.count {
             throw TrainingError.state(file: "optimizer state", message: "has \(self.optimizer.m.count) parameters, the model \(model.layout.count)")
         }
@@ -117,18 +132,37 @@ public final class Trainer {
         let batch = batchIndices(step: s).map { examples[$0] }
         let totalTokens = batch.reduce(0) { $0 + $1.response.count }
         let lambda = options.effectiveTDWeight
-        model.grads.zero()
+        let scale = 1 / Double(totalTokens)
+        gradients.zero()
         var sums = LossSums()
-        for example in batch {
-            sums += try model.evaluate(example, options: options.rewards, tdWeight: lambda,
-                                       eosTokenID: model.config.eosTokenID, backwardScale: 1 / Double(totalTokens))
+        let workers = replicas.count
+        let savedThreads = BLAS.threads
+        if workers > 1 { BLAS.setThreads(1) }
+        defer { if workers > 1 { BLAS.setThreads(savedThreads) } }
+        for start in stride(from: 0, to: batch.count, by: workers) {
+            let count = min(workers, batch.count - start)
+            let results = ResultSlots(count)
+            let run: @Sendable (Int) -> Void = { [replicas, options] w in
+                let replica = replicas[w]
+                replica.grads.zero()
+                results.set(w, Result {
+                    try replica.evaluate(batch[start + w], options: options.rewards, tdWeight: lambda,
+                                         eosTokenID: replica.config.eosTokenID, backwardScale: scale)
+                })
+            }
+            if count == 1 { run(0) } else { DispatchQueue.concurrentPerform(iterations: count, execute: run) }
+            for w in 0..<count {
+                sums += try results.get(w)
+                let g = gradients.pointer, e = replicas[w].grads.pointer
+                for i in 0..<gradients.count { g[i] += e[i] }
+            }
         }
         let loss = sums.loss(tdWeight: lambda)
         guard loss.isFinite else { throw TrainingError.nonFiniteLoss(step: s, loss: loss) }
-        let norm = clipGradients(model.grads, maxNorm: options.gradClip)
+        let norm = clipGradients(gradients, maxNorm: options.gradClip)
         let lr = learningRate(step: s, total: options.steps, warmup: options.warmupSteps,
                               peak: options.learningRate, minFraction: options.minLearningRateFraction)
-        adamWUpdate(params: model.params, grads: model.grads, state: optimizer, layout: model.layout,
+        adamWUpdate(params: model.params, grads: gradients, state: optimizer, layout: model.layout,
                     lr: lr, settings: options.adamW)
         let t = Double(sums.tokens)
         return StepReport(step: s + 1, loss: loss, mle: sums.mle / t, td: sums.td / t, tokens: sums.tokens,
@@ -144,4 +178,13 @@ public final class Trainer {
         }
         return sums
     }
+}
+
+/// One result per worker, written from concurrent closures (each slot by exactly one worker).
+private final class ResultSlots: @unchecked Sendable {
+    private var slots: [Result<LossSums, Error>?]
+    private let lock = NSLock()
+    init(_ n: Int) { slots = Array(repeating: nil, count: n) }
+    func set(_ i: Int, _ r: Result<LossSums, Error>) { lock.lock(); slots[i] = r; lock.unlock() }
+    func get(_ i: Int) throws -> LossSums { try slots[i]!.get() }
 }

@@ -18,10 +18,12 @@ public struct TrainingJob {
     public var outputDirectory: String
     public var checkpointEvery: Int
     public var resume: Bool
+    /// Examples processed in parallel (the results do not depend on it).
+    public var threads: Int = 1
 
     public init(configPath: String?, initCheckpoint: String?, dataPath: String, tokenizerPath: String?,
                 appendEOS: Bool = true, options: TrainingOptions, outputDirectory: String,
-                checkpointEvery: Int, resume: Bool) {
+                checkpointEvery: Int, resume: Bool, threads: Int = 1) {
         self.configPath = configPath
         self.initCheckpoint = initCheckpoint
         self.dataPath = dataPath
@@ -31,6 +33,7 @@ public struct TrainingJob {
         self.outputDirectory = outputDirectory
         self.checkpointEvery = checkpointEvery
         self.resume = resume
+        self.threads = threads
     }
 
     /// Reads config, parent weights, tokenizer and data, and opens (or resumes) the run.
@@ -78,7 +81,8 @@ public struct TrainingJob {
         let settings = TrainingRunSettings(
             outputDirectory: URL(fileURLWithPath: outputDirectory), checkpointEvery: checkpointEvery, resume: resume,
             data: dataPath, dataSHA256: try FileHash.sha256(path: dataPath),
-            parent: try parent.map { (path: $0.path, sha256: try $0.sha256()) }, tokenizerJSON: tokenizerJSON)
+            parent: try parent.map { (path: $0.path, sha256: try $0.sha256()) }, tokenizerJSON: tokenizerJSON,
+            threads: threads)
         return try TrainingRun(config: config, configText: configText, initialWeights: parent, examples: examples,
                                options: options, settings: settings)
     }

@@ -20,10 +20,12 @@ public struct TrainingRunSettings {
     public var tokenizerJSON: String?
     /// Stop after this many steps *of this process* (tests simulate an interruption with it).
     public var stopAfter: Int?
+    /// Examples processed in parallel (the results do not depend on it).
+    public var threads: Int = 1
 
     public init(outputDirectory: URL, checkpointEvery: Int = 0, resume: Bool = false, data: String,
                 dataSHA256: String, parent: (path: String, sha256: String)? = nil, tokenizerJSON: String? = nil,
-                stopAfter: Int? = nil) {
+                stopAfter: Int? = nil, threads: Int = 1) {
         self.outputDirectory = outputDirectory
         self.checkpointEvery = checkpointEvery
         self.resume = resume
@@ -32,6 +34,7 @@ public struct TrainingRunSettings {
         self.parent = parent
         self.tokenizerJSON = tokenizerJSON
         self.stopAfter = stopAfter
+        self.threads = threads
     }
 }
 
@@ -88,7 +91,8 @@ public final class TrainingRun {
             initializeGPT2Parameters(model.params, layout: model.layout, nLayer: config.nLayer, seed: options.seed)
         }
         try fm.createDirectory(at: checkpoints, withIntermediateDirectories: true)
-        trainer = try Trainer(model: model, examples: examples, options: options, optimizer: optimizer)
+        trainer = try Trainer(model: model, examples: examples, options: options, optimizer: optimizer,
+                              threads: settings.threads)
         resumedFrom = resumed
     }
 

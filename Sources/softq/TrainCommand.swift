@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import SoftQRewards
-import SoftQKernels
 import SoftQTraining
 
 extension TrainingObjective: ExpressibleByArgument {}
@@ -84,7 +83,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Print a progress line every N steps.")
     var logEvery: Int = 10
 
-    @Option(help: "BLAS threads (results do not depend on it).")
+    @Option(help: "Examples trained in parallel (default: all cores); results do not depend on it.")
     var threads: Int?
 
     func validate() throws {
@@ -98,10 +97,10 @@ struct TrainCommand: ParsableCommand {
             throw ValidationError("--terminal must be one of \(TerminalMode.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         if logEvery < 1 { throw ValidationError("--log-every must be at least 1") }
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
     }
 
     func run() throws {
-        if let threads { BLAS.setThreads(threads) }
         var o = TrainingOptions()
         o.objective = objective
         o.tdWeight = objective == .mle ? 0 : (tdWeight ?? 0.1)
@@ -116,7 +115,7 @@ struct TrainCommand: ParsableCommand {
         o.seed = seed
         let job = TrainingJob(configPath: config, initCheckpoint: initCheckpoint, dataPath: data, tokenizerPath: tokenizer,
                               appendEOS: !noEos, options: o, outputDirectory: out, checkpointEvery: checkpointEvery,
-                              resume: resume)
+                              resume: resume, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
         let run = try job.prepare()
         if run.resumedFrom > 0 { print("resuming at step \(run.resumedFrom) from \(out)/checkpoints") }
         print("training \(run.trainer.model.layout.count) parameters on \(run.trainer.examples.count) examples, objective \(objective.rawValue)"

@@ -61,6 +61,24 @@ final class TrainerTests: XCTestCase {
         }
     }
 
+    /// Examples trained in parallel give the same weights, bit for bit, as one at a time.
+    func testThreadCountDoesNotChangeResults() throws {
+        let data = reversalExamples(count: 12, seed: 8)
+        var o = options(.iqlearn)
+        o.steps = 4
+        o.batchSize = 5
+        var weights: [[Float]] = []
+        for threads in [1, 2, 3] {
+            let model = GPT2TrainingModel<Float>(config: try tinyConfig())
+            initializeGPT2Parameters(model.params, layout: model.layout, nLayer: 2, seed: o.seed)
+            let t = try Trainer(model: model, examples: data, options: o, threads: threads)
+            for _ in 0..<o.steps { _ = try t.trainStep() }
+            weights.append(model.params.array)
+        }
+        XCTAssertEqual(weights[0], weights[1])
+        XCTAssertEqual(weights[0], weights[2])
+    }
+
     /// The TD regulariser does what the conventions say: it pulls r_j/α toward zero on the data.
     func testIQLearnShrinksTDTerm() throws {
         let data = reversalExamples(count: 24, seed: 5)
