@@ -136,9 +136,11 @@ public final class Trainer {
         gradients.zero()
         var sums = LossSums()
         let workers = replicas.count
+        // Single-threaded BLAS always: OpenBLAS's multi-threaded split of small products was seen
+        // to change low bits, and the parallelism is across examples anyway.
         let savedThreads = BLAS.threads
-        if workers > 1 { BLAS.setThreads(1) }
-        defer { if workers > 1 { BLAS.setThreads(savedThreads) } }
+        BLAS.setThreads(1)
+        defer { BLAS.setThreads(savedThreads) }
         for start in stride(from: 0, to: batch.count, by: workers) {
             let count = min(workers, batch.count - start)
             let results = ResultSlots(count)
