@@ -114,3 +114,45 @@ final class DataAndRunTests: XCTestCase {
         XCTAssertEqual(model.params.count, model.layout.count)
     }
 }
+
+final class TrainingJobTests: XCTestCase {
+    /// From scratch with --config, then fine-tuned with --init: the child records its parent and
+    /// its hash, starts from the parent's weights and carries the parent's tokenizer on.
+    func testFineTuneRecordsParentAndStartsFromItsWeights() throws {
+        let dir = try TestPaths.temporaryDirectory("softq-train-job")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let config = try tinyConfig()
+        let configPath = dir.appendingPathComponent("config.json").path
+        try config.json.prettySerialized().write(toFile: configPath, atomically: true, encoding: .utf8)
+        let tokenizerPath = dir.appendingPathComponent("tokenizer.json").path
+        try "{\"stand-in\": true}".write(toFile: tokenizerPath, atomically: true, encoding: .utf8)
+        let dataPath = dir.appendingPathComponent("d.jsonl").path
+        let lines = reversalExamples(count: 6, seed: 4).map {
+            JSONValue.object([("prompt_ids", .array($0.prompt.map { .int($0) })), ("response_ids", .array($0.response.map { .int($0) }))]).serialized()
+        }
+        try (lines.joined(separator: "\n") + "\n").write(toFile: dataPath, atomically: true, encoding: .utf8)
+        var o = TrainingOptions()
+        o.steps = 3
+        o.batchSize = 2
+        o.warmupSteps = 0
+        let parentRun = try TrainingJob(configPath: configPath, initCheckpoint: nil, dataPath: dataPath, tokenizerPath: tokenizerPath,
+                                        options: o, outputDirectory: dir.appendingPathComponent("a").path, checkpointEvery: 0, resume: false).prepare()
+        try parentRun.run()
+        let parentPath = dir.appendingPathComponent("a/model.h5").path
+
+        let child = try TrainingJob(configPath: nil, initCheckpoint: parentPath, dataPath: dataPath, tokenizerPath: nil,
+                                    options: o, outputDirectory: dir.appendingPathComponent("b").path, checkpointEvery: 0, resume: false).prepare()
+        XCTAssertEqual(child.trainer.model.params.array, parentRun.trainer.model.params.array, "fine-tuning starts from the parent")
+        try child.run()
+        let c = try Checkpoint(path: dir.appendingPathComponent("b/model.h5").path)
+        XCTAssertEqual(c.training["parent"]?.stringValue, parentPath)
+        XCTAssertEqual(c.training["parent_sha256"]?.stringValue, try FileHash.sha256(path: parentPath))
+        XCTAssertEqual(c.training["data_sha256"]?.stringValue, try FileHash.sha256(path: dataPath))
+        XCTAssertEqual(String(decoding: c.tokenizerJSON ?? Data(), as: UTF8.self), "{\"stand-in\": true}")
+
+        XCTAssertThrowsError(try TrainingJob(configPath: configPath, initCheckpoint: parentPath, dataPath: dataPath, tokenizerPath: nil,
+                                             options: o, outputDirectory: dir.path, checkpointEvery: 0, resume: false).prepare()) {
+            XCTAssert("\($0)".contains("give exactly one"), "\($0)")
+        }
+    }
+}
