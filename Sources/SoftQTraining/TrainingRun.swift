@@ -85,10 +85,15 @@ public final class TrainingRun {
                     (try? JSONParser.parse($0))?["step"]?.intValue.map { $0 <= resumed } ?? false
                 }
             }
-        } else if let initialWeights {
-            try model.layout.load(from: initialWeights, into: model.params)
         } else {
-            initializeGPT2Parameters(model.params, layout: model.layout, nLayer: config.nLayer, seed: options.seed)
+            if !settings.resume, fm.fileExists(atPath: settings.outputDirectory.appendingPathComponent("model.h5").path) {
+                throw TrainingError.option(name: "--out", message: "\(settings.outputDirectory.path) already holds a trained model.h5; choose another directory (or --resume to redo the run there)")
+            }
+            if let initialWeights {
+                try model.layout.load(from: initialWeights, into: model.params)
+            } else {
+                initializeGPT2Parameters(model.params, layout: model.layout, nLayer: config.nLayer, seed: options.seed)
+            }
         }
         try fm.createDirectory(at: checkpoints, withIntermediateDirectories: true)
         trainer = try Trainer(model: model, examples: examples, options: options, optimizer: optimizer,
