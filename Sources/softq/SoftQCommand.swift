@@ -18,6 +18,7 @@ struct SoftQCommand: ParsableCommand {
             RewardsCommand.self,
             SampleCommand.self,
             ReportCommand.self,
+            TrainCommand.self,
         ]
     )
 }
