@@ -11,6 +11,9 @@ Writes into Tests/SoftQTokenizersTests/Fixtures/:
                         normalizer, no BOS, merges stored as "a b" strings
   smollm2-style.json    the same vocabulary with SmolLM2's pre-tokenizer
                         (Digits(individual) then ByteLevel with GPT-2's regex)
+  misc-style.json       the same vocabulary with the less common stages: NFKC + Lowercase
+                        normalizers, a normalized non-special added token, an lstrip/rstrip
+                        special token, a template adding BOS and EOS, no decoder
   cases-<name>.jsonl    one line per corpus text: text, ids, ids_special (add_special_tokens),
                         decoded, decoded_skip (skip_special_tokens), pieces (id_to_token),
                         displays (decode of each single id); defaults left out, see cases()
@@ -125,6 +128,9 @@ def corpus(rng):
     # the NFC tables Unicode 9 (later combining marks do not reorder); Hangul LV + T composes.
     lines += ["\U00010D4A's garay", "\U000323B0's ext-j", "\U00011DE3's tolong 12", "q\u1DFA\u0316 q\u1DFB\u0316",
               "\uC560\u11BE \u1100\u1161\u11BE", "\u0654\u1ABF's", "a  \U00016FF6 b"]
+    # Added tokens that are normalized or strip whitespace, and case mappings.
+    lines += ["SoftQ softq SOFTQ \uff53\uff4f\uff46\uff54\uff51", "a <mask> b", "a  <mask>\n\tb", "<mask><mask>", "x<mask>y",
+              "\u039f\u0394\u039f\u03a3 \u03a3\u0391\u03a3 \u03a3", "\u0130stanbul \u01c5 \u1e9e \u01c4", "\ufb01ne \u216b \u338f \u00bd"]
     # Random scalars from the whole code space (assigned or not, any plane in use).
     for _ in range(80):
         s = []
@@ -178,6 +184,19 @@ def derived(base_json, kind):
         d["post_processor"] = {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": False, "use_regex": False}
         d["model"]["merges"] = [" ".join(m) for m in d["model"]["merges"]]
         d["model"]["ignore_merges"] = False
+    elif kind == "misc":
+        d["normalizer"] = {"type": "Sequence", "normalizers": [{"type": "NFKC"}, {"type": "Lowercase"}]}
+        n = len(d["model"]["vocab"])
+        d["added_tokens"] += [
+            {"id": n, "content": "softq", "single_word": False, "lstrip": False, "rstrip": False, "normalized": True, "special": False},
+            {"id": n + 1, "content": "<mask>", "single_word": False, "lstrip": True, "rstrip": True, "normalized": False, "special": True}]
+        d["post_processor"] = {"type": "TemplateProcessing",
+            "single": [{"SpecialToken": {"id": "<|begin_of_text|>", "type_id": 0}}, {"Sequence": {"id": "A", "type_id": 0}},
+                       {"SpecialToken": {"id": "<|end_of_text|>", "type_id": 0}}],
+            "pair": [{"Sequence": {"id": "A", "type_id": 0}}, {"Sequence": {"id": "B", "type_id": 1}}],
+            "special_tokens": {"<|begin_of_text|>": {"id": "<|begin_of_text|>", "ids": [0], "tokens": ["<|begin_of_text|>"]},
+                               "<|end_of_text|>": {"id": "<|end_of_text|>", "ids": [1], "tokens": ["<|end_of_text|>"]}}}
+        d["decoder"] = None
     elif kind == "smollm2":
         d["pre_tokenizer"] = {"type": "Sequence", "pretokenizers": [
             {"type": "Digits", "individual_digits": True},
@@ -281,7 +300,7 @@ def main():
     base = llama3_style(rng, lines)
     base_json = base.to_str()
     variants = {"llama3-style": base_json, "qwen2-style": derived(base_json, "qwen2"),
-                "smollm2-style": derived(base_json, "smollm2")}
+                "smollm2-style": derived(base_json, "smollm2"), "misc-style": derived(base_json, "misc")}
     for name, js in variants.items():
         with open(os.path.join(OUT, name + ".json"), "w", encoding="utf-8") as f:
             f.write(js)

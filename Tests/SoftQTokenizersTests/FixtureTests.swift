@@ -107,6 +107,14 @@ final class FixtureTests: XCTestCase {
         try check(tok, "cases-smollm2-style.jsonl", roundTrip: true)
     }
 
+    func testLessCommonStagesMatchHuggingFace() throws {
+        let tok = try Tokenizer(tokenizerJSON: try fixtureData("misc-style.json"))
+        XCTAssertTrue(tok.addsBOS)
+        XCTAssertEqual(tok.eosTokenID, tok.id(forToken: "<|end_of_text|>"))
+        // Lowercase and NFKC change the text, so decode is checked against Python only.
+        try check(tok, "cases-misc-style.jsonl", roundTrip: false)
+    }
+
     func testConfigNamesBosAndEos() throws {
         let config = Data(#"{"bos_token": {"content": "<|eot_id|>"}, "eos_token": "<|end_header_id|>"}"#.utf8)
         let tok = try Tokenizer(tokenizerJSON: try fixtureData("llama3-style.json"), configJSON: config)
