@@ -58,8 +58,10 @@ public struct Tokenizer: Sendable {
     /// what `GPT2TokenizerFast` builds from the same pair.
     public init(vocabJSON: Data, merges: String) throws {
         let root = JField(node: try JReader.parse(Array(vocabJSON)), path: "vocab.json")
+        let entries = try root.object()
         var vocab: [String: Int] = [:]
-        for (t, f) in try root.object() { vocab[t] = try f.int() }
+        vocab.reserveCapacity(entries.count)
+        for (t, f) in entries { vocab[t] = try f.int() }
         let model = try BPEModel(vocab: vocab, merges: try BPEModel.parseMergesText(merges), ignoreMerges: false, unkToken: nil)
         var added: [AddedToken] = []
         if let eot = vocab["<|endoftext|>"] {
