@@ -131,6 +131,8 @@ def corpus(rng):
     # Added tokens that are normalized or strip whitespace, and case mappings.
     lines += ["SoftQ softq SOFTQ \uff53\uff4f\uff46\uff54\uff51", "a <mask> b", "a  <mask>\n\tb", "<mask><mask>", "x<mask>y",
               "\u039f\u0394\u039f\u03a3 \u03a3\u0391\u03a3 \u03a3", "\u0130stanbul \u01c5 \u1e9e \u01c4", "\ufb01ne \u216b \u338f \u00bd"]
+    # Long words (the heap merge path): a CJK run, a letter blob.
+    lines += ["\u65e5\u672c\u8a9e\u306e" * 60, "".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(400))]
     # Random scalars from the whole code space (assigned or not, any plane in use).
     for _ in range(80):
         s = []
