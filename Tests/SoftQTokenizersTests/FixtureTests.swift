@@ -120,6 +120,13 @@ final class FixtureTests: XCTestCase {
         let tok = try Tokenizer(tokenizerJSON: try fixtureData("llama3-style.json"), configJSON: config)
         XCTAssertEqual(tok.bosTokenID, tok.id(forToken: "<|eot_id|>"))
         XCTAssertEqual(tok.eosTokenID, tok.id(forToken: "<|end_header_id|>"))
+        let qwen = try Tokenizer(tokenizerJSON: try fixtureData("qwen2-style.json"), configJSON: Data(#"{"bos_token": null, "eos_token": "<|eot_id|>"}"#.utf8))
+        XCTAssertNil(qwen.bosTokenID)
+        XCTAssertFalse(qwen.addsBOS)
+        XCTAssertEqual(qwen.eosTokenID, qwen.id(forToken: "<|eot_id|>"))
+        XCTAssertThrowsError(try Tokenizer(tokenizerJSON: try fixtureData("qwen2-style.json"), configJSON: Data(#"{"eos_token": "<nope>"}"#.utf8))) { e in
+            XCTAssertEqual(e as? TokenizerError, .unknownToken(path: "tokenizer_config.eos_token", token: "<nope>"))
+        }
     }
 }
 
