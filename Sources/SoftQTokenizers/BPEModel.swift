@@ -104,14 +104,18 @@ struct BPEModel: Sendable {
     /// Reads GPT-2's `merges.txt`: an optional "#version" line, then "left right" per line.
     static func parseMergesText(_ text: String) throws -> [(String, String, String)] {
         var pairs: [(String, String, String)] = []
-        for (k, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let l = line.hasSuffix("\r") ? line.dropLast() : line
-            if l.isEmpty || (k == 0 && l.hasPrefix("#version")) { continue }
-            let parts = l.split(separator: " ", omittingEmptySubsequences: false)
+        // Split on bytes: a Character-level split of a 450 kB file is needlessly slow.
+        let lines = Array(text.utf8).split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+        pairs.reserveCapacity(lines.count)
+        for (k, line) in lines.enumerated() {
+            let l = line.last == UInt8(ascii: "\r") ? line.dropLast() : line
+            if l.isEmpty || (k == 0 && l.starts(with: Array("#version".utf8))) { continue }
+            let parts = l.split(separator: UInt8(ascii: " "), omittingEmptySubsequences: false)
             guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
-                throw TokenizerError.invalidField(path: "merges.txt line \(k + 1)", expected: "\"left right\"", actual: "\"\(l)\"")
+                throw TokenizerError.invalidField(path: "merges.txt line \(k + 1)", expected: "\"left right\"",
+                                                  actual: "\"\(String(decoding: l, as: UTF8.self))\"")
             }
-            pairs.append((String(parts[0]), String(parts[1]), "merges.txt line \(k + 1)"))
+            pairs.append((String(decoding: parts[0], as: UTF8.self), String(decoding: parts[1], as: UTF8.self), "merges.txt line \(k + 1)"))
         }
         if pairs.isEmpty { throw TokenizerError.missingMerges(path: "merges.txt") }
         return pairs
@@ -156,6 +160,20 @@ struct BPEModel: Sendable {
     /// Merges in place: ranks[p] is the rank of (syms[p], syms[p+1]); each step merges the
     /// leftmost lowest-ranked pair and refreshes only its two neighbouring pairs.
     private func merge(_ syms: inout [Int32], into out: inout [Int]) {
+        if syms.count > BPEModel.heapThreshold {
+            mergeWithHeap(syms, into: &out)
+            return
+        }
+        scanMerge(&syms, into: &out)
+    }
+
+    /// The scan merge on any length, for the test that compares it with the heap merge.
+    func scanMergeForTesting(_ initial: [Int32], into out: inout [Int]) {
+        var syms = initial
+        scanMerge(&syms, into: &out)
+    }
+
+    private func scanMerge(_ syms: inout [Int32], into out: inout [Int]) {
         if syms.count > 1 {
             var ranks = [Int32](repeating: .max, count: syms.count - 1)
             var ids = [Int32](repeating: -1, count: syms.count - 1)
@@ -183,6 +201,80 @@ struct BPEModel: Sendable {
             }
         }
         for s in syms { out.append(Int(s)) }
+    }
+}
+
+extension BPEModel {
+    /// Above this many symbols the quadratic scan gives way to a heap (long CJK runs, blobs).
+    static let heapThreshold = 96
+
+    /// The same merge order as `merge` — lowest rank, then leftmost — in O(n log n): symbols
+    /// in a linked list, candidate pairs in a min-heap keyed (rank, left position). A popped
+    /// pair is stale when its left symbol is gone or its current pair has another rank; a
+    /// position's pair never recurs (tokens there only grow), so rank equality is enough.
+    func mergeWithHeap(_ initial: [Int32], into out: inout [Int]) {
+        var ids = initial
+        let n = ids.count
+        var next = (0..<n).map { Int32($0 + 1) }
+        var prev = (0..<n).map { Int32($0 - 1) }
+        next[n - 1] = -1
+        var alive = [Bool](repeating: true, count: n)
+        var heap = MinHeap()
+        func push(_ p: Int) {
+            let q = Int(next[p])
+            guard q >= 0, let m = pairMerge(ids[p], ids[q]) else { return }
+            heap.push(UInt64(UInt32(m.rank)) << 32 | UInt64(p))
+        }
+        for p in 0..<(n - 1) { push(p) }
+        while let top = heap.pop() {
+            let rank = Int32(truncatingIfNeeded: top >> 32), p = Int(top & 0xFFFF_FFFF)
+            guard alive[p], next[p] >= 0 else { continue }
+            let q = Int(next[p])
+            guard let m = pairMerge(ids[p], ids[q]), m.rank == rank else { continue }
+            ids[p] = m.id
+            alive[q] = false
+            next[p] = next[q]
+            if next[q] >= 0 { prev[Int(next[q])] = Int32(p) }
+            if prev[p] >= 0 { push(Int(prev[p])) }
+            push(p)
+        }
+        var p = 0
+        while p >= 0 { out.append(Int(ids[p])); p = Int(next[p]) }
+    }
+}
+
+/// A binary min-heap of packed (rank, position) keys.
+struct MinHeap {
+    private var a: [UInt64] = []
+
+    mutating func push(_ v: UInt64) {
+        a.append(v)
+        var i = a.count - 1
+        while i > 0 {
+            let parent = (i - 1) / 2
+            if a[parent] <= a[i] { break }
+            a.swapAt(parent, i)
+            i = parent
+        }
+    }
+
+    mutating func pop() -> UInt64? {
+        guard let first = a.first else { return nil }
+        let last = a.removeLast()
+        if !a.isEmpty {
+            a[0] = last
+            var i = 0
+            while true {
+                let l = 2 * i + 1, r = l + 1
+                var m = i
+                if l < a.count, a[l] < a[m] { m = l }
+                if r < a.count, a[r] < a[m] { m = r }
+                if m == i { break }
+                a.swapAt(i, m)
+                i = m
+            }
+        }
+        return first
     }
 }
 

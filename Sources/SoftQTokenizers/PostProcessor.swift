@@ -6,11 +6,11 @@ indirect enum PostProcessor: Sendable {
     /// TemplateProcessing's `single` template, resolved to the ids before and after $A.
     case template(prefix: [Int], suffix: [Int])
 
-    init(_ f: JField, vocabulary: (String) -> Int?) throws {
+    init(_ f: JField) throws {
         let type = try f.stageType()
         switch type {
         case "Sequence":
-            self = .sequence(try f.required("processors").array().map { try PostProcessor($0, vocabulary: vocabulary) })
+            self = .sequence(try f.required("processors").array().map(PostProcessor.init))
         case "ByteLevel":
             self = .byteLevel
         case "TemplateProcessing":

@@ -5,7 +5,7 @@ indirect enum PreTokenizer: Sendable {
     case sequence([PreTokenizer])
     /// Split with `behavior` Isolated (matches and gaps both kept) or Removed (gaps only).
     case split(SplitPattern, removeMatches: Bool)
-    /// Numbers (\p{N}) split off, one piece per digit when `individual`, else per run.
+    /// Numeric characters split off, one piece per digit when `individual`, else per run.
     case digits(individual: Bool)
     case byteLevel(addPrefixSpace: Bool, useRegex: Bool)
 
@@ -94,10 +94,10 @@ indirect enum PreTokenizer: Sendable {
                 var at = r.lowerBound
                 var i = r.lowerBound
                 while i < r.upperBound {
-                    guard text.classes[i] == .number else { i += 1; continue }
+                    guard CharClassifier.isNumeric(text.scalars[i]) else { i += 1; continue }
                     if i > at { out.append(at..<i) }
                     var e = i + 1
-                    if !individual { while e < r.upperBound, text.classes[e] == .number { e += 1 } }
+                    if !individual { while e < r.upperBound, CharClassifier.isNumeric(text.scalars[e]) { e += 1 } }
                     out.append(i..<e)
                     at = e
                     i = e

@@ -45,8 +45,7 @@ public struct Tokenizer: Sendable {
         let normalizer = try root.child("normalizer").map(Normalizer.init)
         let pre = try root.child("pre_tokenizer").map(PreTokenizer.init)
         let decoder = try root.child("decoder").map(Decoder.init)
-        let lookup: (String) -> Int? = { t in added.last(where: { $0.content == t })?.id ?? model.vocab[t] }
-        let post = try root.child("post_processor").map { try PostProcessor($0, vocabulary: lookup) }
+        let post = try root.child("post_processor").map(PostProcessor.init)
         var config: JField? = nil
         if let c = configJSON { config = JField(node: try JReader.parse(Array(c)), path: "tokenizer_config") }
         try self.init(model: model, added: added, normalizer: normalizer, preTokenizer: pre, decoder: decoder,
@@ -58,8 +57,10 @@ public struct Tokenizer: Sendable {
     /// what `GPT2TokenizerFast` builds from the same pair.
     public init(vocabJSON: Data, merges: String) throws {
         let root = JField(node: try JReader.parse(Array(vocabJSON)), path: "vocab.json")
+        let entries = try root.object()
         var vocab: [String: Int] = [:]
-        for (t, f) in try root.object() { vocab[t] = try f.int() }
+        vocab.reserveCapacity(entries.count)
+        for (t, f) in entries { vocab[t] = try f.int() }
         let model = try BPEModel(vocab: vocab, merges: try BPEModel.parseMergesText(merges), ignoreMerges: false, unkToken: nil)
         var added: [AddedToken] = []
         if let eot = vocab["<|endoftext|>"] {
@@ -90,20 +91,21 @@ public struct Tokenizer: Sendable {
             throw TokenizerError.idOutOfRange(id: id, vocabularySize: vocabularySize)
         }
 
-        func named(_ key: String) throws -> Int?? {
+        /// The id of the token a tokenizer_config.json names (a string or {"content": ...}).
+        func named(_ key: String) throws -> Int? {
             guard let f = config?.child(key) else { return nil }
             let name: String
             if case .string(let s) = f.node { name = s } else { name = try f.required("content").string() }
             guard let id = byContent[name] ?? model.vocab[name] else { throw TokenizerError.unknownToken(path: f.path, token: name) }
-            return .some(id)
+            return id
         }
         let known = { (names: [String]) -> Int? in names.lazy.compactMap { byContent[$0] ?? model.vocab[$0] }.first }
-        if let b = try named("bos_token") { bosTokenID = b } else {
-            bosTokenID = prefix.first ?? known(["<|begin_of_text|>", "<s>", "<bos>", "<|endoftext|>"])
-        }
-        if let e = try named("eos_token") { eosTokenID = e } else {
-            eosTokenID = suffix.last ?? known(["<|end_of_text|>", "<|endoftext|>", "</s>", "<eos>", "<|im_end|>"])
-        }
+        // A config that sets a token to null means "none" (Qwen2 has no BOS): no guessing then.
+        let explicitNull = { (key: String) in config?.node[key]?.isNull == true }
+        bosTokenID = explicitNull("bos_token") ? nil
+            : try named("bos_token") ?? prefix.first ?? known(["<|begin_of_text|>", "<s>", "<bos>", "<|endoftext|>"])
+        eosTokenID = explicitNull("eos_token") ? nil
+            : try named("eos_token") ?? suffix.last ?? known(["<|end_of_text|>", "<|endoftext|>", "</s>", "<eos>", "<|im_end|>"])
     }
 
     // MARK: encoding

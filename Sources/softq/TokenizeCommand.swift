@@ -40,17 +40,20 @@ struct TokenizeCommand: ParsableCommand {
         } else {
             let ckpt = try Checkpoint(path: checkpoint!)
             guard let json = ckpt.tokenizerJSON else {
-                throw ValidationError("checkpoint \(checkpoint!) has no /tokenizer/tokenizer.json; pass --tokenizer")
+                throw InputError(message: "checkpoint \(checkpoint!) has no /tokenizer/tokenizer.json; pass --tokenizer")
             }
             tok = try Tokenizer(tokenizerJSON: json)
         }
         var out = StandardOutput()
+        // Lines before a bad input line are printed before the error (a failed write of
+        // them cannot be reported better than the error already being thrown).
+        defer { try? out.flush() }
         if let text {
             try out.write(line(tok, text))
         } else if let input {
             let data: Data
             do { data = try Data(contentsOf: URL(fileURLWithPath: input)) } catch {
-                throw ValidationError("cannot read \(input): \(error.localizedDescription)")
+                throw InputError(message: "cannot read \(input): \(error.localizedDescription)")
             }
             var number = 0
             for raw in data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
@@ -59,15 +62,14 @@ struct TokenizeCommand: ParsableCommand {
                 if s.allSatisfy(\.isWhitespace) { continue }
                 let value: JSONValue
                 do { value = try JSONParser.parse(s) } catch {
-                    throw ValidationError("\(input):\(number): \(error)")
+                    throw InputError(message: "\(input):\(number): \(error)")
                 }
                 guard let t = value["text"]?.stringValue else {
-                    throw ValidationError("\(input):\(number): field \"text\" is missing or not a string")
+                    throw InputError(message: "\(input):\(number): field \"text\" is missing or not a string")
                 }
                 try out.write(line(tok, t))
             }
         }
-        try out.flush()
     }
 
     private func line(_ tok: Tokenizer, _ text: String) throws -> String {
@@ -77,6 +79,12 @@ struct TokenizeCommand: ParsableCommand {
             : .object([("ids", .array(ids.map { .int($0) }))])
         return value.serialized() + "\n"
     }
+}
+
+/// A bad input file or line, reported as "file:line: problem" without the usage text.
+private struct InputError: Error, CustomStringConvertible {
+    let message: String
+    var description: String { message }
 }
 
 /// Buffered standard output: one write per 64 KiB instead of one per line.

@@ -45,6 +45,23 @@ final class PropertyTests: XCTestCase {
         try roundTrip(try Tokenizer(tokenizerJSON: try fixtureData("smollm2-style.json")), seed: 13)
     }
 
+    /// The heap merge (long words) and the scan merge (short words) give the same ids.
+    func testHeapMergeMatchesScanMerge() throws {
+        for tok in [try gpt2Tokenizer(), try Tokenizer(tokenizerJSON: try fixtureData("llama3-style.json"))] {
+            var g = SeededGenerator(seed: 15)
+            let alphabet = Array("aeinrst ".utf8) + Array("日本語".utf8)
+            for _ in 0..<100 {
+                let word = (0..<(2 + g.nextInt(below: 300))).map { _ in alphabet[g.nextInt(below: alphabet.count)] }
+                let syms = word.map { tok.model.byteIDs[Int($0)] }
+                var heap: [Int] = []
+                tok.model.mergeWithHeap(syms, into: &heap)
+                var scan: [Int] = []
+                tok.model.scanMergeForTesting(syms, into: &scan)
+                XCTAssertEqual(heap, scan)
+            }
+        }
+    }
+
     /// A slow twin of the BPE merge loop (recompute every pair each step) agrees with the fast one.
     func testMergeMatchesNaiveTwin() throws {
         let tok = try Tokenizer(tokenizerJSON: try fixtureData("llama3-style.json"))
