@@ -1,0 +1,1 @@
+// SoftQSampling: incremental decoding (see Package.swift).
