@@ -4,10 +4,11 @@ import SoftQKernels
 
 /// A decoder body plus the scoring head: the one `CausalLanguageModel` implementation.
 ///
-/// Determinism: every product involves rows of one sequence only, block sizes of the output
-/// layer are constants, and OpenBLAS runs single-threaded inside `score`; threads only spread
-/// independent work items (prompts, then continuations). So a continuation's numbers depend on
-/// its prompt and its tokens alone: not on the other sequences, nor on the thread count.
+/// Determinism: every product involves rows of one sequence only, every split of the work
+/// (output-layer blocks, column chunks, heads) has a constant size, and OpenBLAS runs
+/// single-threaded inside `score`; threads only pick up independent work items (prompts, then
+/// continuations, then the fixed pieces inside one). So a continuation's numbers depend on its
+/// prompt and its tokens alone: not on the other sequences, nor on the thread count.
 public final class DecoderLanguageModel: CausalLanguageModel, @unchecked Sendable {
     let body: any DecoderBody
     public var configuration: ModelConfiguration { body.configuration }
@@ -17,8 +18,9 @@ public final class DecoderLanguageModel: CausalLanguageModel, @unchecked Sendabl
     public let parameterCount: Int
 
     /// Rows of hidden states and vocabulary columns per output-layer block: the largest logit
-    /// matrix ever held is positionBlock × vocabularyBlock floats (unless full logits are asked).
-    static let positionBlock = 16
+    /// matrix ever held is positionBlock × vocabularyBlock floats per worker (unless full logits
+    /// are asked). 64 rows amortise BLAS's packing of each weight block over enough positions.
+    static let positionBlock = 64
     static let vocabularyBlock = 2048
 
     init(body: any DecoderBody) {
