@@ -114,3 +114,15 @@ protocol DecoderBody: Sendable {
     /// ("layer.i", …) and ("final", …) activations when given (tests locate layer mismatches).
     func forward(_ tokens: [Int], cache: KVCache, parallel: Parallel, capture: ((String, [Float]) -> Void)?) -> [Float]
 }
+
+extension CausalLanguageModel {
+    /// Logits at every position of one sequence, [n × vocab] row-major (row i scores the token
+    /// after x_i): the whole sequence scored as its first token plus a continuation. For
+    /// comparisons with other implementations; scoring should use `score`.
+    public func logitsForAllPositions(_ tokens: [Int], threads: Int = 1) throws -> [Float] {
+        guard let first = tokens.first else { throw ModelError.noTokens }
+        let r = try score([PromptGroup(prompt: [first], continuations: [Array(tokens.dropFirst())])],
+                          options: ForwardOptions(threads: threads, fullLogits: true))
+        return r[0][0].fullLogits ?? []
+    }
+}

@@ -4,10 +4,11 @@ import SoftQKernels
 
 /// A decoder body plus the scoring head: the one `CausalLanguageModel` implementation.
 ///
-/// Determinism: every product involves rows of one sequence only, block sizes of the output
-/// layer are constants, and OpenBLAS runs single-threaded inside `score`; threads only spread
-/// independent work items (prompts, then continuations). So a continuation's numbers depend on
-/// its prompt and its tokens alone: not on the other sequences, nor on the thread count.
+/// Determinism: every product involves rows of one sequence only, every split of the work
+/// (output-layer blocks, column chunks, heads) has a constant size, and OpenBLAS runs
+/// single-threaded inside `score`; threads only pick up independent work items (prompts, then
+/// continuations, then the fixed pieces inside one). So a continuation's numbers depend on its
+/// prompt and its tokens alone: not on the other sequences, nor on the thread count.
 public final class DecoderLanguageModel: CausalLanguageModel, @unchecked Sendable {
     let body: any DecoderBody
     public var configuration: ModelConfiguration { body.configuration }
@@ -17,8 +18,9 @@ public final class DecoderLanguageModel: CausalLanguageModel, @unchecked Sendabl
     public let parameterCount: Int
 
     /// Rows of hidden states and vocabulary columns per output-layer block: the largest logit
-    /// matrix ever held is positionBlock × vocabularyBlock floats (unless full logits are asked).
-    static let positionBlock = 16
+    /// matrix ever held is positionBlock × vocabularyBlock floats per worker (unless full logits
+    /// are asked). 64 rows amortise BLAS's packing of each weight block over enough positions.
+    static let positionBlock = 64
     static let vocabularyBlock = 2048
 
     init(body: any DecoderBody) {
@@ -81,40 +83,28 @@ public final class DecoderLanguageModel: CausalLanguageModel, @unchecked Sendabl
             try validate(group.prompt, start: 0)
             for c in group.continuations { try validate(c, start: group.prompt.count) }
         }
-        let D = configuration.hiddenSize
         let all = Parallel(threads: options.threads)
+        // One work item per group: its prompt once, then each continuation from a copy of the
+        // prompt's cache. Only the groups in flight hold caches, so memory stays bounded however
+        // many groups are passed. Threads left over (fewer groups than threads) go inside.
+        let inner = all.share(among: groups.count)
         return withSingleThreadedBLAS {
-            // Phase 1: each prompt once → its cache and the hidden state of its last position.
-            // Workers left over when there are fewer items than threads go inside each item.
-            let inner1 = all.share(among: groups.count)
-            let prompts = parallelMap(groups.count, threads: all.threads) { g -> (KVCache, [Float]) in
-                let cache = self.makeCache()
-                let h = self.body.forward(groups[g].prompt, cache: cache, parallel: inner1, capture: nil)
-                return (cache, Array(h[((groups[g].prompt.count - 1) * D)...]))
-            }
-            // Phase 2: each continuation from a copy of its prompt's cache.
-            var items: [(Int, Int)] = []
-            for (g, group) in groups.enumerated() { for k in group.continuations.indices { items.append((g, k)) } }
-            let inner2 = all.share(among: items.count)
-            let scored = parallelMap(items.count, threads: all.threads) { i -> SequenceScores in
-                let (g, k) = items[i]
-                let cont = groups[g].continuations[k]
-                var rows = prompts[g].1
-                if !cont.isEmpty {
-                    rows += self.body.forward(cont, cache: prompts[g].0.copy(), parallel: inner2, capture: nil)
-                }
-                let r = self.head(rows, rows: cont.count + 1, targets: cont, full: options.fullLogits, parallel: inner2)
-                let logprobs = (0..<cont.count).map { r.tokenLogits[$0] - r.logsumexp[$0] }
-                return SequenceScores(tokenLogits: r.tokenLogits, logsumexp: r.logsumexp, logprobs: logprobs,
-                                      fullLogits: r.full)
-            }
-            var out: [[SequenceScores]] = []
-            var next = 0
-            for group in groups {
-                out.append(Array(scored[next..<(next + group.continuations.count)]))
-                next += group.continuations.count
-            }
-            return out
+            parallelMap(groups.count, threads: all.threads) { g in self.scoreGroup(groups[g], options: options, parallel: inner) }
+        }
+    }
+
+    func scoreGroup(_ group: PromptGroup, options: ForwardOptions, parallel: Parallel) -> [SequenceScores] {
+        if group.continuations.isEmpty { return [] }
+        let D = configuration.hiddenSize
+        let promptCache = makeCache()
+        let promptHidden = body.forward(group.prompt, cache: promptCache, parallel: parallel, capture: nil)
+        let lastPromptRow = Array(promptHidden[((group.prompt.count - 1) * D)...])
+        return group.continuations.map { cont in
+            var rows = lastPromptRow
+            if !cont.isEmpty { rows += body.forward(cont, cache: promptCache.copy(), parallel: parallel, capture: nil) }
+            let r = head(rows, rows: cont.count + 1, targets: cont, full: options.fullLogits, parallel: parallel)
+            let logprobs = (0..<cont.count).map { r.tokenLogits[$0] - r.logsumexp[$0] }
+            return SequenceScores(tokenLogits: r.tokenLogits, logsumexp: r.logsumexp, logprobs: logprobs, fullLogits: r.full)
         }
     }
 
@@ -178,8 +168,8 @@ public final class DecoderLanguageModel: CausalLanguageModel, @unchecked Sendabl
     }
 }
 
-/// OpenBLAS single-threaded for the duration (restored after): softq parallelises across
-/// sequences itself, which keeps results independent of the thread count.
+/// OpenBLAS single-threaded for the duration (restored after): softq parallelises over
+/// fixed work items itself, which keeps results independent of the thread count.
 func withSingleThreadedBLAS<R>(_ body: () throws -> R) rethrows -> R {
     let saved = BLAS.threads
     BLAS.setThreads(1)

@@ -88,3 +88,31 @@ final class KernelTwinTests: XCTestCase {
         XCTAssertEqual(Double(finishLogSumExp(m, s)), 1000 + log(2.0), accuracy: 1e-4)
     }
 }
+
+/// The parallel variants: fixed work splits, so every thread count gives the same bits.
+final class ParallelKernelTests: XCTestCase {
+    func testParallelProductsAndAttentionAreThreadCountInvariant() {
+        var rng = SeededGenerator(seed: 9)
+        func random(_ n: Int) -> [Float] { (0..<n).map { _ in Float(rng.nextGaussian()) } }
+        let rows = 6, inDim = 48, outDim = 600  // three column chunks of 256
+        let x = random(rows * inDim), w = random(outDim * inDim), bias = random(outDim)
+        var serial = [Float](repeating: 0, count: rows * outDim), par = serial
+        linearParallel(&serial, x, w, bias, rows: rows, inDim: inDim, outDim: outDim, parallel: .serial)
+        linearParallel(&par, x, w, bias, rows: rows, inDim: inDim, outDim: outDim, parallel: Parallel(threads: 3))
+        XCTAssertEqual(serial.map(\.bitPattern), par.map(\.bitPattern))
+        assertClose(serial, ReferenceKernels.linear(x, w, bias, rows: rows, inDim: inDim, outDim: outDim), atol: 1e-5, rtol: 1e-5, "chunked linear")
+        conv1DParallel(&serial, x, w, bias, rows: rows, inDim: inDim, outDim: outDim, parallel: .serial)
+        conv1DParallel(&par, x, w, bias, rows: rows, inDim: inDim, outDim: outDim, parallel: Parallel(threads: 2))
+        XCTAssertEqual(serial.map(\.bitPattern), par.map(\.bitPattern))
+
+        let H = 4, KV = 1, hd = 8, start = 5, len = start + rows
+        let q = random(rows * H * hd), k = random(len * KV * hd), v = random(len * KV * hd)
+        var a1 = [Float](repeating: 0, count: rows * H * hd), a3 = a1
+        var s1 = [Float](repeating: 0, count: rows * len), s3 = [Float](repeating: 0, count: 3 * rows * len)
+        causalAttention(&a1, q, k, v, scratch: &s1, rows: rows, start: start, heads: H, kvHeads: KV, headDim: hd,
+                        qStride: H * hd, kvStride: KV * hd, outStride: H * hd, scale: 0.3)
+        causalAttentionParallel(&a3, q, k, v, scratch: &s3, rows: rows, start: start, heads: H, kvHeads: KV, headDim: hd,
+                                qStride: H * hd, kvStride: KV * hd, outStride: H * hd, scale: 0.3, parallel: Parallel(threads: 3))
+        XCTAssertEqual(a1.map(\.bitPattern), a3.map(\.bitPattern))
+    }
+}

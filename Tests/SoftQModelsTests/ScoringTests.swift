@@ -115,6 +115,8 @@ final class ScoringTests: XCTestCase {
             assertClose(last, ref[(i * V)..<((i + 1) * V)], atol: 2e-4, "token \(i) one at a time")
         }
         XCTAssertEqual(cache.length, tokens.count)
+        assertClose(try model.logitsForAllPositions(tokens), ref, atol: 2e-4, "logitsForAllPositions")
+        XCTAssertEqual(try model.logitsForAllPositions(tokens).count, tokens.count * V)
         let copy = cache.copy()
         cache.truncate(to: 2)
         XCTAssertEqual(cache.length, 2)
