@@ -125,7 +125,8 @@ final class TrainingJobTests: XCTestCase {
         let configPath = dir.appendingPathComponent("config.json").path
         try config.json.prettySerialized().write(toFile: configPath, atomically: true, encoding: .utf8)
         let tokenizerPath = dir.appendingPathComponent("tokenizer.json").path
-        try "{\"stand-in\": true}".write(toFile: tokenizerPath, atomically: true, encoding: .utf8)
+        // A real tokenizer (the demo's): it is embedded and carried on, not used on id data.
+        try FileManager.default.copyItem(atPath: TestPaths.repositoryRoot.appendingPathComponent("notebooks-data/task/tokenizer.json").path, toPath: tokenizerPath)
         let dataPath = dir.appendingPathComponent("d.jsonl").path
         let lines = reversalExamples(count: 6, seed: 4).map {
             JSONValue.object([("prompt_ids", .array($0.prompt.map { .int($0) })), ("response_ids", .array($0.response.map { .int($0) }))]).serialized()
@@ -148,7 +149,7 @@ final class TrainingJobTests: XCTestCase {
         XCTAssertEqual(c.training["parent"]?.stringValue, parentPath)
         XCTAssertEqual(c.training["parent_sha256"]?.stringValue, try FileHash.sha256(path: parentPath))
         XCTAssertEqual(c.training["data_sha256"]?.stringValue, try FileHash.sha256(path: dataPath))
-        XCTAssertEqual(String(decoding: c.tokenizerJSON ?? Data(), as: UTF8.self), "{\"stand-in\": true}")
+        XCTAssertEqual(c.tokenizerJSON, FileManager.default.contents(atPath: tokenizerPath), "the parent's tokenizer is carried on")
 
         XCTAssertThrowsError(try TrainingJob(configPath: configPath, initCheckpoint: parentPath, dataPath: dataPath, tokenizerPath: nil,
                                              options: o, outputDirectory: dir.path, checkpointEvery: 0, resume: false).prepare()) {
