@@ -13,6 +13,7 @@ struct SoftQCommand: ParsableCommand {
         version: SoftQVersion.string,
         subcommands: [
             InspectCommand.self,
+            TokenizeCommand.self,
             TrainCommand.self,
         ]
     )
