@@ -77,7 +77,7 @@ let package = Package(
         .testTarget(name: "SoftQAnalysisTests", dependencies: ["SoftQAnalysis", "TestSupport"]),
         .testTarget(name: "SoftQReportTests", dependencies: ["SoftQReport", "TestSupport"]),
         .testTarget(name: "SoftQBaseTests", dependencies: ["SoftQBase", "TestSupport"]),
-        .testTarget(name: "softqCLITests", dependencies: ["TestSupport"]),
+        .testTarget(name: "softqCLITests", dependencies: ["TestSupport", "SoftQBase"]),
     ],
     swiftLanguageModes: [.v5]
 )

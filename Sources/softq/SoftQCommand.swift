@@ -14,6 +14,11 @@ struct SoftQCommand: ParsableCommand {
         subcommands: [
             InspectCommand.self,
             TokenizeCommand.self,
+            ScoreCommand.self,
+            ExtractCommand.self,
+            RewardsCommand.self,
+            SampleCommand.self,
+            ReportCommand.self,
             TrainCommand.self,
         ]
     )

@@ -1,1 +1,0 @@
-// SoftQSampling: incremental decoding (see Package.swift).
