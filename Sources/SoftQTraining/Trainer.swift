@@ -143,14 +143,14 @@ public final class Trainer {
         let savedThreads = BLAS.threads
         BLAS.setThreads(1)
         defer { BLAS.setThreads(savedThreads) }
-        for start in stride(from: 0, to: batch.count, by: workers) {
-            let count = min(workers, batch.count - start)
+        for first in stride(from: 0, to: batch.count, by: workers) {
+            let count = min(workers, batch.count - first)
             let results = ResultSlots(count)
             let run: @Sendable (Int) -> Void = { [replicas, options] w in
                 let replica = replicas[w]
                 replica.grads.zero()
                 results.set(w, Result {
-                    try replica.evaluate(batch[start + w], options: options.rewards, tdWeight: lambda,
+                    try replica.evaluate(batch[first + w], options: options.rewards, tdWeight: lambda,
                                          eosTokenID: replica.config.eosTokenID, backwardScale: scale)
                 })
             }
