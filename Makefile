@@ -13,6 +13,7 @@ build: setup
 test: setup
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+	python3 -m pytest -q Scripts/tests Scripts/demo
 
 demo: build
 	$(SWIFT) run -c $(CONFIG) softq inspect notebooks-data/policies/README.md
