@@ -59,6 +59,9 @@ func groupsInOrder(_ gens: [GradedGeneration]) -> [[GradedGeneration]] {
     return order.map { byGroup[$0]! }
 }
 
+/// The coefficients in the order the issue and the report list them.
+let correlationOrder: [Stats.Correlation] = [.spearman, .pearson, .kendall]
+
 /// Spearman, Pearson and Kendall (tau-b) of reward and metric, pooled (bootstrap over
 /// generations) and within prompt (mean over prompts with ≥ 2 generations and a defined
 /// correlation; bootstrap over those prompts).
@@ -67,13 +70,13 @@ public func rewardMetricCorrelations(_ gens: [GradedGeneration], seed: UInt64,
     guard gens.count >= 3 else { throw AnalysisError.notEnoughData(what: "reward–metric correlation", needed: 3, actual: gens.count) }
     let r = gens.map(\.reward), m = gens.map(\.metric)
     var rows: [CorrelationRow] = []
-    for (k, kind) in Stats.Correlation.allCases.enumerated() {
+    for (k, kind) in correlationOrder.enumerated() {
         rows.append(CorrelationRow(scope: "pooled", kind: kind.rawValue, value: Stats.correlation(kind, r, m),
                                    ci: Stats.correlationCI(kind, r, m, seed: subSeed(seed, 0, UInt64(k)), resamples: resamples),
                                    n: gens.count, undefined: 0))
     }
     let groups = groupsInOrder(gens).filter { $0.count >= 2 }
-    for (k, kind) in Stats.Correlation.allCases.enumerated() {
+    for (k, kind) in correlationOrder.enumerated() {
         let values = groups.map { g in Stats.correlation(kind, g.map(\.reward), g.map(\.metric)) }
         let defined = values.filter(\.isFinite)
         rows.append(CorrelationRow(scope: "within_prompt", kind: kind.rawValue, value: Stats.mean(defined),

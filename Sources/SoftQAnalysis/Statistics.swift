@@ -1,84 +1,52 @@
 import SoftQBase
+import SoftQEvaluation
 
-/// The statistics the analyses use, in one place so that every number goes through the
-/// tested implementations.
-///
-/// TEMPORARY: until SoftQEvaluation's correlation and bootstrap functions land on main, the
-/// bodies below are minimal stand-ins; this file is then rewritten to forward to them.
+/// The statistics the analyses use, forwarding to SoftQEvaluation (tested there against
+/// scipy and numpy), in the shapes the analyses need: an undefined coefficient (constant
+/// input, fewer than two values) is NaN, an interval that cannot be formed is nil.
 enum Stats {
     static func mean(_ x: [Double]) -> Double {
         x.isEmpty ? .nan : x.reduce(0, +) / Double(x.count)
     }
 
+    /// numpy's `np.median`: the middle value, or the mean of the two middle values.
     static func median(_ x: [Double]) -> Double {
         guard !x.isEmpty else { return .nan }
         let s = x.sorted()
         return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
     }
 
-    static func pearson(_ x: [Double], _ y: [Double]) -> Double {
-        let n = Double(x.count)
-        guard x.count >= 2 else { return .nan }
-        let mx = x.reduce(0, +) / n, my = y.reduce(0, +) / n
-        var sxy = 0.0, sxx = 0.0, syy = 0.0
-        for i in 0..<x.count {
-            sxy += (x[i] - mx) * (y[i] - my); sxx += (x[i] - mx) * (x[i] - mx); syy += (y[i] - my) * (y[i] - my)
-        }
-        return sxx > 0 && syy > 0 ? sxy / (sxx * syy).squareRoot() : .nan
-    }
+    typealias Correlation = CorrelationKind
 
-    static func ranks(_ x: [Double]) -> [Double] {
-        let order = x.indices.sorted { x[$0] < x[$1] || (x[$0] == x[$1] && $0 < $1) }
-        var r = [Double](repeating: 0, count: x.count)
-        var i = 0
-        while i < order.count {
-            var j = i
-            while j + 1 < order.count && x[order[j + 1]] == x[order[i]] { j += 1 }
-            for k in i...j { r[order[k]] = Double(i + j) / 2 + 1 }
-            i = j + 1
-        }
-        return r
-    }
-
-    static func spearman(_ x: [Double], _ y: [Double]) -> Double { pearson(ranks(x), ranks(y)) }
-
-    static func kendall(_ x: [Double], _ y: [Double]) -> Double {
-        var c = 0.0, d = 0.0, tx = 0.0, ty = 0.0
-        for i in 0..<x.count {
-            for j in (i + 1)..<max(i + 1, x.count) {
-                let a = (x[i] - x[j]).sign, b = (y[i] - y[j]).sign
-                let dx = x[i] - x[j], dy = y[i] - y[j]
-                if dx == 0 && dy == 0 { continue }
-                if dx == 0 { tx += 1; continue }
-                if dy == 0 { ty += 1; continue }
-                if a == b { c += 1 } else { d += 1 }
+    /// Pearson, Spearman (average ranks) or Kendall τ-b. NaN when undefined: fewer than two
+    /// values or a constant input (SoftQEvaluation's errors for those cases mean exactly that
+    /// here; the analyses only pass finite scores of equal count).
+    static func correlation(_ kind: Correlation, _ x: [Double], _ y: [Double]) -> Double {
+        guard x.count >= 2, x.count == y.count else { return .nan }
+        do {
+            switch kind {
+            case .pearson: return try SoftQEvaluation.pearson(x, y)
+            case .spearman: return try SoftQEvaluation.spearman(x, y)
+            case .kendall: return try SoftQEvaluation.kendallTauB(x, y)
             }
+        } catch {
+            return .nan
         }
-        let den = ((c + d + tx) * (c + d + ty)).squareRoot()
-        return den > 0 ? (c - d) / den : .nan
     }
 
-    /// Percentile bootstrap CI (95%) of `statistic` over resamples of the indices 0..<n.
+    static func spearman(_ x: [Double], _ y: [Double]) -> Double { correlation(.spearman, x, y) }
+    static func kendall(_ x: [Double], _ y: [Double]) -> Double { correlation(.kendall, x, y) }
+    static func pearson(_ x: [Double], _ y: [Double]) -> Double { correlation(.pearson, x, y) }
+
+    /// SoftQEvaluation's seeded percentile bootstrap (95%) of `statistic` over 0..<n; nil when
+    /// there is nothing to resample or no resample gives a defined value.
     static func bootstrapCI(n: Int, seed: UInt64, resamples: Int,
                             _ statistic: ([Int]) -> Double) -> (Double, Double)? {
-        guard n >= 1, resamples >= 1 else { return nil }
-        var rng = SeededGenerator(seed: seed)
-        var values: [Double] = []
-        values.reserveCapacity(resamples)
-        var idx = [Int](repeating: 0, count: n)
-        for _ in 0..<resamples {
-            for i in 0..<n { idx[i] = rng.nextInt(below: n) }
-            let v = statistic(idx)
-            if v.isFinite { values.append(v) }
-        }
-        guard values.count * 2 > resamples else { return nil }
-        values.sort()
-        func q(_ p: Double) -> Double {
-            let h = p * Double(values.count - 1)
-            let lo = Int(h.rounded(.down)), hi = min(lo + 1, values.count - 1)
-            return values[lo] + (h - Double(lo)) * (values[hi] - values[lo])
-        }
-        return (q(0.025), q(0.975))
+        guard n >= 1, resamples >= 1,
+              let ci = try? bootstrapInterval(count: n, options: BootstrapOptions(samples: resamples, seed: seed),
+                                              statistic: statistic),
+              ci.low.isFinite, ci.high.isFinite else { return nil }
+        return (ci.low, ci.high)
     }
 
     static func meanCI(_ x: [Double], seed: UInt64, resamples: Int) -> (Double, Double)? {
@@ -89,19 +57,11 @@ enum Stats {
         }
     }
 
-    enum Correlation: String, CaseIterable { case spearman, pearson, kendall }
-
-    static func correlation(_ kind: Correlation, _ x: [Double], _ y: [Double]) -> Double {
-        switch kind {
-        case .spearman: return spearman(x, y)
-        case .pearson: return pearson(x, y)
-        case .kendall: return kendall(x, y)
-        }
-    }
-
+    /// Pairs resampled together.
     static func correlationCI(_ kind: Correlation, _ x: [Double], _ y: [Double], seed: UInt64,
                               resamples: Int) -> (Double, Double)? {
-        bootstrapCI(n: x.count, seed: seed, resamples: resamples) { idx in
+        guard x.count >= 2, x.count == y.count else { return nil }
+        return bootstrapCI(n: x.count, seed: seed, resamples: resamples) { idx in
             correlation(kind, idx.map { x[$0] }, idx.map { y[$0] })
         }
     }
