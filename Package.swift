@@ -13,8 +13,8 @@ let package = Package(
     products: [
         .library(name: "SoftQ", targets: [
             "SoftQBase", "HDF5Kit", "SoftQCheckpoint", "SoftQKernels", "SoftQModels", "SoftQTokenizers",
-            "SoftQRewards", "SoftQEvaluation", "SoftQScoring", "SoftQTraining", "SoftQAnalysis",
-            "SoftQReport",
+            "SoftQRewards", "SoftQEvaluation", "SoftQScoring", "SoftQSampling", "SoftQTraining",
+            "SoftQAnalysis", "SoftQReport",
         ]),
         .executable(name: "softq", targets: ["softq"]),
     ],
@@ -38,11 +38,12 @@ let package = Package(
         .target(name: "SoftQModels", dependencies: ["SoftQKernels", "SoftQCheckpoint"]),
         .target(name: "SoftQTokenizers", dependencies: ["SoftQBase"]),
         .target(name: "SoftQRewards", dependencies: ["SoftQBase"]),
-        .target(name: "SoftQEvaluation", dependencies: ["SoftQRewards"]),
+        .target(name: "SoftQEvaluation", dependencies: ["SoftQRewards", "SoftQBase"]),
         .target(name: "SoftQScoring", dependencies: [
             "SoftQModels", "SoftQTokenizers", "SoftQRewards", "SoftQEvaluation", "HDF5Kit",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
+        .target(name: "SoftQSampling", dependencies: ["SoftQModels", "SoftQTokenizers", "SoftQBase"]),
         .target(name: "SoftQTraining", dependencies: [
             "SoftQModels", "SoftQRewards", "SoftQTokenizers", "SoftQCheckpoint", "SoftQScoring",
         ]),
@@ -50,7 +51,7 @@ let package = Package(
         .target(name: "SoftQReport", dependencies: ["SoftQEvaluation", "HDF5Kit", "SoftQBase"]),
         .executableTarget(name: "softq", dependencies: [
             "SoftQCheckpoint", "SoftQModels", "SoftQTokenizers", "SoftQRewards", "SoftQEvaluation",
-            "SoftQScoring", "SoftQTraining", "SoftQAnalysis", "SoftQReport",
+            "SoftQScoring", "SoftQSampling", "SoftQTraining", "SoftQAnalysis", "SoftQReport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -70,12 +71,13 @@ let package = Package(
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "SoftQScoringTests", dependencies: ["SoftQScoring", "TestSupport"],
                     resources: [.copy("Fixtures")]),
+        .testTarget(name: "SoftQSamplingTests", dependencies: ["SoftQSampling", "SoftQScoring", "TestSupport"]),
         .testTarget(name: "SoftQTrainingTests", dependencies: ["SoftQTraining", "TestSupport"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "SoftQAnalysisTests", dependencies: ["SoftQAnalysis", "TestSupport"]),
         .testTarget(name: "SoftQReportTests", dependencies: ["SoftQReport", "TestSupport"]),
         .testTarget(name: "SoftQBaseTests", dependencies: ["SoftQBase", "TestSupport"]),
-        .testTarget(name: "softqCLITests", dependencies: ["TestSupport"]),
+        .testTarget(name: "softqCLITests", dependencies: ["TestSupport", "SoftQBase"]),
     ],
     swiftLanguageModes: [.v5]
 )

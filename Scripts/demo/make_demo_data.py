@@ -52,7 +52,7 @@ def draw_splits(seed: int) -> dict:
     return splits
 
 
-def make_pairs(problems: list, seed: int, fits) -> list:
+def make_pairs(problems: list, seed: int, fits, prefix: str = "pair") -> list:
     """Chosen = the expert solution; rejected = one corruption; subsets in round-robin order.
 
     A corruption that would not fit the token budget (long repetitive loops) is drawn again,
@@ -70,7 +70,7 @@ def make_pairs(problems: list, seed: int, fits) -> list:
         if not rm < cm:
             raise SystemExit(f"pair {i} ({kind}): rejected grades {rm} >= chosen {cm}:\n"
                              f"{p.prompt}\n--- chosen{chosen}\n--- rejected{rejected}")
-        pairs.append({"id": f"pair-{i:04d}", "subset": kind, "prompt": p.prompt,
+        pairs.append({"id": f"{prefix}-{i:04d}", "subset": kind, "prompt": p.prompt,
                       "chosen": chosen, "rejected": rejected,
                       "chosen_metric": cm, "rejected_metric": rm, "problem": p.as_json()})
     return pairs
@@ -180,9 +180,15 @@ def generate(out_root: Path, seed: int = SEED, verbose: bool = True) -> dict:
     tok = train_tokenizer([r["prompt"] + r["response"] for r in train])
     pairs = make_pairs(splits["pairs"], seed,
                        lambda prompt, response: token_count(tok, prompt, response) <= MAX_TOKENS)
+    # Validation pairs (from the validation problems, their own stream) choose the IQLearn
+    # λ in Scripts/demo/train_policies.sh; the held-out pairs stay untouched until the end.
+    pairs_val = make_pairs(splits["val"], seed ^ 0x7E11,
+                           lambda prompt, response: token_count(tok, prompt, response) <= MAX_TOKENS, prefix="val-pair")
     rows = ([(r["id"], r["prompt"], r["response"]) for r in train + val]
             + [(r["id"], r["prompt"], r["reference"]) for r in heldout]
             + [(f'{r["id"]}/{side}', r["prompt"], r[side]) for r in pairs
+               for side in ("chosen", "rejected")]
+            + [(f'{r["id"]}/{side}', r["prompt"], r[side]) for r in pairs_val
                for side in ("chosen", "rejected")])
     stats = check_lengths(tok, rows)
 
@@ -190,6 +196,7 @@ def generate(out_root: Path, seed: int = SEED, verbose: bool = True) -> dict:
     write_jsonl(task / "demos_val.jsonl", val)
     write_jsonl(task / "prompts_heldout.jsonl", heldout)
     write_jsonl(task / "pairs_heldout.jsonl", pairs)
+    write_jsonl(task / "pairs_val.jsonl", pairs_val)
     # to_str sorts nothing itself, but the vocabulary serializes in id order and the merges
     # in rank order, so equal training gives equal bytes (checked by --check)
     with open(task / "tokenizer.json", "w", encoding="utf-8", newline="\n") as f:
@@ -199,7 +206,8 @@ def generate(out_root: Path, seed: int = SEED, verbose: bool = True) -> dict:
     n_params = gpt2_parameter_count(config)
     meta = {"format_version": FORMAT_VERSION, "seed": seed, "generator": "Scripts/demo/make_demo_data.py",
             "sizes": {"demos_train": len(train), "demos_val": len(val),
-                      "prompts_heldout": len(heldout), "pairs_heldout": len(pairs)},
+                      "prompts_heldout": len(heldout), "pairs_heldout": len(pairs),
+                      "pairs_val": len(pairs_val)},
             "pairs_per_subset": {k: sum(r["subset"] == k for r in pairs) for k in SUBSETS},
             "vocab_size": tok.get_vocab_size(), "max_tokens": MAX_TOKENS,
             "longest_tokens": stats["longest"], "context": CONTEXT,

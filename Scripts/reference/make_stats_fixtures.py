@@ -48,7 +48,9 @@ def sigmoid(m):
 
 def margin_case(name, margins):
     m = np.asarray(margins, dtype=np.float64)
-    p = sigmoid(m)
+    # Each pair in both orders: (sigmoid(m), 1) and (sigmoid(-m), 0).
+    p = np.concatenate([sigmoid(m), sigmoid(-m)])
+    y = np.concatenate([np.ones_like(m), np.zeros_like(m)])
     k = np.minimum(np.floor(p * 10).astype(int), 9)
     bins = []
     ece = 0.0
@@ -56,16 +58,16 @@ def margin_case(name, margins):
         sel = k == b
         c = int(sel.sum())
         mean_p = float(p[sel].mean()) if c else None
-        acc = 1.0 if c else None               # outcome "chosen is better" is 1 for every pair
+        acc = float(y[sel].mean()) if c else None
         if c:
-            ece += c / len(m) * abs(acc - mean_p)
-        bins.append(dict(count=c, mean_p=mean_p, accuracy=acc, correct=int((m[sel] > 0).sum())))
+            ece += c / len(p) * abs(acc - mean_p)
+        bins.append(dict(count=c, mean_p=mean_p, accuracy=acc))
     return dict(
         name=name, margins=m.tolist(), accuracy=float((m > 0).mean()), ties=int((m == 0).sum()),
         mean=float(np.mean(m)), std=float(np.std(m)), median=float(np.median(m)),
         min=float(m.min()), max=float(m.max()),
         quantiles=[[q, float(np.quantile(m, q))] for q in QUANTILES],
-        brier=float(np.mean((p - 1.0) ** 2)), ece=float(ece), bins=bins)
+        brier=float(np.mean((p - y) ** 2)), ece=float(ece), bins=bins)
 
 
 def main():

@@ -57,6 +57,9 @@ public enum JSONParser {
         mutating func parseObject(depth: Int) throws -> JSONValue {
             i += 1
             var fields: [(String, JSONValue)] = []
+            // Later duplicates replace earlier values (as Python's json does); the index keeps
+            // that linear for objects with many keys (a tokenizer's vocabulary has ~10⁵).
+            var index: [String: Int] = [:]
             skipWhitespace()
             if i < bytes.count, bytes[i] == UInt8(ascii: "}") { i += 1; return .object(fields) }
             while true {
@@ -68,7 +71,7 @@ public enum JSONParser {
                 i += 1
                 skipWhitespace()
                 let v = try parseValue(depth: depth + 1)
-                if let k = fields.firstIndex(where: { $0.0 == key }) { fields[k].1 = v } else { fields.append((key, v)) }
+                if let k = index[key] { fields[k].1 = v } else { index[key] = fields.count; fields.append((key, v)) }
                 skipWhitespace()
                 guard i < bytes.count else { throw error("unterminated object") }
                 if bytes[i] == UInt8(ascii: ",") { i += 1; continue }

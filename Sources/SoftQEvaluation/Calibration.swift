@@ -1,17 +1,21 @@
 import Foundation
 import SoftQBase
 
-/// Calibration of p_i = sigmoid(margin_i) as the probability that the dataset's preference
-/// holds ("chosen is better"). Every pair's label is "chosen", so the outcome is y_i = 1 for all
-/// pairs and p_i is the model's probability of agreeing with the label, i.e. of being correct.
+/// Calibration of p = sigmoid(margin) as the probability that the first of two responses is
+/// the preferred one.
 ///
-/// - Brier score: mean_i (p_i − 1)².
+/// Every pair's label is "chosen is better", so scoring the pairs only in the (chosen, rejected)
+/// order would make every outcome 1 and the reliability diagram degenerate. Each pair is
+/// therefore counted in both orders: (p_i = sigmoid(m_i), y = 1) and (1 − p_i = sigmoid(−m_i),
+/// y = 0), 2N predictions in all. This leaves the Brier score unchanged and makes the
+/// reliability table and ECE informative (a reward whose margins are too large shows up as
+/// accuracy below mean_p in the high bins).
+///
+/// - Brier score: mean over the 2N predictions of (p − y)², equal to mean_i (1 − p_i)².
 /// - Bins: 10 equal-width bins on [0, 1]; bin k (k = 0…9) holds p ∈ [k/10, (k+1)/10), the last
 ///   bin is closed ([0.9, 1]). k = min(⌊10·p⌋, 9).
-/// - Reliability table, per bin: `count`, `mean_p`, `accuracy` = the observed frequency of the
-///   outcome in the bin (with these labels 1 for every non-empty bin), and `correct` = the
-///   number of pairs in the bin with margin > 0 (for reading the table; it is not used by ECE).
-/// - ECE = Σ_k (count_k / N)·|accuracy_k − mean_p_k|, which with y ≡ 1 equals mean_i (1 − p_i).
+/// - Reliability table, per bin: `count` (predictions), `mean_p`, `accuracy` = mean of y.
+/// - ECE = Σ_k (count_k / 2N)·|accuracy_k − mean_p_k|.
 ///
 /// sigmoid is evaluated without overflow: 1/(1+e^{−m}) for m ≥ 0, e^{m}/(1+e^{m}) otherwise.
 public struct Calibration: Equatable, Sendable {
@@ -22,10 +26,10 @@ public struct Calibration: Equatable, Sendable {
         /// NaN for an empty bin (written as null).
         public var meanP: Double
         public var accuracy: Double
-        public var correct: Int
     }
 
     public static let binCount = 10
+    /// Number of pairs (the table holds twice as many predictions).
     public var count: Int
     public var brier: Double
     public var ece: Double
@@ -34,42 +38,42 @@ public struct Calibration: Equatable, Sendable {
     public init(margins: [Double]) throws {
         try requireFinite(margins, "margins")
         let n = margins.count
-        var counts = [Int](repeating: 0, count: Self.binCount), correct = counts
+        var counts = [Int](repeating: 0, count: Self.binCount)
         var pSums = [Double](repeating: 0, count: Self.binCount), outcomeSums = pSums
         var brierSum = 0.0
         for m in margins {
-            let p = sigmoid(m)
-            let y = 1.0   // "chosen is better": the label of every pair
-            brierSum += (p - y) * (p - y)
-            let k = Swift.min(Int((p * Double(Self.binCount)).rounded(.down)), Self.binCount - 1)
-            counts[k] += 1
-            pSums[k] += p
-            outcomeSums[k] += y
-            if m > 0 { correct[k] += 1 }
+            for (p, y) in [(sigmoid(m), 1.0), (sigmoid(-m), 0.0)] {
+                brierSum += (p - y) * (p - y)
+                let k = Swift.min(Int((p * Double(Self.binCount)).rounded(.down)), Self.binCount - 1)
+                counts[k] += 1
+                pSums[k] += p
+                outcomeSums[k] += y
+            }
         }
+        let total = Double(2 * n)
         var ece = 0.0
         bins = (0..<Self.binCount).map { k in
             let c = counts[k]
             let meanP = c > 0 ? pSums[k] / Double(c) : .nan
             let acc = c > 0 ? outcomeSums[k] / Double(c) : .nan
-            if c > 0 { ece += Double(c) / Double(n) * abs(acc - meanP) }
+            if c > 0 { ece += Double(c) / total * abs(acc - meanP) }
             return Bin(lower: Double(k) / Double(Self.binCount), upper: Double(k + 1) / Double(Self.binCount),
-                       count: c, meanP: meanP, accuracy: acc, correct: correct[k])
+                       count: c, meanP: meanP, accuracy: acc)
         }
         self.count = n
-        self.brier = brierSum / Double(n)
+        self.brier = brierSum / total
         self.ece = ece
     }
 
     public var json: JSONValue {
         .object([
-            ("probability", .string("sigmoid(margin)")),
-            ("outcome", .string("chosen is better (1 for every pair)")),
+            ("probability", .string("sigmoid(margin) that the first response is preferred; each pair counted in both orders")),
+            ("bin_rule", .string("10 equal-width bins, [k/10, (k+1)/10), last closed")),
             ("brier", jsonNumber(brier)),
             ("ece", jsonNumber(ece)),
             ("bins", .array(bins.map { b in
                 .object([("lower", jsonNumber(b.lower)), ("upper", jsonNumber(b.upper)), ("count", .int(b.count)),
-                         ("mean_p", jsonNumber(b.meanP)), ("accuracy", jsonNumber(b.accuracy)), ("correct", .int(b.correct))])
+                         ("mean_p", jsonNumber(b.meanP)), ("accuracy", jsonNumber(b.accuracy))])
             })),
         ])
     }

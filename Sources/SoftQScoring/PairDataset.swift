@@ -16,6 +16,14 @@ public struct PairRecord: Sendable, Equatable {
     public var content: Content
     /// True when the prompt was recovered from full transcripts (HH-RLHF style).
     public var fromTranscript: Bool
+
+    public init(line: Int, id: String, subset: String, content: Content, fromTranscript: Bool = false) {
+        self.line = line
+        self.id = id
+        self.subset = subset
+        self.content = content
+        self.fromTranscript = fromTranscript
+    }
 }
 
 /// One response to score on its own (`softq extract`): `prompt` + `response`, or ids.
@@ -27,6 +35,12 @@ public struct ResponseRecord: Sendable, Equatable {
     public var line: Int
     public var id: String
     public var content: Content
+
+    public init(line: Int, id: String, content: Content) {
+        self.line = line
+        self.id = id
+        self.content = content
+    }
 }
 
 /// An input line that could not be read, with where and why.
@@ -74,11 +88,13 @@ public enum InputReader {
         return (pairs, skipped)
     }
 
-    public static func readResponses(path: String, skipInvalid: Bool) throws -> (responses: [ResponseRecord], skipped: [InputError]) {
+    /// Reads single responses (`softq extract`); with `promptsOnly`, lines need only a prompt
+    /// (`softq sample`) and the response is left empty.
+    public static func readResponses(path: String, skipInvalid: Bool, promptsOnly: Bool = false) throws -> (responses: [ResponseRecord], skipped: [InputError]) {
         var out: [ResponseRecord] = []
         var skipped: [InputError] = []
         for (lineNo, text) in try lines(path) {
-            do { out.append(try parseResponse(text, line: lineNo, file: path)) } catch let e as InputError {
+            do { out.append(try parseResponse(text, line: lineNo, file: path, promptOnly: promptsOnly)) } catch let e as InputError {
                 if skipInvalid { skipped.append(e) } else { throw e }
             }
         }
@@ -175,9 +191,15 @@ public enum InputReader {
         return PairRecord(line: line, id: id, subset: subset, content: .text(prompt: p, chosen: c, rejected: r), fromTranscript: true)
     }
 
-    public static func parseResponse(_ text: String, line: Int, file: String) throws -> ResponseRecord {
+    public static func parseResponse(_ text: String, line: Int, file: String, promptOnly: Bool = false) throws -> ResponseRecord {
         let v = try object(text, line: line, file: file)
         let (id, _) = try idAndSubset(v, line: line, file: file)
+        if promptOnly {
+            if v["prompt_ids"] != nil {
+                return ResponseRecord(line: line, id: id, content: .ids(prompt: try ids(v, "prompt_ids", line: line, file: file), response: []))
+            }
+            return ResponseRecord(line: line, id: id, content: .text(prompt: try string(v, "prompt", line: line, file: file)!, response: ""))
+        }
         if v["prompt_ids"] != nil || v["response_ids"] != nil {
             let p = try ids(v, "prompt_ids", line: line, file: file)
             let r = try ids(v, "response_ids", line: line, file: file)

@@ -13,6 +13,13 @@ struct SoftQCommand: ParsableCommand {
         version: SoftQVersion.string,
         subcommands: [
             InspectCommand.self,
+            TokenizeCommand.self,
+            ScoreCommand.self,
+            ExtractCommand.self,
+            RewardsCommand.self,
+            SampleCommand.self,
+            ReportCommand.self,
+            TrainCommand.self,
         ]
     )
 }

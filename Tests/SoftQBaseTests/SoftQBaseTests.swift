@@ -73,3 +73,10 @@ final class AtomicFileTests: XCTestCase {
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path), ["out.txt"])
     }
 }
+
+final class JSONDuplicateKeyTests: XCTestCase {
+    func testLaterDuplicateWinsAndOrderIsFirstSeen() throws {
+        let v = try JSONParser.parse(#"{"a": 1, "b": 2, "a": 3}"#)
+        XCTAssertEqual(v.serialized(), #"{"a":3,"b":2}"#)
+    }
+}

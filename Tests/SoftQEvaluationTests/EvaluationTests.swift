@@ -137,16 +137,19 @@ final class EvaluationTests: XCTestCase {
     }
 
     func testCalibrationBinRule() throws {
-        // p = 0.5 (a tie) is in bin 5; p → 1 (margin 800) is in the closed last bin; p → 0 in bin 0.
+        // Each pair counts in both orders. p = 0.5 (a tie) lands in bin 5 twice; margin 800 gives
+        // p → 1 in the closed last bin and p → 0 in bin 0; log 3 gives 0.75 (bin 7) and 0.25 (bin 2).
         let c = try Calibration(margins: [0, 800, -800, log(0.75 / 0.25)])
-        XCTAssertEqual(c.bins.map(\.count), [1, 0, 0, 0, 0, 1, 0, 1, 0, 1])
-        XCTAssertEqual(c.bins[5].correct, 0)
+        XCTAssertEqual(c.bins.map(\.count), [2, 0, 1, 0, 0, 2, 0, 1, 0, 2])
         XCTAssertEqual(c.bins[9].meanP, 1)
+        XCTAssertEqual(c.bins[9].accuracy, 0.5, "p = 1 once as chosen (y = 1), once for margin −800 reversed (y = 0)")
+        XCTAssertEqual(c.bins[7].accuracy, 1)
         XCTAssertEqual(sigmoid(-800), 0)
         XCTAssertEqual(sigmoid(0), 0.5)
-        // y ≡ 1: ECE is the mean of 1 − p, Brier the mean of (1 − p)².
+        // Brier is the mean of (1 − p)² over pairs; ECE = Σ_k (n_k/2N)|acc_k − mean_p_k|.
         let ps = [0.5, 1, sigmoid(-800), 0.75]
-        assertClose([c.ece, c.brier], [ps.map { 1 - $0 }.reduce(0, +) / 4, ps.map { (1 - $0) * (1 - $0) }.reduce(0, +) / 4], atol: 1e-15)
+        let eceExpected = (2 * abs(0.5 - 0) + 0 + 1 * abs(0 - 0.25) + 2 * abs(0.5 - 0.5) + 1 * abs(1 - 0.75) + 2 * abs(0.5 - 1)) / 8
+        assertClose([c.ece, c.brier], [eceExpected, ps.map { (1 - $0) * (1 - $0) }.reduce(0, +) / 4], atol: 1e-15)
     }
 
     func testBadInputIsATypedError() {

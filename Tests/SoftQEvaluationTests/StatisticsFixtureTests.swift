@@ -65,7 +65,6 @@ final class StatisticsFixtureTests: XCTestCase {
             XCTAssertEqual(cal.bins.count, 10)
             for (k, (got, want)) in zip(cal.bins, bins).enumerated() {
                 XCTAssertEqual(got.count, try int(want["count"]), "\(name) bin \(k) count")
-                XCTAssertEqual(got.correct, try int(want["correct"]), "\(name) bin \(k) correct")
                 if want["mean_p"] == .null {
                     XCTAssertTrue(got.meanP.isNaN && got.accuracy.isNaN, "\(name) bin \(k) empty")
                 } else {

@@ -22,11 +22,18 @@ public enum TestPaths {
         return url
     }
 
-    /// The built `softq` executable next to the test bundle, if it was built.
+    /// The built `softq` executable in the same build folder as the test bundle, if it was built.
     public static var softqExecutable: URL? {
-        let bundle = Bundle(for: Marker.self).bundleURL.deletingLastPathComponent()
-        let url = bundle.appendingPathComponent("softq")
-        return FileManager.default.isExecutableFile(atPath: url.path) ? url : nil
+        var candidates: [URL] = []
+        // Linux: the test runner is .build/<triple>/debug/softqPackageTests.xctest itself.
+        candidates.append(URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent())
+        if let exe = Bundle.main.executableURL { candidates.append(exe.deletingLastPathComponent()) }
+        candidates.append(Bundle(for: Marker.self).bundleURL.deletingLastPathComponent())
+        for dir in candidates {
+            let url = dir.appendingPathComponent("softq")
+            if FileManager.default.isExecutableFile(atPath: url.path) { return url }
+        }
+        return nil
     }
     private final class Marker {}
 }
@@ -73,14 +80,15 @@ public func runProcess(_ executable: String, _ arguments: [String], cwd: URL? = 
     if let stdin { inPipe.fileHandleForWriting.write(Data(stdin.utf8)) }
     try? inPipe.fileHandleForWriting.close()
     // Drain both pipes concurrently so a chatty child cannot block on a full pipe.
-    var outData = Data(), errData = Data()
+    final class Box: @unchecked Sendable { var data = Data() }
+    let outBox = Box()
     let group = DispatchGroup()
     group.enter()
-    DispatchQueue.global().async { outData = out.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-    errData = err.fileHandleForReading.readDataToEndOfFile()
+    DispatchQueue.global().async { outBox.data = out.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+    let errData = err.fileHandleForReading.readDataToEndOfFile()
     group.wait()
     p.waitUntilExit()
-    return (p.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+    return (p.terminationStatus, String(decoding: outBox.data, as: UTF8.self), String(decoding: errData, as: UTF8.self))
 }
 
 /// Python with the given modules importable, or nil (tests then skip with a printed reason).

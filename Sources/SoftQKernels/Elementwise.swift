@@ -1,0 +1,168 @@
+import Foundation
+
+// Elementwise and row-wise kernels of the transformer forward pass.
+//
+// Conventions (style.md): output first, then inputs, then weights, then sizes; a shape comment
+// opens every kernel; row-major storage. Each kernel has a loop-only twin in
+// `ReferenceKernels.swift` that the tests compare against (≤ 1e-6 relative) and both are
+// checked against float64 numpy fixtures. Reductions (means, variances) accumulate in Double:
+// it costs little next to the matrix products and keeps every kernel within 1e-6 of float64.
+
+/// LayerNorm over the last axis: out = (x − mean) / sqrt(var + eps) · w + b, biased variance.
+/// out, x: [rows, dim], w, b: [dim]. `out` may alias `x`.
+public func layerNorm(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>,
+                      _ w: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
+                      rows: Int, dim: Int, eps: Float) {
+    for r in 0..<rows {
+        let xr = x + r * dim, or = out + r * dim
+        var sum = 0.0
+        for i in 0..<dim { sum += Double(xr[i]) }
+        let mean = sum / Double(dim)
+        var sq = 0.0
+        for i in 0..<dim { let d = Double(xr[i]) - mean; sq += d * d }
+        let rstd = 1.0 / (sq / Double(dim) + Double(eps)).squareRoot()
+        let m = Float(mean), s = Float(rstd)
+        for i in 0..<dim { or[i] = (xr[i] - m) * s * w[i] + b[i] }
+    }
+}
+
+/// RMSNorm over the last axis (LLaMA): out = w · (x / sqrt(mean(x²) + eps)).
+/// out, x: [rows, dim], w: [dim]. `out` may alias `x`.
+public func rmsNorm(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>,
+                    _ w: UnsafePointer<Float>, rows: Int, dim: Int, eps: Float) {
+    for r in 0..<rows {
+        let xr = x + r * dim, or = out + r * dim
+        var sq = 0.0
+        for i in 0..<dim { let v = Double(xr[i]); sq += v * v }
+        let s = Float(1.0 / (sq / Double(dim) + Double(eps)).squareRoot())
+        for i in 0..<dim { or[i] = w[i] * (xr[i] * s) }
+    }
+}
+
+/// GELU, tanh approximation (GPT-2's `gelu_new`, PyTorch's `gelu(approximate="tanh")`):
+/// out = 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))). out, x: [count]; may alias.
+public func geluTanh(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, count: Int) {
+    let c: Float = 0.7978845608028654  // √(2/π)
+    for i in 0..<count {
+        let v = x[i]
+        out[i] = 0.5 * v * (1 + tanhf(c * (v + 0.044715 * v * v * v)))
+    }
+}
+
+/// GELU, exact: out = 0.5·x·(1 + erf(x/√2)). out, x: [count]; may alias.
+public func geluErf(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, count: Int) {
+    for i in 0..<count {
+        let v = x[i]
+        out[i] = 0.5 * v * (1 + erff(v * 0.7071067811865476))
+    }
+}
+
+/// SwiGLU gate: out = silu(gate) · up, silu(g) = g / (1 + e^(−g)).
+/// out, gate, up: [count]; `out` may alias `gate` or `up`.
+public func siluMul(_ out: UnsafeMutablePointer<Float>, _ gate: UnsafePointer<Float>,
+                    _ up: UnsafePointer<Float>, count: Int) {
+    for i in 0..<count {
+        let g = gate[i]
+        out[i] = g / (1 + expf(-g)) * up[i]
+    }
+}
+
+/// Adds a bias to every row in place. x: [rows, cols], bias: [cols].
+public func addBias(_ x: UnsafeMutablePointer<Float>, _ bias: UnsafePointer<Float>, rows: Int, cols: Int) {
+    for r in 0..<rows {
+        let xr = x + r * cols
+        for i in 0..<cols { xr[i] += bias[i] }
+    }
+}
+
+/// Residual add in place: x += y. x, y: [count].
+public func addInPlace(_ x: UnsafeMutablePointer<Float>, _ y: UnsafePointer<Float>, count: Int) {
+    for i in 0..<count { x[i] += y[i] }
+}
+
+/// Rotary angles for positions start ..< start+rows: cos/sin of position · invFreq[j],
+/// computed in Double and rounded once. cos, sin: [rows, half], invFreq: [half].
+public func rotaryTables(_ cos: UnsafeMutablePointer<Float>, _ sin: UnsafeMutablePointer<Float>,
+                         _ invFreq: UnsafePointer<Double>, start: Int, rows: Int, half: Int) {
+    for t in 0..<rows {
+        let pos = Double(start + t)
+        for j in 0..<half {
+            let a = pos * invFreq[j]
+            cos[t * half + j] = Float(Foundation.cos(a))
+            sin[t * half + j] = Float(Foundation.sin(a))
+        }
+    }
+}
+
+/// Rotary embedding in place, "rotate half" layout (Hugging Face LLaMA): for each head,
+/// y[j] = x[j]·cos − x[j+h]·sin, y[j+h] = x[j+h]·cos + x[j]·sin, h = headDim/2.
+/// x: [rows, heads, headDim] (row stride `ld`), cos, sin: [rows, headDim/2].
+public func applyRotary(_ x: UnsafeMutablePointer<Float>, _ cos: UnsafePointer<Float>, _ sin: UnsafePointer<Float>,
+                        rows: Int, heads: Int, headDim: Int, ld: Int) {
+    let half = headDim / 2
+    for t in 0..<rows {
+        let c = cos + t * half, s = sin + t * half
+        for h in 0..<heads {
+            let v = x + t * ld + h * headDim
+            for j in 0..<half {
+                let a = v[j], b = v[j + half]
+                v[j] = a * c[j] - b * s[j]
+                v[j + half] = b * c[j] + a * s[j]
+            }
+        }
+    }
+}
+
+/// Causal softmax of scaled scores in place. Row t sits at absolute position start+t and sees
+/// columns 0 ... start+t; later columns are set to exactly 0 so a product with V ignores them.
+/// scores: [rows, cols] (row stride `ld`), cols ≥ start + rows.
+public func causalSoftmax(_ scores: UnsafeMutablePointer<Float>, rows: Int, cols: Int, ld: Int,
+                          start: Int, scale: Float) {
+    for t in 0..<rows {
+        let s = scores + t * ld
+        let n = min(start + t + 1, cols)
+        var m = -Float.infinity
+        for j in 0..<n { s[j] *= scale; if s[j] > m { m = s[j] } }
+        var sum = 0.0
+        for j in 0..<n { let e = expf(s[j] - m); s[j] = e; sum += Double(e) }
+        let inv = Float(1.0 / sum)
+        for j in 0..<n { s[j] *= inv }
+        for j in n..<cols { s[j] = 0 }
+    }
+}
+
+/// Per-row maximum and Σ exp(x − max) of a block of logits, the pieces of a blocked
+/// logsumexp (combined across vocabulary blocks by `combineLogSumExp`).
+/// maxOut, sumOut: [rows], x: [rows, cols] (row stride `ld`).
+public func rowMaxSumExp(_ maxOut: UnsafeMutablePointer<Float>, _ sumOut: UnsafeMutablePointer<Double>,
+                         _ x: UnsafePointer<Float>, rows: Int, cols: Int, ld: Int) {
+    for r in 0..<rows {
+        let xr = x + r * ld
+        var m = -Float.infinity
+        for j in 0..<cols where xr[j] > m { m = xr[j] }
+        var s = 0.0
+        if m > -Float.infinity { for j in 0..<cols { s += Double(expf(xr[j] - m)) } }
+        maxOut[r] = m
+        sumOut[r] = s
+    }
+}
+
+/// Merges a block's (max, Σexp) into a running (max, Σexp); −∞ safe. The merge order is fixed
+/// by the caller (vocabulary blocks in ascending order), so the result is deterministic.
+@inline(__always)
+public func combineLogSumExp(_ runMax: inout Float, _ runSum: inout Double, blockMax: Float, blockSum: Double) {
+    if blockMax == -Float.infinity { return }
+    if runMax == -Float.infinity { runMax = blockMax; runSum = blockSum; return }
+    if blockMax > runMax {
+        runSum = runSum * Foundation.exp(Double(runMax - blockMax)) + blockSum
+        runMax = blockMax
+    } else {
+        runSum += blockSum * Foundation.exp(Double(blockMax - runMax))
+    }
+}
+
+/// The final logsumexp from a running (max, Σexp): max + log Σexp (−∞ for an all −∞ row).
+@inline(__always)
+public func finishLogSumExp(_ runMax: Float, _ runSum: Double) -> Float {
+    runMax == -Float.infinity ? -Float.infinity : Float(Double(runMax) + Foundation.log(runSum))
+}

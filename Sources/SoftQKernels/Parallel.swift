@@ -1,0 +1,63 @@
+import Foundation
+
+/// Runs independent work items on up to `threads` workers. Callers split work into items of a
+/// fixed size that never depends on `threads`, and each item writes only its own outputs, so
+/// results are the same bits at any thread count.
+public struct Parallel: Sendable {
+    public let threads: Int
+    public init(threads: Int) { self.threads = max(1, threads) }
+    public static let serial = Parallel(threads: 1)
+
+    /// Calls body(item, worker) for item in 0..<count; worker ∈ 0..<min(threads, count) indexes
+    /// per-worker scratch space. Item i runs on worker i % workers.
+    public func forEach(_ count: Int, _ body: (_ item: Int, _ worker: Int) -> Void) {
+        let workers = min(threads, count)
+        if workers <= 1 {
+            for i in 0..<count { body(i, 0) }
+            return
+        }
+        withoutActuallyEscaping(body) { body in
+            nonisolated(unsafe) let body = body
+            DispatchQueue.concurrentPerform(iterations: workers) { w in
+                for i in stride(from: w, to: count, by: workers) { body(i, w) }
+            }
+        }
+    }
+
+    /// Workers available to each of `items` concurrent work items.
+    public func share(among items: Int) -> Parallel { Parallel(threads: threads / max(1, min(items, threads))) }
+}
+
+/// Output columns per BLAS call in `linearParallel`/`conv1DParallel`: a constant, so the
+/// products are the same whatever the thread count.
+public let productColumnChunk = 256
+
+/// `linear` with the output columns split into fixed chunks run in parallel.
+/// out: [rows, outDim], x: [rows, inDim], w: [outDim, inDim], bias: [outDim] or nil.
+public func linearParallel(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>,
+                           _ w: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?,
+                           rows: Int, inDim: Int, outDim: Int, parallel: Parallel) {
+    let chunks = (outDim + productColumnChunk - 1) / productColumnChunk
+    nonisolated(unsafe) let out = out, x = x, w = w, bias = bias
+    parallel.forEach(chunks) { c, _ in
+        let c0 = c * productColumnChunk, n = min(productColumnChunk, outDim - c0)
+        BLAS.sgemm(.none, .transpose, m: rows, n: n, k: inDim, a: x, lda: inDim, b: w + c0 * inDim, ldb: inDim,
+                   c: out + c0, ldc: outDim)
+        if let bias { for r in 0..<rows { for j in 0..<n { out[r * outDim + c0 + j] += bias[c0 + j] } } }
+    }
+}
+
+/// `conv1D` (weight stored [in, out]) with the output columns split into fixed chunks.
+/// out: [rows, outDim], x: [rows, inDim], w: [inDim, outDim], bias: [outDim] or nil.
+public func conv1DParallel(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>,
+                           _ w: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?,
+                           rows: Int, inDim: Int, outDim: Int, parallel: Parallel) {
+    let chunks = (outDim + productColumnChunk - 1) / productColumnChunk
+    nonisolated(unsafe) let out = out, x = x, w = w, bias = bias
+    parallel.forEach(chunks) { c, _ in
+        let c0 = c * productColumnChunk, n = min(productColumnChunk, outDim - c0)
+        BLAS.sgemm(.none, .none, m: rows, n: n, k: inDim, a: x, lda: inDim, b: w + c0, ldb: outDim,
+                   c: out + c0, ldc: outDim)
+        if let bias { for r in 0..<rows { for j in 0..<n { out[r * outDim + c0 + j] += bias[c0 + j] } } }
+    }
+}

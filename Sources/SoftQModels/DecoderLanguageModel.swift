@@ -1,0 +1,194 @@
+import Foundation
+import SoftQCheckpoint
+import SoftQKernels
+
+/// A decoder body plus the scoring head: the one `CausalLanguageModel` implementation.
+///
+/// Determinism: every product involves rows of one sequence only, every split of the work
+/// (output-layer blocks, column chunks, heads) has a constant size, and OpenBLAS runs
+/// single-threaded inside `score`; threads only pick up independent work items (prompts, then
+/// continuations, then the fixed pieces inside one). So a continuation's numbers depend on its
+/// prompt and its tokens alone: not on the other sequences, nor on the thread count.
+public final class DecoderLanguageModel: CausalLanguageModel, @unchecked Sendable {
+    let body: any DecoderBody
+    public var configuration: ModelConfiguration { body.configuration }
+    public var modelType: String { body.configuration.modelType }
+    public var vocabularySize: Int { body.configuration.vocabularySize }
+    public var contextLength: Int { body.configuration.contextLength }
+    public let parameterCount: Int
+
+    /// Rows of hidden states and vocabulary columns per output-layer block: the largest logit
+    /// matrix ever held is positionBlock × vocabularyBlock floats per worker (unless full logits
+    /// are asked). 64 rows amortise BLAS's packing of each weight block over enough positions.
+    static let positionBlock = 64
+    static let vocabularyBlock = 2048
+
+    init(body: any DecoderBody) {
+        self.body = body
+        self.parameterCount = body.parameterCount
+    }
+
+    public func flopsPerToken(attendedPositions: Int) -> Int {
+        let c = configuration
+        return 2 * body.matmulParameterCount + 4 * c.layerCount * c.headCount * c.headDim * attendedPositions
+    }
+
+    public func makeCache() -> KVCache {
+        KVCache(layers: configuration.layerCount, kvDim: configuration.kvHeadCount * configuration.headDim)
+    }
+
+    /// Validates that `tokens` may be appended after `start` positions.
+    func validate(_ tokens: [Int], start: Int) throws {
+        let c = configuration
+        for (i, t) in tokens.enumerated() where t < 0 || t >= c.vocabularySize {
+            throw ModelError.tokenOutOfRange(token: t, position: start + i, vocabularySize: c.vocabularySize)
+        }
+        let n = start + tokens.count
+        if n > c.contextLength { throw ModelError.sequenceTooLong(length: n, contextLength: c.contextLength, modelType: c.modelType) }
+        if let w = c.slidingWindow, n > w { throw ModelError.slidingWindowExceeded(length: n, window: w, modelType: c.modelType) }
+    }
+
+    public func logits(appending tokens: [Int], to cache: KVCache) throws -> [Float] {
+        try logits(appending: tokens, to: cache, threads: 1)
+    }
+
+    /// `logits(appending:to:)` with `threads` workers (the same bits at any count).
+    public func logits(appending tokens: [Int], to cache: KVCache, threads: Int) throws -> [Float] {
+        if tokens.isEmpty { throw ModelError.noTokens }
+        try validate(tokens, start: cache.length)
+        let parallel = Parallel(threads: threads)
+        return withSingleThreadedBLAS {
+            let hidden = body.forward(tokens, cache: cache, parallel: parallel, capture: nil)
+            let D = configuration.hiddenSize
+            let last = Array(hidden[((tokens.count - 1) * D)...])
+            return head(last, rows: 1, targets: [], full: true, parallel: parallel).full!
+        }
+    }
+
+    /// Hidden states of one sequence after the embedding, after every layer and after the final
+    /// norm, keyed "embed", "layer.0", …, "final" (for tests and for checking other
+    /// implementations layer by layer).
+    public func activations(_ tokens: [Int]) throws -> [String: [Float]] {
+        try validate(tokens, start: 0)
+        var out: [String: [Float]] = [:]
+        withSingleThreadedBLAS {
+            _ = body.forward(tokens, cache: makeCache(), parallel: .serial, capture: { out[$0] = $1 })
+        }
+        return out
+    }
+
+    public func score(_ groups: [PromptGroup], options: ForwardOptions) throws -> [[SequenceScores]] {
+        for (g, group) in groups.enumerated() {
+            if group.prompt.isEmpty { throw ModelError.emptyPrompt(group: g) }
+            try validate(group.prompt, start: 0)
+            for c in group.continuations { try validate(c, start: group.prompt.count) }
+        }
+        let all = Parallel(threads: options.threads)
+        // One work item per group: its prompt once, then each continuation from a copy of the
+        // prompt's cache. Only the groups in flight hold caches, so memory stays bounded however
+        // many groups are passed. Threads left over (fewer groups than threads) go inside.
+        let inner = all.share(among: groups.count)
+        return withSingleThreadedBLAS {
+            parallelMap(groups.count, threads: all.threads) { g in self.scoreGroup(groups[g], options: options, parallel: inner) }
+        }
+    }
+
+    func scoreGroup(_ group: PromptGroup, options: ForwardOptions, parallel: Parallel) -> [SequenceScores] {
+        if group.continuations.isEmpty { return [] }
+        let D = configuration.hiddenSize
+        let promptCache = makeCache()
+        let promptHidden = body.forward(group.prompt, cache: promptCache, parallel: parallel, capture: nil)
+        let lastPromptRow = Array(promptHidden[((group.prompt.count - 1) * D)...])
+        return group.continuations.map { cont in
+            var rows = lastPromptRow
+            if !cont.isEmpty { rows += body.forward(cont, cache: promptCache.copy(), parallel: parallel, capture: nil) }
+            let r = head(rows, rows: cont.count + 1, targets: cont, full: options.fullLogits, parallel: parallel)
+            let logprobs = (0..<cont.count).map { r.tokenLogits[$0] - r.logsumexp[$0] }
+            return SequenceScores(tokenLogits: r.tokenLogits, logsumexp: r.logsumexp, logprobs: logprobs, fullLogits: r.full)
+        }
+    }
+
+    /// The output layer fused with logsumexp, in fixed blocks of positions × vocabulary; the
+    /// vocabulary blocks of one position block run in parallel and merge in ascending order.
+    /// hidden: [rows, D]; targets: ≤ rows token ids, targets[r] is read from row r.
+    func head(_ hidden: [Float], rows: Int, targets: [Int], full: Bool, parallel: Parallel)
+        -> (tokenLogits: [Float], logsumexp: [Float], full: [Float]?)
+    {
+        let D = configuration.hiddenSize, V = vocabularySize
+        let PB = DecoderLanguageModel.positionBlock, VB = min(DecoderLanguageModel.vocabularyBlock, V)
+        let blocks = (V + VB - 1) / VB
+        let workers = min(parallel.threads, blocks)
+        var tokenLogits = [Float](repeating: 0, count: targets.count)
+        var lse = [Float](repeating: 0, count: rows)
+        var fullOut = [Float](repeating: 0, count: full ? rows * V : 0)
+        var scratch = [Float](repeating: 0, count: workers * PB * VB)
+        var bmax = [Float](repeating: 0, count: blocks * PB), bsum = [Double](repeating: 0, count: blocks * PB)
+        nonisolated(unsafe) let W = body.output.data
+        hidden.withUnsafeBufferPointer { hp in
+            tokenLogits.withUnsafeMutableBufferPointer { tp in
+                fullOut.withUnsafeMutableBufferPointer { fp in
+                    scratch.withUnsafeMutableBufferPointer { sp in
+                        bmax.withUnsafeMutableBufferPointer { mp in
+                            bsum.withUnsafeMutableBufferPointer { up in
+                                // An empty array may still have a base address: gate on `full`, not on nil.
+                                nonisolated(unsafe) let hidden = hp.baseAddress!, tok = tp.baseAddress, fullP = full ? fp.baseAddress : nil
+                                nonisolated(unsafe) let scr = sp.baseAddress!, maxP = mp.baseAddress!, sumP = up.baseAddress!
+                                for p0 in stride(from: 0, to: rows, by: PB) {
+                                    let pr = min(PB, rows - p0)
+                                    parallel.forEach(blocks) { b, worker in
+                                        let v0 = b * VB, vb = min(VB, V - v0)
+                                        let block = scr + worker * PB * VB
+                                        // block[r, j] = hidden[p0 + r] · W[v0 + j]
+                                        BLAS.sgemm(.none, .transpose, m: pr, n: vb, k: D, a: hidden + p0 * D, lda: D,
+                                                   b: W + v0 * D, ldb: D, c: block, ldc: vb)
+                                        rowMaxSumExp(maxP + b * PB, sumP + b * PB, block, rows: pr, cols: vb, ld: vb)
+                                        for r in 0..<pr {
+                                            let row = p0 + r
+                                            if row < targets.count, targets[row] >= v0, targets[row] < v0 + vb {
+                                                tok![row] = block[r * vb + targets[row] - v0]
+                                            }
+                                            if let fullP { (fullP + row * V + v0).update(from: block + r * vb, count: vb) }
+                                        }
+                                    }
+                                    for r in 0..<pr {
+                                        var m = -Float.infinity, s = 0.0
+                                        for b in 0..<blocks {
+                                            combineLogSumExp(&m, &s, blockMax: maxP[b * PB + r], blockSum: sumP[b * PB + r])
+                                        }
+                                        lse[p0 + r] = finishLogSumExp(m, s)
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return (tokenLogits, lse, full ? fullOut : nil)
+    }
+}
+
+/// OpenBLAS single-threaded for the duration (restored after): softq parallelises over
+/// fixed work items itself, which keeps results independent of the thread count.
+func withSingleThreadedBLAS<R>(_ body: () throws -> R) rethrows -> R {
+    let saved = BLAS.threads
+    BLAS.setThreads(1)
+    defer { BLAS.setThreads(saved) }
+    return try body()
+}
+
+/// Maps 0..<count on up to `threads` workers; each index is computed by exactly one worker and
+/// results come back in index order.
+func parallelMap<T>(_ count: Int, threads: Int, _ f: @escaping (Int) -> T) -> [T] {
+    let workers = max(1, min(threads, count))
+    if workers == 1 { return (0..<count).map(f) }
+    var items = [T?](repeating: nil, count: count)
+    items.withUnsafeMutableBufferPointer { buf in
+        nonisolated(unsafe) let base = buf.baseAddress!
+        nonisolated(unsafe) let f = f
+        DispatchQueue.concurrentPerform(iterations: workers) { w in
+            for i in stride(from: w, to: count, by: workers) { (base + i).pointee = f(i) }
+        }
+    }
+    return items.map { $0! }
+}

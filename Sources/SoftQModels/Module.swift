@@ -1,1 +1,0 @@
-// SoftQModels: see Package.swift for where this stage sits in the data flow.

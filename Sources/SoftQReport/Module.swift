@@ -1,1 +1,0 @@
-// SoftQReport: see Package.swift for where this stage sits in the data flow.

@@ -1,0 +1,81 @@
+import ArgumentParser
+import Foundation
+import Logging
+import SoftQRewards
+
+/// Which policy to load, shared by every command that runs a model.
+struct PolicyOptions: ParsableArguments {
+    @Option(name: .long, help: "Path to the policy's softq HDF5 checkpoint.")
+    var checkpoint: String
+
+    @Option(name: .long, help: "A tokenizer.json to use instead of the one embedded in the checkpoint.")
+    var tokenizer: String?
+}
+
+extension TerminalMode: ExpressibleByArgument {}
+extension Aggregate: ExpressibleByArgument {}
+
+/// The soft-Q conventions (softq-conventions.md). Unset values default to the checkpoint's
+/// `/training` metadata, then to α = 1, γ = 1, terminal `eos`.
+struct ConventionOptions: ParsableArguments {
+    @Option(name: .long, help: "Discount γ in [0, 1] (default: the checkpoint's training γ, else 1).")
+    var gamma: Double?
+
+    @Option(name: .long, help: "Temperature α > 0 that scales Q, V and r (default: the checkpoint's training α, else 1).")
+    var temperature: Double?
+
+    @Option(name: .long, help: "When the last state is terminal: eos (after an EOS token), always, never.")
+    var terminal: TerminalMode = .eos
+
+    @Flag(name: .long, help: "Do not append the tokenizer's EOS token to text responses.")
+    var noAppendEos = false
+
+    @Option(name: .long, help: "β of the DPO reward β·Σ(log π − log π_ref) when a reference model is given.")
+    var beta: Double = 1
+
+    func rewardOptions(trained: RewardOptions) -> RewardOptions {
+        RewardOptions(alpha: temperature ?? trained.alpha, gamma: gamma ?? trained.gamma, terminal: terminal, beta: beta)
+    }
+
+    func validate() throws {
+        if let g = gamma, !(g >= 0 && g <= 1) { throw ValidationError("--gamma must be in [0, 1], got \(g)") }
+        if let t = temperature, !(t > 0 && t.isFinite) { throw ValidationError("--temperature must be a positive number, got \(t)") }
+        if !beta.isFinite { throw ValidationError("--beta must be finite") }
+    }
+}
+
+struct RunOptions: ParsableArguments {
+    @Option(name: .long, help: "Worker threads for the forward pass (results do not depend on it).")
+    var threads: Int = max(1, min(2, ProcessInfo.processInfo.activeProcessorCount))
+
+    @Option(name: .long, help: "Seed for every random choice (bootstrap resamples, sampling).")
+    var seed: UInt64 = 0
+
+    @Flag(name: .shortAndLong, help: "Log more detail to stderr.")
+    var verbose = false
+
+    func validate() throws {
+        if threads < 1 { throw ValidationError("--threads must be at least 1") }
+    }
+}
+
+enum CLI {
+    /// swift-log to stderr, once per process.
+    static func bootstrapLogging(verbose: Bool) {
+        LoggingSystem.bootstrap { label in
+            var h = StreamLogHandler.standardError(label: label)
+            h.logLevel = verbose ? .debug : .notice
+            return h
+        }
+    }
+
+    static let logger = Logger(label: "softq")
+
+    static func makeDirectory(_ path: String) throws -> URL {
+        let url = URL(fileURLWithPath: path)
+        do { try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true) } catch {
+            throw ValidationError("cannot create the output directory \(path): \(error.localizedDescription)")
+        }
+        return url
+    }
+}

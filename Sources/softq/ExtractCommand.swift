@@ -1,0 +1,70 @@
+import ArgumentParser
+import Foundation
+import SoftQBase
+import SoftQEvaluation
+import SoftQScoring
+
+struct ExtractCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "extract",
+        abstract: "Extract per-token and per-response rewards for responses without pairs (e.g. generations).",
+        discussion: """
+        Reads JSONL lines with prompt and response (or text), or prompt_ids and response_ids, and
+        writes responses.jsonl (every aggregate per line), tokens.h5 (or tokens.jsonl) and summary.json.
+        """
+    )
+
+    @OptionGroup var policy: PolicyOptions
+
+    @Option(name: .long, help: "JSONL file of prompt/response lines.")
+    var inputs: String
+
+    @Option(name: .long, help: "Output directory (created if missing).")
+    var out: String
+
+    @OptionGroup var conventions: ConventionOptions
+
+    @Option(name: .customLong("per-token"), help: "Per-token values: hdf5 (tokens.h5), jsonl (tokens.jsonl) or none.")
+    var perToken: PerTokenFormat = .hdf5
+
+    @Option(name: .long, help: "Extract only the first N valid lines.")
+    var limit: Int?
+
+    @Flag(name: .customLong("skip-invalid"), help: "Skip (and count and report) invalid lines instead of stopping at the first.")
+    var skipInvalid = false
+
+    @OptionGroup var runOptions: RunOptions
+
+    func run() throws {
+        CLI.bootstrapLogging(verbose: runOptions.verbose)
+        let outDir = try CLI.makeDirectory(out)
+        let loaded = try LoadedPolicy(path: policy.checkpoint, tokenizerPath: policy.tokenizer)
+        let (records, readSkips) = try InputReader.readResponses(path: inputs, skipInvalid: skipInvalid)
+        let tp = loaded.tokenizationPolicy(appendEOS: !conventions.noAppendEos, inputPath: inputs)
+        var prepared: [PreparedSingle] = []
+        var skipped = readSkips
+        for r in records {
+            do { prepared.append(try tp.prepare(r)) } catch let e as InputError {
+                if skipInvalid { skipped.append(e) } else { throw e }
+            }
+            if let limit, prepared.count >= limit { break }
+        }
+        guard !prepared.isEmpty else { throw ValidationError("\(inputs): no valid lines to score") }
+        for s in skipped { CLI.logger.warning("skipped \(s.description)") }
+        let options = ScoringOptions(rewards: conventions.rewardOptions(trained: loaded.trainedRewardOptions()), threads: runOptions.threads)
+        let scorer = try PairScorer(model: loaded.model, options: options)
+        let progress = ProgressLine(label: "extracting", total: prepared.count)
+        let scored = try scorer.scoreSingles(prepared) { done, tokens in
+            progress.update(done: done, extra: "\(ProgressLine.rate(tokens, progress.elapsed)) tok/s")
+        }
+        progress.finish()
+        let provenance = try Provenance.make(command: CommandLine.arguments, checkpoint: try loaded.provenance(),
+                                             reference: nil, inputs: [("inputs", inputs)])
+        let record = RunRecord(options: options, appendEOS: !conventions.noAppendEos, addsBOS: loaded.addsBOS,
+                               bosID: loaded.bosID, eosID: loaded.eosID, hasReference: false, perToken: perToken,
+                               csv: false, bootstrap: BootstrapOptions(samples: 0, seed: runOptions.seed),
+                               provenance: provenance, warnings: loaded.checkpoint.warnings, skipped: skipped)
+        try ExtractRunWriter.write(scored, record: record, tokenizer: loaded.tokenizer, to: outDir)
+        print("extracted \(scored.count) responses" + (skipped.isEmpty ? "" : " (\(skipped.count) skipped)") + " into \(outDir.path)")
+    }
+}

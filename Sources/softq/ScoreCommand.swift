@@ -1,0 +1,104 @@
+import ArgumentParser
+import Foundation
+import SoftQBase
+import SoftQEvaluation
+import SoftQRewards
+import SoftQScoring
+
+struct ScoreCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "score",
+        abstract: "Score held-out preference pairs with a policy's implicit soft-Q reward.",
+        discussion: """
+        Writes pairs.jsonl, tokens.h5 (or tokens.jsonl) and summary.json into --out, atomically,
+        and prints accuracy with a bootstrap 95% CI, ties, the mean margin and per-subset accuracy.
+        Pairs are JSONL lines with prompt/chosen/rejected text, prompt_ids/chosen_ids/rejected_ids,
+        or HH-RLHF-style full transcripts (chosen/rejected without prompt).
+        """
+    )
+
+    @OptionGroup var policy: PolicyOptions
+
+    @Option(name: .long, help: "A reference checkpoint: adds the DPO reward β·Σ(log π − log π_ref) to every response.")
+    var reference: String?
+
+    @Option(name: .long, help: "JSONL file of preference pairs.")
+    var pairs: String
+
+    @Option(name: .long, help: "Output directory (created if missing).")
+    var out: String
+
+    @Option(name: .long, help: "The aggregate that decides margin and correctness: \(Aggregate.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var score: Aggregate = .sum
+
+    @OptionGroup var conventions: ConventionOptions
+
+    @Option(name: .customLong("per-token"), help: "Per-token values: hdf5 (tokens.h5), jsonl (tokens.jsonl) or none.")
+    var perToken: PerTokenFormat = .hdf5
+
+    @Flag(name: .long, help: "Also write the per-pair table as pairs.csv.")
+    var csv = false
+
+    @Option(name: .long, help: "Score only the first N valid pairs.")
+    var limit: Int?
+
+    @Flag(name: .customLong("skip-invalid"), help: "Skip (and count and report) invalid pairs instead of stopping at the first.")
+    var skipInvalid = false
+
+    @Option(name: .customLong("bootstrap-samples"), help: "Bootstrap resamples for the accuracy CI.")
+    var bootstrapSamples: Int = 1000
+
+    @OptionGroup var runOptions: RunOptions
+
+    @OptionGroup var report: ReportFlag
+
+    func validate() throws {
+        if let l = limit, l < 1 { throw ValidationError("--limit must be at least 1") }
+        if score == .dpo && reference == nil { throw ValidationError("--score dpo needs --reference") }
+        if bootstrapSamples < 1 { throw ValidationError("--bootstrap-samples must be at least 1") }
+    }
+
+    func run() throws {
+        CLI.bootstrapLogging(verbose: runOptions.verbose)
+        let outDir = try CLI.makeDirectory(out)
+        let loaded = try LoadedPolicy(path: policy.checkpoint, tokenizerPath: policy.tokenizer)
+        var warnings = loaded.checkpoint.warnings
+        let ref = try reference.map { try LoadedPolicy(path: $0, tokenizerPath: policy.tokenizer) }
+        if let ref { warnings += try loaded.checkCompatible(reference: ref) }
+
+        let (records, readSkips) = try InputReader.readPairs(path: pairs, skipInvalid: skipInvalid)
+        let tp = loaded.tokenizationPolicy(appendEOS: !conventions.noAppendEos, inputPath: pairs)
+        var prepared: [PreparedPair] = []
+        var skipped = readSkips
+        for r in records {
+            do { prepared.append(try tp.prepare(r)) } catch let e as InputError {
+                if skipInvalid { skipped.append(e) } else { throw e }
+            }
+            if let limit, prepared.count >= limit { break }
+        }
+        guard !prepared.isEmpty else { throw ValidationError("\(pairs): no valid pairs to score") }
+        for s in skipped { CLI.logger.warning("skipped \(s.description)") }
+
+        let options = ScoringOptions(rewards: conventions.rewardOptions(trained: loaded.trainedRewardOptions()),
+                                     aggregate: score, threads: runOptions.threads)
+        let scorer = try PairScorer(model: loaded.model, reference: ref?.model, options: options)
+        let progress = ProgressLine(label: "scoring", total: prepared.count)
+        let scored = try scorer.scorePairs(prepared) { done, tokens in
+            progress.update(done: done, extra: "\(ProgressLine.rate(done, progress.elapsed)) pairs/s, \(ProgressLine.rate(tokens, progress.elapsed)) tok/s")
+        }
+        progress.finish()
+
+        let provenance = try Provenance.make(command: CommandLine.arguments, checkpoint: try loaded.provenance(),
+                                             reference: try ref?.provenance(), inputs: [("pairs", pairs)])
+        let record = RunRecord(options: options, appendEOS: !conventions.noAppendEos, addsBOS: loaded.addsBOS,
+                               bosID: loaded.bosID, eosID: loaded.eosID, hasReference: ref != nil, perToken: perToken,
+                               csv: csv, bootstrap: BootstrapOptions(samples: bootstrapSamples, seed: runOptions.seed),
+                               provenance: provenance, warnings: warnings, skipped: skipped)
+        let (evaluation, _) = try ScoreRunWriter.write(pairs: scored, record: record, tokenizer: loaded.tokenizer, to: outDir)
+        print(ScoreRunWriter.table(evaluation, score: score, skipped: skipped.count), terminator: "")
+        try report.writeIfRequested(runDirectory: outDir)
+        print("wrote \(outDir.path)/{pairs.jsonl,\(perToken == .none ? "" : perToken == .hdf5 ? "tokens.h5," : "tokens.jsonl,")\(csv ? "pairs.csv," : "")summary.json}")
+    }
+}
+
+extension PerTokenFormat: ExpressibleByArgument {}

@@ -1,0 +1,114 @@
+import Foundation
+import SoftQBase
+import SoftQCheckpoint
+import SoftQModels
+import SoftQRewards
+import SoftQScoring
+import SoftQTokenizers
+import TestSupport
+import XCTest
+
+/// The fixture made by Scripts/reference/make_scoring_fixtures.py.
+struct ScoringFixture {
+    let json: JSONValue
+
+    static let shared: ScoringFixture = {
+        let url = Bundle.module.url(forResource: "Fixtures/scoring", withExtension: "json")!
+        let text = try! String(contentsOf: url, encoding: .utf8)
+        return ScoringFixture(json: try! JSONParser.parse(text))
+    }()
+
+    static func modelPath(_ name: String) -> String {
+        if name == "gpt2_tiny_ref" {
+            return Bundle.module.url(forResource: "Fixtures/gpt2_tiny_ref", withExtension: "h5")!.path
+        }
+        return TestPaths.repositoryRoot.appendingPathComponent("Tests/SoftQModelsTests/Fixtures/\(name).h5").path
+    }
+
+    var pairs: [PairRecord] {
+        json["pairs"]!.arrayValue!.enumerated().map { k, p in
+            PairRecord(line: k + 1, id: p["id"]!.stringValue!, subset: p["subset"]!.stringValue!,
+                       content: .ids(prompt: p["prompt_ids"]!.arrayValue!.map { $0.intValue! },
+                                     chosen: p["chosen_ids"]!.arrayValue!.map { $0.intValue! },
+                                     rejected: p["rejected_ids"]!.arrayValue!.map { $0.intValue! }))
+        }
+    }
+}
+
+func doubles(_ v: JSONValue?) -> [Double] { v!.arrayValue!.map { $0.doubleValue! } }
+
+func loadPolicy(_ name: String) throws -> LoadedPolicy {
+    try LoadedPolicy(path: ScoringFixture.modelPath(name))
+}
+
+func prepare(_ pairs: [PairRecord], _ policy: LoadedPolicy, appendEOS: Bool = false) throws -> [PreparedPair] {
+    let tp = policy.tokenizationPolicy(appendEOS: appendEOS, inputPath: "fixture")
+    return try pairs.map { try tp.prepare($0) }
+}
+
+final class ScoringReferenceTests: XCTestCase {
+    /// `softq score`'s numbers against transformers logits + float64 numpy reward math,
+    /// per token (≤ 2e-4 absolute on fp32 models) and for every aggregate (≤ 1e-3).
+    func testEveryQuantityMatchesTheIndependentReference() throws {
+        let fx = ScoringFixture.shared
+        let tolToken = fx.json["tolerance"]!["per_token_abs"]!.doubleValue!
+        let tolAgg = fx.json["tolerance"]!["aggregate_abs"]!.doubleValue!
+        var checked = 0
+        for c in fx.json["cases"]!.arrayValue! {
+            let name = c["checkpoint"]!.stringValue!
+            let conv = c["conventions"]!
+            let policy = try loadPolicy(name)
+            let reference = try c["reference"]!.stringValue.map { try loadPolicy($0) }
+            let options = ScoringOptions(rewards: RewardOptions(alpha: conv["alpha"]!.doubleValue!, gamma: conv["gamma"]!.doubleValue!,
+                                                                terminal: TerminalMode(rawValue: conv["terminal"]!.stringValue!)!))
+            let scored = try PairScorer(model: policy.model, reference: reference?.model, options: options)
+                .scorePairs(try prepare(fx.pairs, policy))
+            for (k, expected) in c["pairs"]!.arrayValue!.enumerated() {
+                for (side, got) in [("chosen", scored[k].chosen.scores), ("rejected", scored[k].rejected.scores)] {
+                    let e = expected[side]!
+                    let what = "\(name)/\(conv["name"]!.stringValue!)/pair \(k)/\(side)"
+                    assertClose(got.logprob, doubles(e["logprob"]), atol: tolToken, what + " logprob")
+                    assertClose(got.q, doubles(e["q"]), atol: tolToken, what + " q")
+                    assertClose(got.valueBefore, doubles(e["value_before"]), atol: tolToken, what + " value_before")
+                    assertClose(got.valueAfter, doubles(e["value_after"]), atol: tolToken, what + " value_after")
+                    assertClose(got.reward, doubles(e["reward"]), atol: tolToken, what + " reward")
+                    XCTAssertEqual(got.terminal, e["terminal"]!.bool, what)
+                    let a = got.aggregates
+                    assertClose([a.sum, a.mean, a.discounted, a.logprobSum, a.logprobMean, a.logprobNorm, got.promptValue],
+                                ["sum", "mean", "discounted", "logprob_sum", "logprob_mean", "logprob_norm", "prompt_value"].map { e[$0]!.doubleValue! },
+                                atol: tolAgg, what + " aggregates")
+                    if let dpo = e["dpo"]?.doubleValue {
+                        assertClose([a.dpo ?? .nan], [dpo], atol: tolAgg, what + " dpo")
+                    }
+                    checked += 1
+                }
+            }
+        }
+        XCTAssertEqual(checked, 2 * 4 * 5 * 2)
+    }
+
+    /// Text pairs tokenize exactly as the `tokenizers` library does: prompt with BOS once,
+    /// responses without special tokens, EOS appended.
+    func testTextTokenizationMatchesHuggingFace() throws {
+        let tokURL = TestPaths.repositoryRoot.appendingPathComponent("notebooks-data/task/tokenizer.json")
+        let tok = try Tokenizer(tokenizerJSON: try Data(contentsOf: tokURL))
+        // The demo tokenizer names no EOS (its post-processor adds only BOS); checkpoints give it in config.
+        let eos = tok.eosTokenID ?? tok.id(forToken: "<|eos|>")
+        let policy = TokenizationPolicy(tokenizer: tok, appendEOS: true, bosID: tok.bosTokenID, eosID: eos,
+                                        addBOS: tok.addsBOS, vocabularySize: tok.vocabularySize, contextLength: 4096, inputPath: "x")
+        for (k, t) in ScoringFixture.shared.json["text_tokenization"]!.arrayValue!.enumerated() {
+            let rec = PairRecord(line: k + 1, id: "t\(k)", subset: "",
+                                 content: .text(prompt: t["prompt"]!.stringValue!, chosen: t["chosen"]!.stringValue!, rejected: t["rejected"]!.stringValue!))
+            let p = try policy.prepare(rec)
+            XCTAssertEqual(p.prompt, t["prompt_ids"]!.arrayValue!.map { $0.intValue! })
+            XCTAssertEqual(p.chosen.ids, t["chosen_ids"]!.arrayValue!.map { $0.intValue! })
+            XCTAssertEqual(p.rejected.ids, t["rejected_ids"]!.arrayValue!.map { $0.intValue! })
+            XCTAssertTrue(p.chosen.endsWithEOS && p.rejected.endsWithEOS)
+            XCTAssertEqual(p.prompt.filter { $0 == tok.bosTokenID }.count, 1, "BOS exactly once")
+        }
+    }
+}
+
+extension JSONValue {
+    var bool: Bool? { if case .bool(let b) = self { return b }; return nil }
+}

@@ -1,0 +1,77 @@
+import Foundation
+import XCTest
+@testable import SoftQTokenizers
+
+/// Bad input must fail with an error naming the place, never crash or approximate.
+final class ErrorTests: XCTestCase {
+    static let minimal = #"""
+    {"model": {"type": "BPE", "vocab": {"a": 0, "b": 1, "ab": 2}, "merges": [["a", "b"]]},
+     "pre_tokenizer": PRE, "decoder": {"type": "ByteLevel"}}
+    """#
+
+    func make(pre: String = "null", edit: (String) -> String = { $0 }) throws -> Tokenizer {
+        try Tokenizer(tokenizerJSON: Data(edit(ErrorTests.minimal.replacingOccurrences(of: "PRE", with: pre)).utf8))
+    }
+
+    func expect(_ expected: TokenizerError, _ body: () throws -> Any, line: UInt = #line) {
+        XCTAssertThrowsError(try body(), line: line) { e in
+            XCTAssertEqual(e as? TokenizerError, expected, line: line)
+            XCTAssertFalse("\(e)".isEmpty)
+        }
+    }
+
+    func testMinimalTokenizerWorks() throws {
+        let tok = try make()
+        XCTAssertEqual(tok.encode("abba"), [2, 1, 0])
+        XCTAssertEqual(try tok.decode([2, 1, 0]), "abba")
+        XCTAssertEqual(tok.vocabularySize, 3)
+    }
+
+    func testMalformedJSON() {
+        XCTAssertThrowsError(try Tokenizer(tokenizerJSON: Data(#"{"model": {"type": "BPE",}"#.utf8))) { e in
+            guard case .malformedJSON(let offset, _)? = e as? TokenizerError else { return XCTFail("\(e)") }
+            XCTAssertEqual(offset, 26)
+        }
+        expect(.invalidField(path: "(root)", expected: "object", actual: "array")) { try Tokenizer(tokenizerJSON: Data("[]".utf8)) }
+        expect(.invalidField(path: "model", expected: "a value", actual: "nothing")) { try Tokenizer(tokenizerJSON: Data("{}".utf8)) }
+        expect(.invalidField(path: "model.vocab.b", expected: "integer", actual: "string")) {
+            try self.make { $0.replacingOccurrences(of: #""b": 1"#, with: #""b": "1""#) }
+        }
+    }
+
+    func testUnknownStageTypesAreNamed() {
+        expect(.unsupportedStage(path: "pre_tokenizer", type: "Metaspace", hint: "supported pre-tokenizers: Sequence, Split, Digits, ByteLevel")) {
+            try self.make(pre: #"{"type": "Metaspace"}"#)
+        }
+        XCTAssertThrowsError(try make { $0.replacingOccurrences(of: #""type": "BPE""#, with: #""type": "Unigram""#) }) { e in
+            guard case .unsupportedStage(let path, let type, _)? = e as? TokenizerError else { return XCTFail("\(e)") }
+            XCTAssertEqual(path, "model"); XCTAssertEqual(type, "Unigram")
+        }
+        XCTAssertThrowsError(try make { $0.replacingOccurrences(of: #""decoder": {"type": "ByteLevel"}"#, with: #""decoder": {"type": "WordPiece"}"#) }) { e in
+            guard case .unsupportedStage(_, let type, _)? = e as? TokenizerError else { return XCTFail("\(e)") }
+            XCTAssertEqual(type, "WordPiece")
+        }
+        XCTAssertThrowsError(try make(pre: #"{"type": "Split", "pattern": {"Regex": "\\w+"}, "behavior": "Isolated", "invert": false}"#)) { e in
+            guard case .unsupportedStage(let path, "Split", _)? = e as? TokenizerError else { return XCTFail("\(e)") }
+            XCTAssertEqual(path, "pre_tokenizer.pattern.Regex")
+        }
+    }
+
+    func testMissingAndBadMerges() {
+        expect(.missingMerges(path: "model.merges")) { try self.make { $0.replacingOccurrences(of: #", "merges": [["a", "b"]]"#, with: "") } }
+        expect(.mergeOutOfVocabulary(path: "model.merges[0]", token: "c")) {
+            try self.make { $0.replacingOccurrences(of: #"["a", "b"]"#, with: #"["a", "c"]"#) }
+        }
+        expect(.mergeOutOfVocabulary(path: "model.merges[0]", token: "ba")) {
+            try self.make { $0.replacingOccurrences(of: #"["a", "b"]"#, with: #""b a""#) }
+        }
+        expect(.missingMerges(path: "merges.txt")) { try Tokenizer(vocabJSON: Data(#"{"a": 0}"#.utf8), merges: "#version: 0.2\n") }
+    }
+
+    func testIdOutOfRangeWhenDecoding() throws {
+        let tok = try make()
+        expect(.idOutOfRange(id: 3, vocabularySize: 3)) { try tok.decode([0, 3]) }
+        expect(.idOutOfRange(id: -1, vocabularySize: 3)) { try tok.pieces([-1]) }
+        expect(.idOutOfRange(id: 99, vocabularySize: 3)) { try tok.tokenDisplay(99) }
+    }
+}

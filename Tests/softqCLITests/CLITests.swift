@@ -1,0 +1,120 @@
+import Foundation
+import SoftQBase
+import TestSupport
+import XCTest
+
+/// End-to-end checks of the `softq` executable: help, exit codes, files written, determinism,
+/// and that Python readers (h5py, pandas) load what it writes.
+final class CLITests: XCTestCase {
+    var softq: String!
+    var dir: URL!
+    let gpt2 = TestPaths.repositoryRoot.appendingPathComponent("Tests/SoftQModelsTests/Fixtures/gpt2_tiny.h5").path
+
+    override func setUpWithError() throws {
+        guard let exe = TestPaths.softqExecutable else { throw XCTSkip("the softq executable is not built (swift build --build-tests builds it)") }
+        softq = exe.path
+        dir = try TestPaths.temporaryDirectory("softq-cli")
+    }
+
+    override func tearDownWithError() throws { if let dir { try? FileManager.default.removeItem(at: dir) } }
+
+    func write(_ name: String, _ lines: [String]) throws -> String {
+        let url = dir.appendingPathComponent(name)
+        try (lines.joined(separator: "\n") + "\n").write(to: url, atomically: true, encoding: .utf8)
+        return url.path
+    }
+
+    let pairs = [
+        #"{"id": "a", "subset": "s1", "prompt_ids": [0, 5, 6], "chosen_ids": [7, 8, 1], "rejected_ids": [9, 1]}"#,
+        #"{"id": "b", "subset": "s2", "prompt_ids": [0, 3], "chosen_ids": [4, 4, 4], "rejected_ids": [10, 11, 12, 1]}"#,
+        #"{"id": "c", "subset": "s1", "prompt_ids": [0], "chosen_ids": [2, 1], "rejected_ids": [2, 3, 1]}"#,
+    ]
+
+    func testHelpAndVersion() throws {
+        let (status, out, _) = try runProcess(softq, ["--help"])
+        XCTAssertEqual(status, 0)
+        for sub in ["inspect", "score", "extract", "rewards", "sample", "report"] { XCTAssert(out.contains(sub), "help lists \(sub)") }
+        let (vs, vout, _) = try runProcess(softq, ["--version"])
+        XCTAssertEqual(vs, 0)
+        XCTAssertEqual(vout.trimmingCharacters(in: .whitespacesAndNewlines), "0.1.0")
+    }
+
+    func testScoreWritesDeterministicFilesThatPythonReads() throws {
+        let p = try write("pairs.jsonl", pairs)
+        var outputs: [[String: Data]] = []
+        for run in 0..<2 {
+            let out = dir.appendingPathComponent("run\(run)").path
+            let (status, stdout, stderr) = try runProcess(softq, ["score", "--checkpoint", gpt2, "--pairs", p, "--out", out, "--csv", "--threads", run == 0 ? "1" : "2"])
+            XCTAssertEqual(status, 0, stderr)
+            XCTAssert(stdout.contains("accuracy"), stdout)
+            var files: [String: Data] = [:]
+            for f in ["pairs.jsonl", "pairs.csv", "summary.json", "tokens.h5"] {
+                files[f] = try Data(contentsOf: URL(fileURLWithPath: out).appendingPathComponent(f))
+            }
+            outputs.append(files)
+        }
+        XCTAssertEqual(outputs[0]["pairs.jsonl"], outputs[1]["pairs.jsonl"], "pairs.jsonl is byte-identical across runs and thread counts")
+        XCTAssertEqual(outputs[0]["pairs.csv"], outputs[1]["pairs.csv"])
+        // summary.json differs only in provenance's time and command line (which names the thread count and folder).
+        func stripped(_ d: Data) throws -> JSONValue {
+            guard case .object(var top) = try JSONParser.parse(String(decoding: d, as: UTF8.self)) else { return .null }
+            for (k, (key, value)) in top.enumerated() where key == "provenance" {
+                if case .object(let prov) = value { top[k].1 = .object(prov.filter { $0.0 != "time" && $0.0 != "command" }) }
+            }
+            return .object(top)
+        }
+        XCTAssertEqual(try stripped(outputs[0]["summary.json"]!), try stripped(outputs[1]["summary.json"]!))
+        XCTAssertNotEqual(try stripped(outputs[0]["summary.json"]!), .null)
+
+        guard let py = pythonWith(modules: ["h5py", "numpy", "pandas"]) else {
+            throw XCTSkip("python3 with h5py, numpy and pandas is not installed; `make setup` installs them")
+        }
+        let script = """
+        import json, sys, h5py, numpy as np, pandas as pd
+        run = sys.argv[1]
+        pairs = pd.read_json(run + "/pairs.jsonl", lines=True)
+        csv = pd.read_csv(run + "/pairs.csv", keep_default_na=False)
+        assert list(pairs["id"]) == ["a", "b", "c"], pairs["id"]
+        assert np.array_equal(pairs["margin"].to_numpy(), csv["margin"].to_numpy()), "csv margins round-trip exactly"
+        chosen = pd.json_normalize(pairs["chosen"])
+        assert np.array_equal(chosen["sum"].to_numpy(), csv["chosen_sum"].to_numpy())
+        with h5py.File(run + "/tokens.h5", "r") as f:
+            off = f["responses/offsets"][()]
+            reward = f["tokens/reward"][()]
+            side = [s.decode() if isinstance(s, bytes) else s for s in f["responses/side"][()]]
+            assert len(off) == 7 and side[:2] == ["chosen", "rejected"]
+            for k in range(6):
+                pair, s = k // 2, ("chosen", "rejected")[k % 2]
+                total = reward[off[k]:off[k + 1]].sum()
+                want = pairs.iloc[pair][s]["sum"]
+                assert abs(total - want) <= 1e-9 * max(1, abs(want)), (k, total, want)
+        summary = json.load(open(run + "/summary.json"))
+        assert summary["n_pairs"] == 3 and summary["schema_version"] == 1
+        print("ok")
+        """
+        let (status, out, err) = try runProcess("/usr/bin/env", [py, "-c", script, dir.appendingPathComponent("run0").path])
+        XCTAssertEqual(status, 0, err)
+        XCTAssertEqual(out.trimmingCharacters(in: .whitespacesAndNewlines), "ok")
+    }
+
+    func testBadInputExitsNonZeroWithTheLine() throws {
+        let p = try write("bad.jsonl", [pairs[0], #"{"prompt_ids": [0], "chosen_ids": [99], "rejected_ids": [2]}"#])
+        let out = dir.appendingPathComponent("bad").path
+        let (status, _, err) = try runProcess(softq, ["score", "--checkpoint", gpt2, "--pairs", p, "--out", out])
+        XCTAssertNotEqual(status, 0)
+        XCTAssert(err.contains("bad.jsonl:2: field 'chosen_ids': token id 99 is out of the model's vocabulary (0..<61)"), err)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out + "/summary.json"), "nothing that looks complete is left")
+
+        let (s2, o2, e2) = try runProcess(softq, ["score", "--checkpoint", gpt2, "--pairs", p, "--out", out, "--skip-invalid"])
+        XCTAssertEqual(s2, 0, e2)
+        XCTAssert(o2.contains("pairs          1 (1 skipped)"), o2)
+
+        let (s3, _, e3) = try runProcess(softq, ["inspect", dir.appendingPathComponent("bad.jsonl").path])
+        XCTAssertNotEqual(s3, 0)
+        XCTAssert(e3.contains("not an HDF5 file"), e3)
+
+        let (s4, _, e4) = try runProcess(softq, ["score", "--checkpoint", gpt2, "--pairs", p, "--out", out, "--gamma", "1.5"])
+        XCTAssertNotEqual(s4, 0)
+        XCTAssert(e4.contains("--gamma must be in [0, 1], got 1.5"), e4)
+    }
+}
