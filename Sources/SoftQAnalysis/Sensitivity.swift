@@ -54,6 +54,12 @@ public struct ConventionVariant: Sendable, Equatable {
     public var terminal: TerminalMode?
     public var aggregate: Aggregate
 
+    public init(gamma: Double?, terminal: TerminalMode?, aggregate: Aggregate) {
+        self.gamma = gamma
+        self.terminal = terminal
+        self.aggregate = aggregate
+    }
+
     /// `sum γ=0.9 terminal=eos`; log-probability aggregates ignore γ and the terminal mode.
     public var name: String {
         guard let g = gamma, let t = terminal else { return aggregate.rawValue }
