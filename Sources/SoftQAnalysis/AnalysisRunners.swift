@@ -52,13 +52,19 @@ public struct GenerationLine: Sendable {
     public var prompt: String
     public var text: String
     public var metric: Double
+    /// The sampled ids (`prompt_ids`, `token_ids` of `softq sample`), scored verbatim when
+    /// present: exactly the sequence that was generated, terminal iff it ends with EOS.
+    public var promptIDs: [Int]?
+    public var tokenIDs: [Int]?
 }
 
 public enum GenerationAnalyses {
     /// Reads a generations file (grade.py's output): `prompt_id`, the response in `text` (or
     /// `response`), the metric in `metricField`, optional `id` and `prompt`. A line without
     /// `prompt` takes it from `promptsPath` (a JSONL with `id` and `prompt`, e.g.
-    /// prompts_heldout.jsonl). Errors name the file, line and field.
+    /// prompts_heldout.jsonl). A line with `prompt_ids` and `token_ids` (softq sample's output)
+    /// is scored from those ids, and may then have an empty `text` (a sample that stopped at
+    /// once). Errors name the file, line and field.
     public static func read(path: String, promptsPath: String?, metricField: String) throws -> [GenerationLine] {
         var prompts: [String: String] = [:]
         if let pp = promptsPath {
@@ -72,19 +78,21 @@ public enum GenerationAnalyses {
         return try jsonLines(path).map { line, v in
             func fail(_ f: String, _ m: String) -> AnalysisError { .invalidInput(file: path, line: line, field: f, message: m) }
             guard let pid = idString(v["prompt_id"]) else { throw fail("prompt_id", "missing, or not a string or integer") }
-            guard let text = (v["text"] ?? v["response"])?.stringValue, !text.isEmpty else {
-                throw fail("text", "missing or empty: the generated response goes in `text` (or `response`)")
+            let promptIDs = intArray(v["prompt_ids"]), tokenIDs = intArray(v["token_ids"])
+            let hasIDs = promptIDs.map { !$0.isEmpty } == true && tokenIDs.map { !$0.isEmpty } == true
+            guard let text = (v["text"] ?? v["response"])?.stringValue, hasIDs || !text.isEmpty else {
+                throw fail("text", "missing or empty: the generated response goes in `text` (or `response`), or give `prompt_ids` and `token_ids`")
             }
             guard let metric = v[metricField]?.doubleValue, metric.isFinite else {
                 throw fail(metricField, "missing or not a finite number (grade with Scripts/demo/grade.py, or pick the field with --metric-field)")
             }
             let prompt: String
-            if let p = v["prompt"]?.stringValue { prompt = p } else if let p = prompts[pid] { prompt = p } else {
+            if let p = v["prompt"]?.stringValue { prompt = p } else if let p = prompts[pid] { prompt = p } else if hasIDs { prompt = "" } else {
                 throw fail("prompt", promptsPath == nil ? "missing: give `prompt` on each line or --prompts FILE"
                                                        : "missing, and prompt_id '\(pid)' is not in \(promptsPath!)")
             }
             return GenerationLine(line: line, id: idString(v["id"]) ?? "line-\(line)", promptID: pid, prompt: prompt,
-                                  text: text, metric: metric)
+                                  text: text, metric: metric, promptIDs: hasIDs ? promptIDs : nil, tokenIDs: hasIDs ? tokenIDs : nil)
         }
     }
 
@@ -92,7 +100,10 @@ public enum GenerationAnalyses {
     public static func grade(_ lines: [GenerationLine], path: String, tokenization: TokenizationPolicy, scorer: PairScorer,
                              progress: ((Int, Int) -> Void)? = nil) throws -> [GradedGeneration] {
         let singles = try lines.map { g in
-            try tokenization.prepare(try ScoringBridge.textRecord(id: g.id, prompt: g.prompt, response: g.text, line: g.line, file: path))
+            if let p = g.promptIDs, let t = g.tokenIDs {
+                return try tokenization.prepare(try ScoringBridge.idsRecord(id: g.id, prompt: p, response: t, line: g.line, file: path))
+            }
+            return try tokenization.prepare(try ScoringBridge.textRecord(id: g.id, prompt: g.prompt, response: g.text, line: g.line, file: path))
         }
         let scored = try scorer.scoreSingles(singles, progress: progress)
         return zip(lines, scored).map { g, s in
@@ -125,6 +136,12 @@ public enum GenerationAnalyses {
             at += 2 * k
         }
         return (chosen, rejected)
+    }
+
+    static func intArray(_ v: JSONValue?) -> [Int]? {
+        guard let a = v?.arrayValue else { return nil }
+        let ids = a.compactMap { $0.intValue }
+        return ids.count == a.count && ids.allSatisfy({ $0 >= 0 }) ? ids : nil
     }
 
     static func idString(_ v: JSONValue?) -> String? {
