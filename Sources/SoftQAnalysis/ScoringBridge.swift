@@ -5,20 +5,20 @@ import SoftQScoring
 /// Turns analysis inputs into SoftQScoring's records and back, so that every response an
 /// analysis scores is tokenized and scored exactly as `softq score` would.
 ///
-/// Records are built through `InputReader.parseResponse` (the public way to make one), so a
-/// perturbed or generated response obeys the same rules and error messages as a file line.
+/// Records keep the input's line number, so a tokenization error (e.g. a perturbed copy that
+/// no longer fits the context) names the line of the pair or generation it came from.
 enum ScoringBridge {
     /// A single-response record with text content.
     static func textRecord(id: String, prompt: String, response: String, line: Int, file: String) throws -> ResponseRecord {
-        let json = JSONValue.object([("id", .string(id)), ("prompt", .string(prompt)), ("response", .string(response))])
-        return try InputReader.parseResponse(json.serialized(), line: line, file: file)
+        ResponseRecord(line: line, id: id, content: .text(prompt: prompt, response: response))
     }
 
-    /// A single-response record with token ids, used verbatim.
+    /// A single-response record with token ids, used verbatim (never empty: the scorer needs a token).
     static func idsRecord(id: String, prompt: [Int], response: [Int], line: Int, file: String) throws -> ResponseRecord {
-        let json = JSONValue.object([("id", .string(id)), ("prompt_ids", .array(prompt.map { .int($0) })),
-                                     ("response_ids", .array(response.map { .int($0) }))])
-        return try InputReader.parseResponse(json.serialized(), line: line, file: file)
+        guard !prompt.isEmpty, !response.isEmpty else {
+            throw InputError(file: file, line: line, field: prompt.isEmpty ? "prompt_ids" : "response_ids", message: "empty")
+        }
+        return ResponseRecord(line: line, id: id, content: .ids(prompt: prompt, response: response))
     }
 
     /// The response ids without a trailing EOS (which the scorer appends or the data carries):
