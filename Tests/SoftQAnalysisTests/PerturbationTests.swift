@@ -101,6 +101,10 @@ final class PerturbationTests: XCTestCase {
             XCTAssertLessThanOrEqual(changed.last! - changed.first! + 1, 10)   // inside one window of 10
         }
         XCTAssertNil(run(TokenShuffle(), ResponseInput(ids: [5, 5, 5]), 1.0))
+        // Repeated ids: the copy still differs from the original (a redraw finds an order that does).
+        for seed in UInt64(0)..<20 {
+            XCTAssertNotEqual(run(TokenShuffle(), ResponseInput(ids: [7, 7, 8]), 1.0, seed: seed)?.ids, [7, 7, 8])
+        }
         XCTAssertNil(run(TokenShuffle(), ResponseInput(text: text), 0.5))
     }
 

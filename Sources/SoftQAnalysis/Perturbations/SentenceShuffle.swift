@@ -23,10 +23,15 @@ public struct SentenceShuffle: Perturbation {
         }
         let w = max(2, scaledCount(strength, of: n))
         let start = rng.nextInt(below: n - w + 1)
-        let perm = nonIdentityPermutation(w, rng: &rng)
         let window = Array(bodies[start..<(start + w)])
-        for i in 0..<w { bodies[start + i] = window[perm[i]] }
-        guard window != Array(bodies[start..<(start + w)]) else { return nil }   // equal sentences
+        // Equal sentences can make a permutation change nothing: redraw a few times.
+        var changed = false
+        for _ in 0..<8 where !changed {
+            let perm = nonIdentityPermutation(w, rng: &rng)
+            for i in 0..<w { bodies[start + i] = window[perm[i]] }
+            changed = window != Array(bodies[start..<(start + w)])
+        }
+        guard changed else { return nil }
         var out = pieces.lead
         for i in 0..<n { out += bodies[i] + gaps[i] }
         return ResponseInput(text: out)

@@ -14,9 +14,13 @@ public struct TokenShuffle: Perturbation {
         let w = max(2, scaledCount(strength, of: ids.count))
         let start = rng.nextInt(below: ids.count - w + 1)
         let window = Array(ids[start..<(start + w)])
-        let perm = nonIdentityPermutation(w, rng: &rng)
-        for i in 0..<w { ids[start + i] = window[perm[i]] }
-        guard ids != input.ids else { return nil }   // a window of one repeated id
-        return ResponseInput(ids: ids)
+        // Repeated ids can make a non-identity permutation leave the window as it was: redraw
+        // a few times, then give up (a window of one repeated id cannot change).
+        for _ in 0..<8 {
+            let perm = nonIdentityPermutation(w, rng: &rng)
+            for i in 0..<w { ids[start + i] = window[perm[i]] }
+            if ids != input.ids { return ResponseInput(ids: ids) }
+        }
+        return nil
     }
 }
