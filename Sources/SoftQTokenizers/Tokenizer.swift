@@ -103,9 +103,9 @@ public struct Tokenizer: Sendable {
         // A config that sets a token to null means "none" (Qwen2 has no BOS): no guessing then.
         let explicitNull = { (key: String) in config?.node[key]?.isNull == true }
         bosTokenID = explicitNull("bos_token") ? nil
-            : try named("bos_token") ?? prefix.first ?? known(["<|begin_of_text|>", "<s>", "<bos>", "<|endoftext|>"])
+            : try named("bos_token") ?? prefix.first ?? known(["<|begin_of_text|>", "<s>", "<bos>", "<|bos|>", "<|endoftext|>"])
         eosTokenID = explicitNull("eos_token") ? nil
-            : try named("eos_token") ?? suffix.last ?? known(["<|end_of_text|>", "<|endoftext|>", "</s>", "<eos>", "<|im_end|>"])
+            : try named("eos_token") ?? suffix.last ?? known(["<|end_of_text|>", "<|endoftext|>", "</s>", "<eos>", "<|eos|>", "<|im_end|>"])
     }
 
     // MARK: encoding
