@@ -42,11 +42,14 @@ enum Stats {
     /// there is nothing to resample or no resample gives a defined value.
     static func bootstrapCI(n: Int, seed: UInt64, resamples: Int,
                             _ statistic: ([Int]) -> Double) -> (Double, Double)? {
-        guard n >= 1, resamples >= 1,
-              let ci = try? bootstrapInterval(count: n, options: BootstrapOptions(samples: resamples, seed: seed),
-                                              statistic: statistic),
-              ci.low.isFinite, ci.high.isFinite else { return nil }
-        return (ci.low, ci.high)
+        guard n >= 1, resamples >= 1 else { return nil }
+        do {
+            let ci = try bootstrapInterval(count: n, options: BootstrapOptions(samples: resamples, seed: seed), statistic: statistic)
+            return ci.low.isFinite && ci.high.isFinite ? (ci.low, ci.high) : nil
+        } catch {
+            // Only invalid options or n = 0 throw, both excluded above; no interval either way.
+            return nil
+        }
     }
 
     static func meanCI(_ x: [Double], seed: UInt64, resamples: Int) -> (Double, Double)? {
