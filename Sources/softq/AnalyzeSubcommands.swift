@@ -93,7 +93,7 @@ struct SensitivityCommand: ParsableCommand {
             [$0.variant.name, AnalysisCLI.f($0.accuracy), AnalysisCLI.ci($0.accuracyCI), AnalysisCLI.f($0.meanMargin), AnalysisCLI.f($0.agreementWithBase)]
         }), terminator: "")
         if let s = shaping {
-            print("shaping (offsets σ = \(s.offsetScale)): max |Δ log π| = \(s.maxLogprobChange), mean |Δ r| = \(AnalysisCLI.f(s.meanRewardChange)), identity residual = \(s.maxShapingResidual)")
+            print("shaping (offsets σ = \(s.offsetScale)): max |Δ log π| = \(s.maxLogprobChange), mean |Δ r| = \(AnalysisCLI.f(s.meanRewardChange)), shaping identity residual = \(s.maxShapingResidual), γ = 1 identity residual = \(s.maxIdentityResidual)")
             for b in s.blocks {
                 print("  γ = \(b.gamma), terminal \(b.terminal.rawValue): max |Δ margin| = \(b.maxMarginChange), decisions changed: \(b.decisionsChanged) of \(b.pairs)")
             }
