@@ -14,9 +14,14 @@ public struct PerturbationSelection: Sendable {
     /// An empty list selects every registered type at its default strengths.
     public static func parse(_ specs: [String]) throws -> [PerturbationSelection] {
         if specs.isEmpty { return PerturbationRegistry.all.map { PerturbationSelection(perturbation: $0) } }
+        var seen = Set<String>()
         return try specs.map { spec in
             let parts = spec.split(separator: "=", maxSplits: 1).map(String.init)
             let p = try PerturbationRegistry.named(parts[0])
+            guard seen.insert(p.name).inserted else {
+                throw AnalysisError.invalidValue(name: "perturbation \(p.name)", value: .nan,
+                                                 rule: "selected twice; give all its strengths once, as \(p.name)=S1,S2")
+            }
             guard parts.count == 2 else { return PerturbationSelection(perturbation: p) }
             let strengths = try parts[1].split(separator: ",").map { s -> Double in
                 guard let v = Double(s), v > 0, v <= 1 else {

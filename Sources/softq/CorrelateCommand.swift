@@ -9,11 +9,13 @@ struct CorrelateCommand: ParsableCommand {
         commandName: "correlate",
         abstract: "Correlate the extracted sequence reward with a task metric per generation, and rerank best-of-N.",
         discussion: """
-        Generations: JSONL with prompt_id, the response in text (or response), the metric
-        (Scripts/demo/grade.py adds `metric`), and prompt (or --prompts FILE mapping prompt ids to
-        prompts). Spearman, Pearson and Kendall τ-b with bootstrap 95% CIs, pooled and within prompt
-        (mean over prompts with ≥ 2 generations); best-of-N picks by reward, log-likelihood,
-        length-normalised log-likelihood, at random (expected) and by the oracle. Writes
+        Generations: JSONL with prompt_id, the response in text (or response), the metric \
+        (Scripts/demo/grade.py adds `metric`), and prompt (or --prompts FILE mapping prompt ids to \
+        prompts); softq sample's prompt_ids/token_ids are scored verbatim when present.
+
+        Spearman, Pearson and Kendall τ-b with bootstrap 95% CIs, pooled and within prompt \
+        (mean over prompts with ≥ 2 generations); best-of-N picks by reward, log-likelihood, \
+        length-normalised log-likelihood, at random (expected) and by the oracle. Writes \
         correlation.json and correlation_{rows,best_of_n,generations}.{jsonl,csv} into --out.
         """
     )

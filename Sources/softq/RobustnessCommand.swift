@@ -9,9 +9,9 @@ struct RobustnessCommand: ParsableCommand {
         commandName: "robustness",
         abstract: "Perturb each pair's chosen response and ask whether the reward still prefers the original.",
         discussion: """
-        Per perturbation type and strength: win rate (original beats its perturbed copy) with a
-        bootstrap 95% CI, mean reward drop, and how the drop grows with strength. Every copy is a
-        seeded, pure function of (pair, type, strength, --seed). Writes robustness.json,
+        Per perturbation type and strength: win rate (original beats its perturbed copy) with a \
+        bootstrap 95% CI, mean reward drop, and how the drop grows with strength. Every copy is a \
+        seeded, pure function of (pair, type, strength, --seed). Writes robustness.json, \
         robustness_rows.{jsonl,csv} and robustness_instances.{jsonl,csv} into --out.
 
         Types (strength = fraction of the response touched):

@@ -194,6 +194,7 @@ final class PerturbationTests: XCTestCase {
         XCTAssertEqual(a.skipped["swap_rejected_tail"]?.values.reduce(0, +), 6)
         XCTAssertThrowsError(try PerturbationSelection.parse(["truncate=0"]))
         XCTAssertThrowsError(try PerturbationSelection.parse(["truncate=x"]))
+        XCTAssertThrowsError(try PerturbationSelection.parse(["truncate=0.1", "truncate=0.5"]))
         XCTAssertEqual(try PerturbationSelection.parse(["truncate=0.5,0.1"])[0].strengths, [0.1, 0.5])
     }
 }
