@@ -131,16 +131,38 @@ public struct RobustnessStats: Sendable, Equatable {
             && a.meanDropCI.map { [$0.0, $0.1] } == b.meanDropCI.map { [$0.0, $0.1] }
     }
 
-    public init(drops: [Double], seed: UInt64, resamples: Int) {
+    /// `clusters[k]` names the pair outcome k came from (nil: every outcome its own cluster).
+    /// The intervals resample whole clusters, so copies of one pair at several strengths
+    /// (which are not independent) move together, as a pair bootstrap should.
+    public init(drops: [Double], clusters: [Int]? = nil, seed: UInt64, resamples: Int) {
         n = drops.count
         wins = drops.filter { $0 > 0 }.count
         ties = drops.filter { $0 == 0 }.count
         let won = drops.map { $0 > 0 ? 1.0 : 0.0 }
         winRate = n > 0 ? Double(wins) / Double(n) : .nan
-        winRateCI = Stats.meanCI(won, seed: seed, resamples: resamples)
         meanDrop = Stats.mean(drops)
-        meanDropCI = Stats.meanCI(drops, seed: seed &+ 1, resamples: resamples)
         medianDrop = Stats.median(drops)
+        guard let clusters else {
+            winRateCI = Stats.meanCI(won, seed: seed, resamples: resamples)
+            meanDropCI = Stats.meanCI(drops, seed: seed &+ 1, resamples: resamples)
+            return
+        }
+        var members: [Int: [Int]] = [:]
+        var order: [Int] = []
+        for (k, c) in clusters.enumerated() {
+            if members[c] == nil { order.append(c) }
+            members[c, default: []].append(k)
+        }
+        let groups = order.map { members[$0]! }
+        func clusterMean(_ x: [Double]) -> ([Int]) -> Double {
+            { idx in
+                var s = 0.0, m = 0
+                for g in idx { for k in groups[g] { s += x[k]; m += 1 } }
+                return s / Double(m)
+            }
+        }
+        winRateCI = Stats.bootstrapCI(n: groups.count, seed: seed, resamples: resamples, clusterMean(won))
+        meanDropCI = Stats.bootstrapCI(n: groups.count, seed: seed &+ 1, resamples: resamples, clusterMean(drops))
     }
 }
 
@@ -193,7 +215,7 @@ public func summarizeRobustness(_ outcomes: [PerturbationOutcome], typeOrder: [S
         for i in 0..<x.count { sxx += (x[i] - mx) * (x[i] - mx); sxy += (x[i] - mx) * (y[i] - my) }
         if sxx > 0 { slope = sxy / sxx }
         byType.append(.init(type: type, skipped: skipped[type]?.values.reduce(0, +) ?? 0,
-                            stats: RobustnessStats(drops: y, seed: stream, resamples: resamples),
+                            stats: RobustnessStats(drops: y, clusters: mine.map(\.pairIndex), seed: stream, resamples: resamples),
                             strengthDropSpearman: rho.isFinite ? rho : nil, strengthDropSlope: slope))
     }
     return RobustnessSummary(rows: rows, byType: byType)
