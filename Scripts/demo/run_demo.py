@@ -25,8 +25,10 @@ import sys
 import time
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-TASK = os.path.join(ROOT, "notebooks-data", "task")
-POLICIES = os.path.join(ROOT, "notebooks-data", "policies")
+# Paths relative to the repository root (the driver runs there), so the provenance that the
+# exports and the report record names no folder of this machine.
+TASK = os.path.join("notebooks-data", "task")
+POLICIES = os.path.join("notebooks-data", "policies")
 T975 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571}
 SAMPLES_PER_PROMPT = 4
 
@@ -106,7 +108,7 @@ def policy_run(softq, policy, out):
     graded = {}
     for name, path in (("greedy", greedy), ("samples", samples)):
         g = path.replace(".jsonl", "_graded.jsonl")
-        run([sys.executable, os.path.join(ROOT, "Scripts", "demo", "grade.py"), path, "--prompts", prompts, "--out", g])
+        run([sys.executable, os.path.join("Scripts", "demo", "grade.py"), path, "--prompts", prompts, "--out", g])
         graded[name] = read_jsonl(g)
     run([softq, "correlate", "--checkpoint", policy, "--generations", samples.replace(".jsonl", "_graded.jsonl"),
          "--prompts", prompts, "--out", out])
@@ -145,9 +147,10 @@ def ci(values):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--softq", default=os.path.join(ROOT, ".build", "release", "softq"))
-    ap.add_argument("--out", default=os.path.join(ROOT, "demo-out"))
+    ap.add_argument("--softq", default=os.path.join(".build", "release", "softq"))
+    ap.add_argument("--out", default="demo-out")
     args = ap.parse_args()
+    os.chdir(ROOT)
     t0 = time.time()
     names = sorted(n[:-3] for n in os.listdir(POLICIES) if n.endswith(".h5"))
     if not names:
@@ -157,8 +160,10 @@ def main():
         print(f"demo: {name} …", file=sys.stderr, flush=True)
         results[name] = policy_run(args.softq, os.path.join(POLICIES, name + ".h5"), os.path.join(args.out, name))
     objectives = sorted({n.split("-seed")[0] for n in names}, key=lambda o: (o != "mle", o))
-    print(f"\nsoftq demo: {len(json.load(open(os.path.join(args.out, names[0], 'summary.json'))).get('subsets', {}) and 300)} held-out pairs, "
-          f"100 held-out prompts ({SAMPLES_PER_PROMPT} samples each at T = 1, plus greedy), aggregate `sum`, γ = 1, α = 1")
+    n_pairs = json.load(open(os.path.join(args.out, names[0], "summary.json")))["n_pairs"]
+    n_prompts = len(read_jsonl(os.path.join(TASK, "prompts_heldout.jsonl")))
+    print(f"\nsoftq demo: {n_pairs} held-out pairs, "
+          f"{n_prompts} held-out prompts ({SAMPLES_PER_PROMPT} samples each at T = 1, plus greedy), aggregate `sum`, γ = 1, α = 1")
     print("mean over seeds ± 95% CI (t, n = seeds)\n")
     header = f"{'':36}" + "".join(f"{o + ' (n=' + str(sum(1 for n in names if n.startswith(o + '-'))) + ')':>24}" for o in objectives)
     print(header)
@@ -177,8 +182,8 @@ def main():
     firsts = [os.path.join(args.out, o + "-seed1") for o in objectives if os.path.isdir(os.path.join(args.out, o + "-seed1"))]
     report = os.path.join(args.out, "report.html")
     run([args.softq, "report"] + firsts + ["--out", report])
-    print(f"\nper-policy runs in {os.path.relpath(args.out, ROOT)}/<policy>/, table in demo_summary.json")
-    print(f"report: {os.path.relpath(report, ROOT)} (open it in a browser; it needs no network)")
+    print(f"\nper-policy runs in {args.out}/<policy>/, table in {args.out}/demo_summary.json")
+    print(f"report: {report} (open it in a browser; it needs no network)")
     print(f"demo took {time.time() - t0:.0f} s")
 
 

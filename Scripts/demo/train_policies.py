@@ -20,9 +20,11 @@ import subprocess
 import sys
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-TASK = os.path.join(ROOT, "notebooks-data", "task")
-POLICIES = os.path.join(ROOT, "notebooks-data", "policies")
-CONFIG = os.path.join(ROOT, "notebooks-data", "configs", "tiny-gpt2.json")
+# Relative to the repository root (the script runs there): checkpoints record their data and
+# tokenizer paths in /training, and those must name no folder of this machine.
+TASK = os.path.join("notebooks-data", "task")
+POLICIES = os.path.join("notebooks-data", "policies")
+CONFIG = os.path.join("notebooks-data", "configs", "tiny-gpt2.json")
 SEEDS = [1, 2, 3]
 SWEEP = [0.01, 0.1, 1.0]
 TRAIN = ["--steps", "1500", "--batch-size", "16", "--lr", "0.001", "--warmup", "50",
@@ -30,7 +32,7 @@ TRAIN = ["--steps", "1500", "--batch-size", "16", "--lr", "0.001", "--warmup", "
 
 
 def run(cmd):
-    print("+", " ".join(os.path.relpath(c, ROOT) if c.startswith(ROOT) else c for c in cmd), flush=True)
+    print("+", " ".join(cmd), flush=True)
     subprocess.run(cmd, check=True)
 
 
@@ -58,9 +60,10 @@ def score(softq, model, pairs, out):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--softq", default=os.path.join(ROOT, ".build", "release", "softq"))
-    ap.add_argument("--work", default=os.path.join(ROOT, ".build", "demo-training"))
+    ap.add_argument("--softq", default=os.path.join(".build", "release", "softq"))
+    ap.add_argument("--work", default=os.path.join(".build", "demo-training"))
     args = ap.parse_args()
+    os.chdir(ROOT)
     os.makedirs(args.work, exist_ok=True)
     os.makedirs(POLICIES, exist_ok=True)
 
@@ -70,6 +73,7 @@ def main():
         s = score(args.softq, model, os.path.join(TASK, "pairs_val.jsonl"), os.path.join(args.work, f"val-l{lam:g}"))
         sweep.append({"td_weight": lam, "seed": SEEDS[0], "val_accuracy": s["accuracy"],
                       "val_mean_margin": s["margin"]["mean"], "model": model})
+        print(f"λ = {lam:g}: validation accuracy {s['accuracy']:.4f}, mean margin {s['margin']['mean']:.3f}", flush=True)
     best = sorted(sweep, key=lambda r: (-r["val_accuracy"], -r["val_mean_margin"], r["td_weight"]))[0]
     lam = best["td_weight"]
     print(f"chosen λ = {lam:g} (validation accuracy {best['val_accuracy']:.4f})", flush=True)
