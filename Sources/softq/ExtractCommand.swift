@@ -9,7 +9,7 @@ struct ExtractCommand: ParsableCommand {
         commandName: "extract",
         abstract: "Extract per-token and per-response rewards for responses without pairs (e.g. generations).",
         discussion: """
-        Reads JSONL lines with prompt and response (or text), or prompt_ids and response_ids, and
+        Reads JSONL lines with prompt and response (or text), or prompt_ids and response_ids, and \
         writes responses.jsonl (every aggregate per line), tokens.h5 (or tokens.jsonl) and summary.json.
         """
     )

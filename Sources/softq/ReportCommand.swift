@@ -7,8 +7,8 @@ struct ReportCommand: ParsableCommand {
         commandName: "report",
         abstract: "Render run directories into one self-contained report.html (inline CSS and SVG, no network).",
         discussion: """
-        Renders whatever a run directory holds (summary.json, pairs.jsonl, tokens.jsonl, robustness.json,
-        length.json, correlation.json, sensitivity.json) and writes every plot also as plots/NAME.svg beside
+        Renders whatever a run directory holds (summary.json, pairs.jsonl, tokens.jsonl, robustness.json, \
+        length.json, correlation.json, sensitivity.json) and writes every plot also as plots/NAME.svg beside \
         the report. With several directories the report adds a side-by-side comparison.
         """
     )

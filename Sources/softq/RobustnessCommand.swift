@@ -14,7 +14,7 @@ struct RobustnessCommand: ParsableCommand {
         seeded, pure function of (pair, type, strength, --seed). Writes robustness.json, \
         robustness_rows.{jsonl,csv} and robustness_instances.{jsonl,csv} into --out.
 
-        Types (strength = fraction of the response touched):
+        Types (strength = fraction of the response touched): \
         \(PerturbationRegistry.all.map { "  \($0.name): \($0.summary) (default \($0.defaultStrengths.map { String($0) }.joined(separator: ", ")))" }.joined(separator: "\n"))
         """
     )

@@ -9,10 +9,10 @@ struct SampleCommand: ParsableCommand {
         commandName: "sample",
         abstract: "Sample continuations of prompts from a policy with its key/value cache.",
         discussion: """
-        Reads JSONL prompts (`prompt` text or `prompt_ids`, optional `id`) and writes one line per
-        sample: prompt_id, sample, text, prompt_ids, token_ids, tokens, logprob, finish_reason.
-        `logprob` is Σ log π of the new tokens under the model itself (not the sampling
-        temperature), the same number `softq score` reports as logprob_sum for those ids.
+        Reads JSONL prompts (`prompt` text or `prompt_ids`, optional `id`) and writes one line per \
+        sample: prompt_id, sample, text, prompt_ids, token_ids, tokens, logprob, finish_reason. \
+        `logprob` is Σ log π of the new tokens under the model itself (not the sampling \
+        temperature), the same number `softq score` reports as logprob_sum for those ids. \
         Sample k of prompt i uses its own seeded stream, so output does not depend on order.
         """
     )

@@ -10,9 +10,9 @@ struct ScoreCommand: ParsableCommand {
         commandName: "score",
         abstract: "Score held-out preference pairs with a policy's implicit soft-Q reward.",
         discussion: """
-        Writes pairs.jsonl, tokens.h5 (or tokens.jsonl) and summary.json into --out, atomically,
-        and prints accuracy with a bootstrap 95% CI, ties, the mean margin and per-subset accuracy.
-        Pairs are JSONL lines with prompt/chosen/rejected text, prompt_ids/chosen_ids/rejected_ids,
+        Writes pairs.jsonl, tokens.h5 (or tokens.jsonl) and summary.json into --out, atomically, \
+        and prints accuracy with a bootstrap 95% CI, ties, the mean margin and per-subset accuracy. \
+        Pairs are JSONL lines with prompt/chosen/rejected text, prompt_ids/chosen_ids/rejected_ids, \
         or HH-RLHF-style full transcripts (chosen/rejected without prompt).
         """
     )

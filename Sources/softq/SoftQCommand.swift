@@ -7,7 +7,7 @@ struct SoftQCommand: ParsableCommand {
         commandName: "softq",
         abstract: "Read the implicit rewards of language-model policies through the soft Bellman relation.",
         discussion: """
-        softq loads a policy from an HDF5 checkpoint, reads its logits as soft Q-values, derives
+        softq loads a policy from an HDF5 checkpoint, reads its logits as soft Q-values, derives \
         per-token rewards r = Q(s,a) − γ·V(s′), and evaluates and exports them.
         """,
         version: SoftQVersion.string,

@@ -10,9 +10,9 @@ struct TrainCommand: ParsableCommand {
         commandName: "train",
         abstract: "Train a GPT-2 policy on demonstrations with MLE or offline IQLearn.",
         discussion: """
-        Minimises mean_j [ −log π(x_j|s_{j−1}) + λ·(r_j/α)² ] over response tokens, with
-        r_j = α·ℓ_{j−1}[x_j] − γ·V′(s_j) as in extraction (λ = 0 for --objective mle).
-        Writes OUT/model.h5, OUT/checkpoints/step-N.h5 (with AdamW state, for --resume) and
+        Minimises mean_j [ −log π(x_j|s_{j−1}) + λ·(r_j/α)² ] over response tokens, with \
+        r_j = α·ℓ_{j−1}[x_j] − γ·V′(s_j) as in extraction (λ = 0 for --objective mle). \
+        Writes OUT/model.h5, OUT/checkpoints/step-N.h5 (with AdamW state, for --resume) and \
         OUT/train_log.jsonl.
         """
     )
