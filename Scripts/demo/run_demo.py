@@ -180,6 +180,11 @@ def main():
                    "objectives": table}, f, indent=1, sort_keys=True)
         f.write("\n")
     firsts = [os.path.join(args.out, o + "-seed1") for o in objectives if os.path.isdir(os.path.join(args.out, o + "-seed1"))]
+    # Robustness for the runs the report compares (its robustness section reads robustness.json).
+    for d in firsts:
+        print(f"demo: robustness of {os.path.basename(d)} …", file=sys.stderr, flush=True)
+        run([args.softq, "robustness", "--checkpoint", os.path.join(POLICIES, os.path.basename(d) + ".h5"),
+             "--pairs", os.path.join(TASK, "pairs_heldout.jsonl"), "--out", d])
     report = os.path.join(args.out, "report.html")
     run([args.softq, "report"] + firsts + ["--out", report])
     print(f"\nper-policy runs in {args.out}/<policy>/, table in {args.out}/demo_summary.json")
