@@ -20,6 +20,7 @@ struct SoftQCommand: ParsableCommand {
             SampleCommand.self,
             ReportCommand.self,
             TrainCommand.self,
+            BenchCommand.self,
         ]
     )
 }
