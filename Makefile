@@ -2,7 +2,7 @@
 SWIFT ?= swift
 CONFIG ?= release
 
-.PHONY: setup build test demo demo-data clean
+.PHONY: setup build test demo demo-data demo-policies clean
 
 setup:
 	@bash Scripts/setup.sh
@@ -15,8 +15,15 @@ test: setup
 	$(SWIFT) test --skip-build
 	python3 -m pytest -q Scripts/tests Scripts/demo
 
+# The main job: score the held-out pairs with every demo policy, sample and grade generations,
+# correlate rewards with the task metric, print the table, write demo-out/report.html.
 demo: build
-	$(SWIFT) run -c $(CONFIG) softq inspect notebooks-data/policies/README.md
+	python3 Scripts/demo/run_demo.py --softq .build/$(CONFIG)/softq --out demo-out
+
+# Retrains the demo policies in notebooks-data/policies (λ sweep on validation pairs, 3 seeds
+# per objective); deterministic, about 20–40 minutes on 2 cores.
+demo-policies: build
+	python3 Scripts/demo/train_policies.py --softq .build/$(CONFIG)/softq
 
 # Regenerates the demo task, tokenizer and splits in notebooks-data/ (deterministic, seeded).
 demo-data: setup

@@ -87,7 +87,7 @@ def diversity(samples):
 
 def correlation_value(corr, scope):
     for row in corr.get("correlations", []):
-        if row.get("name") == "spearman" and row.get("scope") == scope:
+        if row.get("kind") == "spearman" and row.get("scope") == scope:
             return row.get("value")
     return None
 

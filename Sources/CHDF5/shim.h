@@ -16,6 +16,7 @@ static inline hid_t softq_H5P_FILE_ACCESS(void) { return H5P_FILE_ACCESS; }
 static inline hid_t softq_H5P_FILE_CREATE(void) { return H5P_FILE_CREATE; }
 static inline hid_t softq_H5P_DATASET_CREATE(void) { return H5P_DATASET_CREATE; }
 static inline hid_t softq_H5P_LINK_CREATE(void) { return H5P_LINK_CREATE; }
+static inline hid_t softq_H5P_GROUP_CREATE(void) { return H5P_GROUP_CREATE; }
 static inline hid_t softq_H5S_ALL(void) { return H5S_ALL; }
 static inline haddr_t softq_HADDR_UNDEF(void) { return HADDR_UNDEF; }
 static inline size_t softq_H5T_VARIABLE(void) { return H5T_VARIABLE; }

@@ -101,7 +101,10 @@ public final class H5Group: @unchecked Sendable {
         let lcpl = H5Pcreate(softq_H5P_LINK_CREATE())
         defer { H5Pclose(lcpl) }
         H5Pset_create_intermediate_group(lcpl, 1)
-        let gid = H5Gcreate2(file.id, absolute(name), lcpl, softq_H5P_DEFAULT(), softq_H5P_DEFAULT())
+        let gcpl = H5Pcreate(softq_H5P_GROUP_CREATE())
+        defer { H5Pclose(gcpl) }
+        H5Pset_obj_track_times(gcpl, false)
+        let gid = H5Gcreate2(file.id, absolute(name), lcpl, gcpl, softq_H5P_DEFAULT())
         if gid < 0 { throw HDF5Error.fromStack(.createFailed, file: file.path, object: absolute(name)) }
         return H5Group(file: file, id: gid, path: absolute(name))
     }
@@ -152,6 +155,8 @@ public final class H5Group: @unchecked Sendable {
         let dcpl = H5Pcreate(softq_H5P_DATASET_CREATE())
         defer { H5Pclose(dcpl) }
         H5Pset_layout(dcpl, H5D_CONTIGUOUS)
+        // No modification times in object headers: the same content gives the same bytes.
+        H5Pset_obj_track_times(dcpl, false)
         // Allocate storage at creation so the offset (for memory mapping) is fixed and known.
         H5Pset_alloc_time(dcpl, H5D_ALLOC_TIME_EARLY)
         let did = H5Dcreate2(file.id, full, mtype, space, lcpl, dcpl, softq_H5P_DEFAULT())

@@ -39,8 +39,9 @@ public enum BLAS {
                     Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
 
-    /// Sets OpenBLAS's thread count. OpenBLAS's sgemm partitions work so that each output
-    /// element is computed by one thread with the same k-order, so results do not depend on it.
+    /// Sets OpenBLAS's thread count (process-wide). Multi-threaded OpenBLAS was seen to change
+    /// low bits of products, so scoring and training keep BLAS single-threaded and parallelise
+    /// over fixed-size work items instead, which keeps results identical at any thread count.
     public static func setThreads(_ n: Int) { openblas_set_num_threads(Int32(max(1, n))) }
     public static var threads: Int { Int(openblas_get_num_threads()) }
 }

@@ -149,3 +149,20 @@ public struct TokenizationPolicy: Sendable {
 extension PairRecord.Content {
     var isIDs: Bool { if case .ids = self { return true }; return false }
 }
+
+extension TokenizationPolicy {
+    /// Prepares records in order, up to `limit` valid ones. With `skipInvalid`, a record that
+    /// cannot be prepared is added to `skipped` (never dropped silently); otherwise it throws.
+    public func prepareAll<Record, Prepared>(_ records: [Record], skipInvalid: Bool, limit: Int?,
+                                             skipped: inout [InputError],
+                                             _ prepare: (Record) throws -> Prepared) throws -> [Prepared] {
+        var out: [Prepared] = []
+        for r in records {
+            do { out.append(try prepare(r)) } catch let e as InputError {
+                if skipInvalid { skipped.append(e) } else { throw e }
+            }
+            if let limit, out.count >= limit { break }
+        }
+        return out
+    }
+}

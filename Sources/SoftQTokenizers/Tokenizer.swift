@@ -31,7 +31,7 @@ public struct Tokenizer: Sendable {
     /// given, names the BOS/EOS tokens (`bos_token`, `eos_token`); otherwise BOS is the first
     /// id the post-processor prepends, else a conventional name present in the vocabulary.
     public init(tokenizerJSON: Data, configJSON: Data? = nil) throws {
-        let root = JField(node: try JReader.parse(Array(tokenizerJSON)), path: "")
+        let root = JField(node: try parseTokenizerJSON(tokenizerJSON), path: "")
         guard case .object = root.node else {
             throw TokenizerError.invalidField(path: "(root)", expected: "object", actual: root.node.typeName)
         }
@@ -47,7 +47,7 @@ public struct Tokenizer: Sendable {
         let decoder = try root.child("decoder").map(Decoder.init)
         let post = try root.child("post_processor").map(PostProcessor.init)
         var config: JField? = nil
-        if let c = configJSON { config = JField(node: try JReader.parse(Array(c)), path: "tokenizer_config") }
+        if let c = configJSON { config = JField(node: try parseTokenizerJSON(c), path: "tokenizer_config") }
         try self.init(model: model, added: added, normalizer: normalizer, preTokenizer: pre, decoder: decoder,
                       prefix: post?.prefix ?? [], suffix: post?.suffix ?? [], config: config)
     }
@@ -56,7 +56,7 @@ public struct Tokenizer: Sendable {
     /// ByteLevel pre-tokenizer and decoder, `<|endoftext|>` as a special token when present —
     /// what `GPT2TokenizerFast` builds from the same pair.
     public init(vocabJSON: Data, merges: String) throws {
-        let root = JField(node: try JReader.parse(Array(vocabJSON)), path: "vocab.json")
+        let root = JField(node: try parseTokenizerJSON(vocabJSON), path: "vocab.json")
         let entries = try root.object()
         var vocab: [String: Int] = [:]
         vocab.reserveCapacity(entries.count)
@@ -103,9 +103,9 @@ public struct Tokenizer: Sendable {
         // A config that sets a token to null means "none" (Qwen2 has no BOS): no guessing then.
         let explicitNull = { (key: String) in config?.node[key]?.isNull == true }
         bosTokenID = explicitNull("bos_token") ? nil
-            : try named("bos_token") ?? prefix.first ?? known(["<|begin_of_text|>", "<s>", "<bos>", "<|endoftext|>"])
+            : try named("bos_token") ?? prefix.first ?? known(["<|begin_of_text|>", "<s>", "<bos>", "<|bos|>", "<|endoftext|>"])
         eosTokenID = explicitNull("eos_token") ? nil
-            : try named("eos_token") ?? suffix.last ?? known(["<|end_of_text|>", "<|endoftext|>", "</s>", "<eos>", "<|im_end|>"])
+            : try named("eos_token") ?? suffix.last ?? known(["<|end_of_text|>", "<|endoftext|>", "</s>", "<eos>", "<|eos|>", "<|im_end|>"])
     }
 
     // MARK: encoding

@@ -88,8 +88,10 @@ public final class Trainer {
                 optimizer: AdamWState<Float>? = nil, threads: Int = 1) throws {
         try options.validate()
         guard !examples.isEmpty else { throw TrainingError.emptyData(file: "training data") }
-        for e in examples where e.prompt.isEmpty || e.response.isEmpty || e.length > model.maxSequenceLength {
-            throw TrainingError.option(name: "examples", message: "every example needs ≥ 1 prompt and response token and at most \(model.maxSequenceLength) tokens")
+        let V = model.config.vocabSize
+        for (i, e) in examples.enumerated() where e.prompt.isEmpty || e.response.isEmpty || e.length > model.maxSequenceLength
+            || (e.prompt + e.response).contains(where: { $0 < 0 || $0 >= V }) {
+            throw TrainingError.option(name: "examples", message: "example \(i) is invalid: every example needs ≥ 1 prompt and response token, at most \(model.maxSequenceLength) tokens, ids in 0..<\(V)")
         }
         self.model = model
         self.examples = examples
@@ -141,14 +143,14 @@ public final class Trainer {
         let savedThreads = BLAS.threads
         BLAS.setThreads(1)
         defer { BLAS.setThreads(savedThreads) }
-        for start in stride(from: 0, to: batch.count, by: workers) {
-            let count = min(workers, batch.count - start)
+        for first in stride(from: 0, to: batch.count, by: workers) {
+            let count = min(workers, batch.count - first)
             let results = ResultSlots(count)
             let run: @Sendable (Int) -> Void = { [replicas, options] w in
                 let replica = replicas[w]
                 replica.grads.zero()
                 results.set(w, Result {
-                    try replica.evaluate(batch[start + w], options: options.rewards, tdWeight: lambda,
+                    try replica.evaluate(batch[first + w], options: options.rewards, tdWeight: lambda,
                                          eosTokenID: replica.config.eosTokenID, backwardScale: scale)
                 })
             }

@@ -38,7 +38,7 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
         case let .state(file, message):
             return "\(file): \(message)"
         case let .nonFiniteLoss(step, loss):
-            return "step \(step): the loss is \(loss); lower --lr or raise --grad-clip's strictness (smaller value)"
+            return "step \(step): the loss is \(loss) (diverged); try a lower --lr or a smaller --grad-clip"
         }
     }
 }

@@ -41,14 +41,8 @@ struct ExtractCommand: ParsableCommand {
         let loaded = try LoadedPolicy(path: policy.checkpoint, tokenizerPath: policy.tokenizer)
         let (records, readSkips) = try InputReader.readResponses(path: inputs, skipInvalid: skipInvalid)
         let tp = loaded.tokenizationPolicy(appendEOS: !conventions.noAppendEos, inputPath: inputs)
-        var prepared: [PreparedSingle] = []
         var skipped = readSkips
-        for r in records {
-            do { prepared.append(try tp.prepare(r)) } catch let e as InputError {
-                if skipInvalid { skipped.append(e) } else { throw e }
-            }
-            if let limit, prepared.count >= limit { break }
-        }
+        let prepared = try tp.prepareAll(records, skipInvalid: skipInvalid, limit: limit, skipped: &skipped) { try tp.prepare($0) }
         guard !prepared.isEmpty else { throw ValidationError("\(inputs): no valid lines to score") }
         for s in skipped { CLI.logger.warning("skipped \(s.description)") }
         let options = ScoringOptions(rewards: conventions.rewardOptions(trained: loaded.trainedRewardOptions()), threads: runOptions.threads)

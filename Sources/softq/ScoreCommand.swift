@@ -68,14 +68,8 @@ struct ScoreCommand: ParsableCommand {
 
         let (records, readSkips) = try InputReader.readPairs(path: pairs, skipInvalid: skipInvalid)
         let tp = loaded.tokenizationPolicy(appendEOS: !conventions.noAppendEos, inputPath: pairs)
-        var prepared: [PreparedPair] = []
         var skipped = readSkips
-        for r in records {
-            do { prepared.append(try tp.prepare(r)) } catch let e as InputError {
-                if skipInvalid { skipped.append(e) } else { throw e }
-            }
-            if let limit, prepared.count >= limit { break }
-        }
+        let prepared = try tp.prepareAll(records, skipInvalid: skipInvalid, limit: limit, skipped: &skipped) { try tp.prepare($0) }
         guard !prepared.isEmpty else { throw ValidationError("\(pairs): no valid pairs to score") }
         for s in skipped { CLI.logger.warning("skipped \(s.description)") }
 

@@ -20,6 +20,9 @@ struct SoftQCommand: ParsableCommand {
             SampleCommand.self,
             ReportCommand.self,
             TrainCommand.self,
+            RobustnessCommand.self,
+            CorrelateCommand.self,
+            AnalyzeCommand.self,
             BenchCommand.self,
         ]
     )

@@ -131,6 +131,22 @@ final class CheckpointWriterTests: XCTestCase {
         }
     }
 
+    /// Same content, same bytes: HDF5 object headers carry no modification times.
+    func testWritingTwiceGivesIdenticalBytes() throws {
+        let dir = try TestPaths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let t = Tensor(shape: [3, 2], values: [1, 2, 3, 4, 5, 6])
+        var files: [Data] = []
+        for k in 0..<2 {
+            let path = dir.appendingPathComponent("c\(k).h5").path
+            try CheckpointWriter(modelType: "gpt2", configText: "{}", tensors: [("a.weight", t)], tokenizerJSON: "{}",
+                                 training: [("seed", .int(1))]).write(to: path)
+            files.append(try Data(contentsOf: URL(fileURLWithPath: path)))
+            if k == 0 { Thread.sleep(forTimeInterval: 1.1) }
+        }
+        XCTAssertEqual(files[0], files[1])
+    }
+
     func testRefusesNonFiniteAndLeavesNothing() throws {
         let dir = try TestPaths.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }

@@ -121,12 +121,11 @@ final class TrainingJobTests: XCTestCase {
     func testFineTuneRecordsParentAndStartsFromItsWeights() throws {
         let dir = try TestPaths.temporaryDirectory("softq-train-job")
         defer { try? FileManager.default.removeItem(at: dir) }
-        let config = try tinyConfig()
+        // The demo tokenizer has 512 ids (BOS 0, EOS 1).
+        let config = try GPT2TrainingConfig(vocabSize: 512, nPositions: 40, nEmbd: 16, nLayer: 1, nHead: 2, bosTokenID: 0, eosTokenID: 1)
         let configPath = dir.appendingPathComponent("config.json").path
         try config.json.prettySerialized().write(toFile: configPath, atomically: true, encoding: .utf8)
-        let tokenizerPath = dir.appendingPathComponent("tokenizer.json").path
-        // A real tokenizer (the demo's): it is embedded and carried on, not used on id data.
-        try FileManager.default.copyItem(atPath: TestPaths.repositoryRoot.appendingPathComponent("notebooks-data/task/tokenizer.json").path, toPath: tokenizerPath)
+        let tokenizerPath = try XCTUnwrap(Bundle.module.url(forResource: "demo_tokenizer", withExtension: "json", subdirectory: "Fixtures")).path
         let dataPath = dir.appendingPathComponent("d.jsonl").path
         let lines = reversalExamples(count: 6, seed: 4).map {
             JSONValue.object([("prompt_ids", .array($0.prompt.map { .int($0) })), ("response_ids", .array($0.response.map { .int($0) }))]).serialized()
@@ -149,11 +148,40 @@ final class TrainingJobTests: XCTestCase {
         XCTAssertEqual(c.training["parent"]?.stringValue, parentPath)
         XCTAssertEqual(c.training["parent_sha256"]?.stringValue, try FileHash.sha256(path: parentPath))
         XCTAssertEqual(c.training["data_sha256"]?.stringValue, try FileHash.sha256(path: dataPath))
-        XCTAssertEqual(c.tokenizerJSON, FileManager.default.contents(atPath: tokenizerPath), "the parent's tokenizer is carried on")
+        XCTAssertEqual(c.tokenizerJSON, FileManager.default.contents(atPath: tokenizerPath))
 
         XCTAssertThrowsError(try TrainingJob(configPath: configPath, initCheckpoint: parentPath, dataPath: dataPath, tokenizerPath: nil,
                                              options: o, outputDirectory: dir.path, checkpointEvery: 0, resume: false).prepare()) {
             XCTAssert("\($0)".contains("give exactly one"), "\($0)")
+        }
+    }
+}
+
+final class TokenizedDataTests: XCTestCase {
+    /// Text demonstrations are tokenized as scoring does (prompt with BOS, response + EOS); the
+    /// ids are those of Hugging Face `tokenizers` on the same tokenizer.json.
+    func testTextDataMatchesHuggingFaceTokenization() throws {
+        let url = try XCTUnwrap(Bundle.module.url(forResource: "demo_tokenizer", withExtension: "json", subdirectory: "Fixtures"))
+        let config = try GPT2TrainingConfig(vocabSize: 512, nPositions: 40, nEmbd: 16, nLayer: 1, nHead: 2, bosTokenID: 0, eosTokenID: 1)
+        let encode = try makeEncoder(tokenizerJSON: String(decoding: try Data(contentsOf: url), as: UTF8.self), source: "t.json", config: config)
+        let loader = TrainingDataLoader(encode: encode, eosTokenID: 1, vocabSize: 512, maxLength: 40)
+        let line = JSONValue.object([("prompt", .string("Question: 3 + 4?\nSolution:")), ("response", .string("\n3 + 4 = 7.\nAnswer: 7"))]).serialized()
+        let ex = try loader.parse(line, file: "d.jsonl")
+        // python: Tokenizer.from_file(...).encode(prompt, add_special_tokens=True).ids, response without
+        XCTAssertEqual(ex[0].prompt, [0, 314, 27, 278, 289, 301, 32, 200, 315, 27])
+        XCTAssertEqual(ex[0].response, [200, 20, 289, 301, 264, 330, 15, 200, 313, 27, 330, 1])
+        var noEOS = loader
+        noEOS.appendEOS = false
+        XCTAssertEqual(try noEOS.parse(line, file: "d.jsonl")[0].response.last, 330)
+
+        // (This tokenizer names no EOS that softq recognises, so the config's eos_token_id is used.)
+        var small = config
+        small.vocabSize = 100
+        XCTAssertThrowsError(try makeEncoder(tokenizerJSON: String(decoding: try Data(contentsOf: url), as: UTF8.self), source: "t.json", config: small)) {
+            XCTAssert("\($0)".contains("t.json has 512 ids, the model's vocab_size is 100"), "\($0)")
+        }
+        XCTAssertThrowsError(try makeEncoder(tokenizerJSON: "{\"model\": 3", source: "t.json", config: config)) {
+            XCTAssert("\($0)".hasPrefix("option --tokenizer: t.json: "), "\($0)")
         }
     }
 }

@@ -72,7 +72,7 @@ final class CLITests: XCTestCase {
         let script = """
         import json, sys, h5py, numpy as np, pandas as pd
         run = sys.argv[1]
-        pairs = pd.read_json(run + "/pairs.jsonl", lines=True)
+        pairs = pd.read_json(run + "/pairs.jsonl", lines=True, precise_float=True)  # pandas default parser rounds
         csv = pd.read_csv(run + "/pairs.csv", keep_default_na=False)
         assert list(pairs["id"]) == ["a", "b", "c"], pairs["id"]
         assert np.array_equal(pairs["margin"].to_numpy(), csv["margin"].to_numpy()), "csv margins round-trip exactly"

@@ -1,1 +1,0 @@
-// SoftQAnalysis: see Package.swift for where this stage sits in the data flow.

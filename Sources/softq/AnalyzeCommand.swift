@@ -1,0 +1,112 @@
+import ArgumentParser
+import Foundation
+import SoftQAnalysis
+import SoftQBase
+import SoftQEvaluation
+import SoftQRewards
+import SoftQScoring
+
+/// `softq analyze …`: the pair analyses that need no perturbation or generations.
+struct AnalyzeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "analyze",
+        abstract: "Reward-quality analyses on preference pairs: length bias, conventions sensitivity, stability across checkpoints, style-controlled sets.",
+        subcommands: [LengthCommand.self, SensitivityCommand.self, StabilityCommand.self, StyleCommand.self]
+    )
+}
+
+/// What every analysis command shares: pairs file, output directory, aggregate, bootstrap.
+struct AnalysisIOOptions: ParsableArguments {
+    @Option(name: .long, help: "Output directory (created if missing).")
+    var out: String
+
+    @Option(name: .long, help: "The aggregate that decides margins: \(Aggregate.allCases.filter { $0 != .dpo }.map(\.rawValue).joined(separator: ", ")).")
+    var score: Aggregate = .sum
+
+    @Option(name: .long, help: "Use only the first N valid input records.")
+    var limit: Int?
+
+    @Flag(name: .customLong("skip-invalid"), help: "Skip (and count and report) invalid input lines instead of stopping at the first.")
+    var skipInvalid = false
+
+    @Option(name: .customLong("bootstrap-samples"), help: "Bootstrap resamples for every confidence interval.")
+    var bootstrapSamples: Int = 1000
+
+    func validate() throws {
+        if let l = limit, l < 1 { throw ValidationError("--limit must be at least 1") }
+        if score == .dpo { throw ValidationError("--score dpo needs a reference model, which the analyses do not take; use softq score --reference") }
+        if bootstrapSamples < 1 { throw ValidationError("--bootstrap-samples must be at least 1") }
+    }
+}
+
+enum AnalysisCLI {
+    /// Reads and tokenizes pairs exactly as `softq score` does.
+    static func preparePairs(_ path: String, policy: LoadedPolicy, appendEOS: Bool, io: AnalysisIOOptions) throws
+        -> (TokenizationPolicy, [PreparedPair], [InputError]) {
+        let (records, readSkips) = try InputReader.readPairs(path: path, skipInvalid: io.skipInvalid)
+        let tp = policy.tokenizationPolicy(appendEOS: appendEOS, inputPath: path)
+        var prepared: [PreparedPair] = []
+        var skipped = readSkips
+        for r in records {
+            do { prepared.append(try tp.prepare(r)) } catch let e as InputError {
+                if io.skipInvalid { skipped.append(e) } else { throw e }
+            }
+            if let l = io.limit, prepared.count >= l { break }
+        }
+        guard !prepared.isEmpty else { throw ValidationError("\(path): no valid pairs") }
+        for s in skipped { CLI.logger.warning("skipped \(s.description)") }
+        return (tp, prepared, skipped)
+    }
+
+    static func scorer(_ policy: LoadedPolicy, conventions: ConventionOptions, io: AnalysisIOOptions, run: RunOptions) throws -> PairScorer {
+        try PairScorer(model: policy.model, options: ScoringOptions(rewards: conventions.rewardOptions(trained: policy.trainedRewardOptions()),
+                                                                    aggregate: io.score, threads: run.threads))
+    }
+
+    /// The conventions and analysis settings, as each file's `options`.
+    static func optionsJSON(_ s: PairScorer, appendEOS: Bool, io: AnalysisIOOptions, seed: UInt64, skipped: Int,
+                            extra: [(String, JSONValue)] = []) -> JSONValue {
+        let r = s.options.rewards
+        return .object([
+            ("score", .string(s.options.aggregate.rawValue)), ("temperature", .double(r.alpha)), ("gamma", .double(r.gamma)),
+            ("terminal", .string(r.terminal.rawValue)), ("append_eos", .bool(appendEOS)),
+            ("bootstrap_samples", .int(io.bootstrapSamples)), ("seed", .string(String(seed))), ("skipped_inputs", .int(skipped)),
+        ] + extra)
+    }
+
+    static func provenance(_ policy: LoadedPolicy, inputs: [(String, String)], others: [LoadedPolicy] = []) throws -> JSONValue {
+        var p = try Provenance.make(command: CommandLine.arguments, checkpoint: try policy.provenance(), reference: nil, inputs: inputs)
+        if !others.isEmpty, case .object(var f) = p {
+            f.insert(("checkpoints", .array(try ([policy] + others).map { try $0.provenance() })), at: 3)
+            p = .object(f)
+        }
+        return p
+    }
+
+    static func progress(_ label: String, total: Int) -> (ProgressLine, (Int, Int) -> Void) {
+        let line = ProgressLine(label: label, total: total)
+        return (line, { done, tokens in
+            line.update(done: done, extra: "\(ProgressLine.rate(tokens, line.elapsed)) tok/s")
+        })
+    }
+
+    /// A plain fixed-width table for the terminal.
+    static func table(_ header: [String], _ rows: [[String]]) -> String {
+        let widths = header.indices.map { c in ([header[c]] + rows.map { $0[c] }).map(\.count).max() ?? 0 }
+        func line(_ cells: [String]) -> String {
+            cells.enumerated().map { c, s in c == 0 ? s.padding(toLength: widths[c], withPad: " ", startingAt: 0)
+                : String(repeating: " ", count: widths[c] - s.count) + s }.joined(separator: "  ")
+        }
+        return ([line(header), line(widths.map { String(repeating: "-", count: $0) })] + rows.map(line)).joined(separator: "\n") + "\n"
+    }
+
+    static func f(_ d: Double?, _ digits: Int = 3) -> String {
+        guard let d, d.isFinite else { return "–" }
+        return String(format: "%.\(digits)f", d)
+    }
+
+    static func ci(_ c: (Double, Double)?) -> String {
+        guard let c else { return "–" }
+        return "[\(f(c.0)), \(f(c.1))]"
+    }
+}

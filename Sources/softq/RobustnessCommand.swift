@@ -1,0 +1,61 @@
+import ArgumentParser
+import Foundation
+import SoftQAnalysis
+import SoftQBase
+import SoftQScoring
+
+struct RobustnessCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "robustness",
+        abstract: "Perturb each pair's chosen response and ask whether the reward still prefers the original.",
+        discussion: """
+        Per perturbation type and strength: win rate (original beats its perturbed copy) with a \
+        bootstrap 95% CI, mean reward drop, and how the drop grows with strength. Every copy is a \
+        seeded, pure function of (pair, type, strength, --seed). Writes robustness.json, \
+        robustness_rows.{jsonl,csv} and robustness_instances.{jsonl,csv} into --out.
+
+        Types (strength = fraction of the response touched):
+        \(PerturbationRegistry.all.map { "  \($0.name): \($0.summary) (default \($0.defaultStrengths.map { String($0) }.joined(separator: ", ")))" }.joined(separator: "\n"))
+        """
+    )
+
+    @OptionGroup var policy: PolicyOptions
+    @Option(name: .long, help: "JSONL file of preference pairs (held out).")
+    var pairs: String
+    @OptionGroup var io: AnalysisIOOptions
+    @Option(name: .customLong("perturbation"),
+            help: "A type to run, as NAME or NAME=S1,S2 (strengths in (0, 1]); repeat for more. Default: every type at its default strengths.")
+    var perturbations: [String] = []
+    @OptionGroup var conventions: ConventionOptions
+    @OptionGroup var runOptions: RunOptions
+
+    func validate() throws {
+        do { _ = try PerturbationSelection.parse(perturbations) } catch { throw ValidationError("--perturbation: \(error)") }
+    }
+
+    func run() throws {
+        CLI.bootstrapLogging(verbose: runOptions.verbose)
+        let selections = try PerturbationSelection.parse(perturbations)
+        let loaded = try LoadedPolicy(path: policy.checkpoint, tokenizerPath: policy.tokenizer)
+        let (tp, prepared, skipped) = try AnalysisCLI.preparePairs(pairs, policy: loaded, appendEOS: !conventions.noAppendEos, io: io)
+        let scorer = try AnalysisCLI.scorer(loaded, conventions: conventions, io: io, run: runOptions)
+        let runner = RobustnessRunner(tokenization: tp, scorer: scorer, selections: selections, seed: runOptions.seed, resamples: io.bootstrapSamples)
+        let total = prepared.count * (1 + selections.reduce(0) { $0 + $1.strengths.count })
+        let (line, report) = AnalysisCLI.progress("perturbations", total: total)
+        let (summary, instances) = try runner.run(prepared, progress: report)
+        line.finish()
+        let selJSON = JSONValue.array(selections.map {
+            .object([("type", .string($0.perturbation.name)), ("strengths", .array($0.strengths.map { .double($0) }))])
+        })
+        let files = robustnessFiles(summary, instances: instances, aggregate: io.score.rawValue, pairs: prepared.count,
+                                    options: AnalysisCLI.optionsJSON(scorer, appendEOS: !conventions.noAppendEos, io: io, seed: runOptions.seed,
+                                                                     skipped: skipped.count, extra: [("perturbations", selJSON)]),
+                                    provenance: try AnalysisCLI.provenance(loaded, inputs: [("pairs", pairs)]))
+        try files.write(to: io.out)
+        print(AnalysisCLI.table(["perturbation", "strength", "n", "win rate", "95% CI", "mean drop", "skipped"], summary.rows.map {
+            [$0.type, String($0.strength), String($0.stats.n), AnalysisCLI.f($0.stats.winRate), AnalysisCLI.ci($0.stats.winRateCI),
+             AnalysisCLI.f($0.stats.meanDrop), String($0.skipped)]
+        }), terminator: "")
+        print("wrote \(io.out)/robustness.json")
+    }
+}

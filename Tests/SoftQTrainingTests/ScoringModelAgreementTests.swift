@@ -1,0 +1,56 @@
+import XCTest
+import SoftQBase
+import SoftQCheckpoint
+import SoftQModels
+import SoftQRewards
+import TestSupport
+@testable import SoftQTraining
+
+/// The training forward and the scoring forward (SoftQModels) are two implementations of one
+/// GPT-2: same weights, same logits; and the loss's TD part is the reward scoring extracts.
+final class ScoringModelAgreementTests: XCTestCase {
+    func testTrainingLogitsEqualScoringLogits() throws {
+        let ref = try TrainingReference.load()
+        let training = try ref.model(Float.self)
+        let scoring = try ModelRegistry.makeModel(modelType: "gpt2", config: ref.config.json, weights: ref.weightSource)
+        let options = RewardOptions(alpha: 2, gamma: 0.9, terminal: .eos)
+        var td = 0.0, mle = 0.0, sums = LossSums()
+        for e in ref.examples {
+            let scores = try scoring.score([PromptGroup(prompt: e.prompt, continuations: [e.response])],
+                                           options: ForwardOptions(threads: 1, fullLogits: true))[0][0]
+            sums += try training.evaluate(e, options: options, tdWeight: 0.5, eosTokenID: ref.config.eosTokenID, backwardScale: nil)
+            let mine = training.lastLogits()
+            XCTAssertEqual(mine.count, (e.response.count + 1) * ref.config.vocabSize)
+            // Both float32 with different summation orders: 1e-5 absolute on logits of size ~5.
+            assertClose(mine, scores.fullLogits ?? [], atol: 1e-5, "logits of \(e)")
+            let r = try scoreResponse(tokenLogits: scores.tokenLogits, logsumexp: scores.logsumexp,
+                                      endsWithEOS: e.response.last == ref.config.eosTokenID, options: options)
+            td += r.reward.reduce(0) { $0 + ($1 / options.alpha) * ($1 / options.alpha) }
+            mle -= r.logprob.reduce(0, +)
+        }
+        XCTAssertEqual(sums.td, td, accuracy: 1e-5 * td, "TD part vs rewards extracted by the scoring model")
+        XCTAssertEqual(sums.mle, mle, accuracy: 1e-5 * mle)
+    }
+
+    /// A checkpoint written by a training run is read by the scoring model, which reproduces the
+    /// trained model's logits.
+    func testTrainedCheckpointScoresLikeTheTrainingModel() throws {
+        let dir = try TestPaths.temporaryDirectory("softq-train-score")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let config = try tinyConfig()
+        var o = TrainingOptions()
+        o.steps = 3
+        o.batchSize = 2
+        o.learningRate = 0.01
+        let examples = reversalExamples(count: 6, seed: 9)
+        let run = try TrainingRun(config: config, configText: config.json.serialized(), initialWeights: nil, examples: examples,
+                                  options: o, settings: TrainingRunSettings(outputDirectory: dir, data: "d", dataSHA256: "x"))
+        try run.run()
+        let scoring = try ModelRegistry.makeModel(checkpoint: try Checkpoint(path: dir.appendingPathComponent("model.h5").path))
+        let e = examples[0]
+        let scores = try scoring.score([PromptGroup(prompt: e.prompt, continuations: [e.response])],
+                                       options: ForwardOptions(threads: 1, fullLogits: true))[0][0]
+        run.trainer.model.forward(tokens: e.prompt + e.response, firstLogitRow: e.prompt.count - 1)
+        assertClose(run.trainer.model.lastLogits(), scores.fullLogits ?? [], atol: 1e-5, "logits after training")
+    }
+}
