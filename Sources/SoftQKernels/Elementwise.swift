@@ -127,7 +127,7 @@ public func causalSoftmax(_ scores: UnsafeMutablePointer<Float>, rows: Int, cols
         let n = min(start + t + 1, cols)
         var mv = SIMD8<Float>(repeating: -.infinity)
         var j = 0
-        while j < n { mv = pointwiseMax(mv, load8(s + j, valid: n - j, pad: -.infinity) * scale); j += 8 }
+        while j < n { mv = max8(mv, load8(s + j, valid: n - j, pad: -.infinity) * scale); j += 8 }
         let m = mv.max()
         var acc = SIMD8<Double>(repeating: 0)
         j = 0
@@ -154,7 +154,7 @@ public func rowMaxSumExp(_ maxOut: UnsafeMutablePointer<Float>, _ sumOut: Unsafe
         let xr = x + r * ld
         var mv = SIMD8<Float>(repeating: -.infinity)
         var j = 0
-        while j < cols { mv = pointwiseMax(mv, load8(xr + j, valid: cols - j, pad: -.infinity)); j += 8 }
+        while j < cols { mv = max8(mv, load8(xr + j, valid: cols - j, pad: -.infinity)); j += 8 }
         let m = mv.max()
         var acc = SIMD8<Double>(repeating: 0)
         if m > -Float.infinity {
