@@ -42,6 +42,9 @@ public struct BenchReport: Sendable {
     public var blasThreadedGFLOPS: Double
     public var blasSideBySideGFLOPS: Double
     public var peakResidentBytes: Int
+    /// Resident bytes when the benchmark starts (model loaded, weights checked, pairs read):
+    /// peak − this is what scoring itself added (activations, caches, BLAS buffers).
+    public var residentBeforeScoringBytes: Int
     /// float32 bytes of the distinct parameters.
     public var weightBytes: Int
     public var mappedWeights: Bool
@@ -64,7 +67,8 @@ public struct BenchReport: Sendable {
             ("blas_peak_gflops", .double(blasPeakGFLOPS)), ("blas_threaded_gflops", .double(blasThreadedGFLOPS)),
             ("blas_side_by_side_gflops", .double(blasSideBySideGFLOPS)), ("fraction_of_peak", .double(fractionOfPeak)),
             ("load_seconds", .double(loadSeconds)), ("first_pair_seconds", .double(firstPairSeconds)),
-            ("peak_rss_bytes", .int(peakResidentBytes)), ("weight_bytes", .int(weightBytes)),
+            ("peak_rss_bytes", .int(peakResidentBytes)), ("rss_before_scoring_bytes", .int(residentBeforeScoringBytes)),
+            ("weight_bytes", .int(weightBytes)),
             ("mapped_weights", .bool(mappedWeights)),
         ])
     }
@@ -81,7 +85,7 @@ public struct BenchReport: Sendable {
         sgemm peak       \(f(blasPeakGFLOPS)) GFLOP/s (threaded \(f(blasThreadedGFLOPS)), side by side \(f(blasSideBySideGFLOPS)))
         load             \(f(loadSeconds, 3)) s (weights \(mappedWeights ? "memory-mapped" : "copied"))
         first pair       \(f(firstPairSeconds, 3)) s from process start
-        peak memory      \(f(Double(peakResidentBytes) / mb)) MiB resident = \(f(Double(peakResidentBytes) / Double(weightBytes), 2))× the float32 weights (\(f(Double(weightBytes) / mb)) MiB)
+        peak memory      \(f(Double(peakResidentBytes) / mb)) MiB resident = \(f(Double(peakResidentBytes) / Double(weightBytes), 2))× the float32 weights (\(f(Double(weightBytes) / mb)) MiB); \(f(Double(residentBeforeScoringBytes) / mb)) MiB before scoring
 
         """
     }
@@ -92,6 +96,7 @@ public enum Bench {
     /// pairs `repeats` times, and measures the peak again (keeping the larger). The scores are those of `PairScorer` with the same options.
     public static func run(policy: LoadedPolicy, pairs: [PreparedPair], scoring: ScoringOptions,
                            options: BenchOptions) throws -> BenchReport {
+        let before = ProcessClock.residentBytes()
         let scorer = try PairScorer(model: policy.model, options: scoring)
         guard let first = pairs.first else { throw ScoringError.model("no pairs to benchmark") }
         _ = try scorer.scorePairs([first])
@@ -118,7 +123,8 @@ public enum Bench {
         return BenchReport(pairs: pairs.count, tokens: tokens, flops: flops(model, pairs), passSeconds: seconds,
                            loadSeconds: policy.loadSeconds, firstPairSeconds: firstPair,
                            blasThreadedGFLOPS: threaded, blasSideBySideGFLOPS: sideBySide,
-                           peakResidentBytes: ProcessClock.peakResidentBytes(), weightBytes: 4 * model.parameterCount,
+                           peakResidentBytes: ProcessClock.peakResidentBytes(), residentBeforeScoringBytes: before,
+                           weightBytes: 4 * model.parameterCount,
                            mappedWeights: mapped, threads: options.threads, scored: scored)
     }
 
@@ -185,9 +191,14 @@ public enum ProcessClock {
     }
 
     /// Peak resident set size (VmHWM), bytes.
-    public static func peakResidentBytes() -> Int {
+    public static func peakResidentBytes() -> Int { status("VmHWM:") }
+    /// Current resident set size (VmRSS), bytes.
+    public static func residentBytes() -> Int { status("VmRSS:") }
+
+    /// A "kB" line of /proc/self/status, in bytes.
+    static func status(_ key: String) -> Int {
         guard let s = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
-        for line in s.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+        for line in s.split(separator: "\n") where line.hasPrefix(key) {
             let kb = line.split(separator: " ").dropFirst().first.flatMap { Int($0) } ?? 0
             return kb * 1024
         }
