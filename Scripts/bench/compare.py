@@ -186,7 +186,8 @@ def main():
     print(f"softq medians: {med('tokens_per_second'):.1f} tok/s, {med('pairs_per_second'):.2f} pairs/s, "
           f"{med('gflops'):.1f} GFLOP/s = {100 * med('fraction_of_peak'):.0f}% of sgemm peak {med('blas_peak_gflops'):.1f}; "
           f"load {med('load_seconds'):.3f} s, first pair {med('first_pair_seconds'):.3f} s, "
-          f"peak RSS {med('peak_rss_bytes') / 2**20:.0f} MiB = {med('peak_rss_bytes') / med('weight_bytes'):.2f}x weights")
+          f"peak RSS {med('peak_rss_bytes') / 2**20:.0f} MiB = {med('peak_rss_bytes') / med('weight_bytes'):.2f}x weights "
+          f"({med('weight_bytes') / 2**20:.0f} MiB; {med('rss_before_scoring_bytes') / 2**20:.0f} MiB before scoring)")
     ok = worst <= 1e-3
     print(f"log-probabilities: max |softq - PyTorch| per response sum = {worst:.2e} ({'OK' if ok else 'FAIL'}, limit 1e-3)")
 
