@@ -160,20 +160,21 @@ def main():
             best, best_t = bs, t
     print(f"PyTorch batch size: {best}")
 
-    ratios, rows = [], []
+    ratios, cpu_ratios, rows = [], [], []
     with tempfile.TemporaryDirectory() as tmp:
         for run in range(a.runs):
             s = run_softq(a.softq, checkpoint, pairs_path, a.threads, out=tmp if run == 0 else None)
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             ref = torch_logprob_sums(model, pairs, best)
-            tt = time.perf_counter() - t0
+            tt, tc = time.perf_counter() - t0, time.process_time() - c0
+            cpu_ratios.append(tc / s["cpu_seconds_median"])
             torch_tps = tokens / tt
             ratio = s["tokens_per_second"] / torch_tps
             ratios.append(ratio)
             rows.append(s)
             print(f"run {run + 1}: softq {s['tokens_per_second']:8.1f} tok/s ({s['gflops']:.1f} GFLOP/s, "
                   f"{100 * s['fraction_of_peak']:.0f}% of {s['blas_peak_gflops']:.1f}), "
-                  f"PyTorch {torch_tps:8.1f} tok/s, ratio {ratio:.2f}")
+                  f"PyTorch {torch_tps:8.1f} tok/s, ratio {ratio:.2f} (CPU-time ratio {cpu_ratios[-1]:.2f})")
             if run == 0:
                 worst = 0.0
                 with open(os.path.join(tmp, "pairs.jsonl")) as f:
@@ -181,6 +182,8 @@ def main():
                         r = json.loads(line)
                         for side in ("chosen", "rejected"):
                             worst = max(worst, abs(r[side]["logprob_sum"] - ref[(r["id"], side)]))
+    print(f"median CPU-time ratio (PyTorch CPU s / softq CPU s): {statistics.median(cpu_ratios):.2f} "
+          f"(runs: {', '.join(f'{x:.2f}' for x in cpu_ratios)})")
     med = lambda k: statistics.median(r[k] for r in rows)  # noqa: E731
     print(f"median ratio softq/PyTorch: {statistics.median(ratios):.2f} (runs: {', '.join(f'{x:.2f}' for x in ratios)})")
     print(f"softq medians: {med('tokens_per_second'):.1f} tok/s, {med('pairs_per_second'):.2f} pairs/s, "

@@ -33,6 +33,9 @@ public struct BenchReport: Sendable {
     public var flops: Double
     /// Seconds of each timed pass over all pairs.
     public var passSeconds: [Double]
+    /// CPU seconds (user + system, all threads) of each pass: less sensitive than wall time to
+    /// other processes sharing the cores.
+    public var passCPUSeconds: [Double]
     public var loadSeconds: Double
     /// From process start (kernel start time) to the first pair scored, load included.
     public var firstPairSeconds: Double
@@ -62,6 +65,7 @@ public struct BenchReport: Sendable {
         .object([
             ("pairs", .int(pairs)), ("tokens", .int(tokens)), ("threads", .int(threads)),
             ("seconds_median", .double(medianSeconds)), ("seconds", .array(passSeconds.map { .double($0) })),
+            ("cpu_seconds_median", .double(median(passCPUSeconds))),
             ("tokens_per_second", .double(tokensPerSecond)), ("pairs_per_second", .double(pairsPerSecond)),
             ("gflop", .double(flops / 1e9)), ("gflops", .double(gflops)),
             ("blas_peak_gflops", .double(blasPeakGFLOPS)), ("blas_threaded_gflops", .double(blasThreadedGFLOPS)),
@@ -105,12 +109,13 @@ public enum Bench {
         var threaded = blasPeak(size: options.peakSize, threads: options.threads, sideBySide: false)
         var sideBySide = blasPeak(size: options.peakSize, threads: options.threads, sideBySide: true)
 
-        var seconds: [Double] = []
+        var seconds: [Double] = [], cpu: [Double] = []
         var scored: [ScoredPair] = []
         for _ in 0..<max(1, options.repeats) {
-            let t0 = DispatchTime.now().uptimeNanoseconds
+            let t0 = DispatchTime.now().uptimeNanoseconds, c0 = ProcessClock.cpuSeconds()
             scored = try scorer.scorePairs(pairs)
             seconds.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9)
+            cpu.append(ProcessClock.cpuSeconds() - c0)
         }
         // Measured again after the passes, the larger kept: on a shared machine one
         // measurement may fall in a busy moment, and a low peak would flatter the fraction.
@@ -121,6 +126,7 @@ public enum Bench {
         // Every float32 tensor maps when one does (writers align all datasets alike).
         let mapped = try policy.checkpoint.tensorNames.first.map { try policy.checkpoint.loadTensor($0).isMapped } ?? false
         return BenchReport(pairs: pairs.count, tokens: tokens, flops: flops(model, pairs), passSeconds: seconds,
+                           passCPUSeconds: cpu,
                            loadSeconds: policy.loadSeconds, firstPairSeconds: firstPair,
                            blasThreadedGFLOPS: threaded, blasSideBySideGFLOPS: sideBySide,
                            peakResidentBytes: ProcessClock.peakResidentBytes(), residentBeforeScoringBytes: before,
@@ -188,6 +194,13 @@ public enum ProcessClock {
         guard fields.count > 19, let ticks = Double(fields[19]),
               let uptime = Double(up.split(separator: " ").first ?? "") else { return 0 }
         return uptime - ticks / Double(sysconf(Int32(_SC_CLK_TCK)))
+    }
+
+    /// User + system CPU seconds of the whole process so far (getrusage).
+    public static func cpuSeconds() -> Double {
+        var u = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &u)
+        return Double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + Double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6
     }
 
     /// Peak resident set size (VmHWM), bytes.
