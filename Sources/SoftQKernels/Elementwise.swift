@@ -40,12 +40,13 @@ public func rmsNorm(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float
 }
 
 /// GELU, tanh approximation (GPT-2's `gelu_new`, PyTorch's `gelu(approximate="tanh")`):
-/// out = 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))). out, x: [count]; may alias.
+/// out = 0.5·x·(1 + tanh(u)), u = √(2/π)·(x + 0.044715·x³), evaluated as the equal x / (1 + e^(−2u))
+/// (no cancellation for negative x; e^(−2u) by `exp8`, eight lanes at a time). out, x: [count]; may alias.
 public func geluTanh(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, count: Int) {
     let c: Float = 0.7978845608028654  // √(2/π)
-    for i in 0..<count {
-        let v = x[i]
-        out[i] = 0.5 * v * (1 + tanhf(c * (v + 0.044715 * v * v * v)))
+    map8(out, x, count: count) { v, _ in
+        let u = c * (v + 0.044715 * v * v * v)
+        return v / (1 + exp8(-2 * u))
     }
 }
 
@@ -57,13 +58,15 @@ public func geluErf(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float
     }
 }
 
-/// SwiGLU gate: out = silu(gate) · up, silu(g) = g / (1 + e^(−g)).
+/// SwiGLU gate: out = silu(gate) · up, silu(g) = g / (1 + e^(−g)) (`exp8`, eight lanes at a time).
 /// out, gate, up: [count]; `out` may alias `gate` or `up`.
 public func siluMul(_ out: UnsafeMutablePointer<Float>, _ gate: UnsafePointer<Float>,
                     _ up: UnsafePointer<Float>, count: Int) {
-    for i in 0..<count {
-        let g = gate[i]
-        out[i] = g / (1 + expf(-g)) * up[i]
+    var i = 0
+    while i < count {
+        let g = load8(gate + i, valid: count - i), u = load8(up + i, valid: count - i)
+        store8(out + i, g / (1 + exp8(-g)) * u, valid: count - i)
+        i += 8
     }
 }
 
@@ -115,35 +118,51 @@ public func applyRotary(_ x: UnsafeMutablePointer<Float>, _ cos: UnsafePointer<F
 
 /// Causal softmax of scaled scores in place. Row t sits at absolute position start+t and sees
 /// columns 0 ... start+t; later columns are set to exactly 0 so a product with V ignores them.
-/// scores: [rows, cols] (row stride `ld`), cols ≥ start + rows.
+/// scores: [rows, cols] (row stride `ld`), cols ≥ start + rows. Eight lanes at a time (`exp8`);
+/// the sum accumulates in Double per lane, then across lanes.
 public func causalSoftmax(_ scores: UnsafeMutablePointer<Float>, rows: Int, cols: Int, ld: Int,
                           start: Int, scale: Float) {
     for t in 0..<rows {
         let s = scores + t * ld
         let n = min(start + t + 1, cols)
-        var m = -Float.infinity
-        for j in 0..<n { s[j] *= scale; if s[j] > m { m = s[j] } }
-        var sum = 0.0
-        for j in 0..<n { let e = expf(s[j] - m); s[j] = e; sum += Double(e) }
-        let inv = Float(1.0 / sum)
-        for j in 0..<n { s[j] *= inv }
+        var mv = SIMD8<Float>(repeating: -.infinity)
+        var j = 0
+        while j < n { mv = max8(mv, load8(s + j, valid: n - j, pad: -.infinity) * scale); j += 8 }
+        let m = mv.max()
+        var acc = SIMD8<Double>(repeating: 0)
+        j = 0
+        while j < n {
+            let e = exp8(load8(s + j, valid: n - j, pad: -.infinity) * scale - m)
+            store8(s + j, e, valid: n - j)
+            acc += SIMD8<Double>(e)
+            j += 8
+        }
+        let inv = Float(1.0 / acc.sum())
+        j = 0
+        while j < n { store8(s + j, load8(s + j, valid: n - j) * inv, valid: n - j); j += 8 }
         for j in n..<cols { s[j] = 0 }
     }
 }
 
 /// Per-row maximum and Σ exp(x − max) of a block of logits, the pieces of a blocked
-/// logsumexp (combined across vocabulary blocks by `combineLogSumExp`).
+/// logsumexp (combined across vocabulary blocks by `combineLogSumExp`). Eight lanes at a time
+/// (`exp8`, e^−∞ = 0); the sum accumulates in Double per lane, then across lanes.
 /// maxOut, sumOut: [rows], x: [rows, cols] (row stride `ld`).
 public func rowMaxSumExp(_ maxOut: UnsafeMutablePointer<Float>, _ sumOut: UnsafeMutablePointer<Double>,
                          _ x: UnsafePointer<Float>, rows: Int, cols: Int, ld: Int) {
     for r in 0..<rows {
         let xr = x + r * ld
-        var m = -Float.infinity
-        for j in 0..<cols where xr[j] > m { m = xr[j] }
-        var s = 0.0
-        if m > -Float.infinity { for j in 0..<cols { s += Double(expf(xr[j] - m)) } }
+        var mv = SIMD8<Float>(repeating: -.infinity)
+        var j = 0
+        while j < cols { mv = max8(mv, load8(xr + j, valid: cols - j, pad: -.infinity)); j += 8 }
+        let m = mv.max()
+        var acc = SIMD8<Double>(repeating: 0)
+        if m > -Float.infinity {
+            j = 0
+            while j < cols { acc += SIMD8<Double>(exp8(load8(xr + j, valid: cols - j, pad: -.infinity) - m)); j += 8 }
+        }
         maxOut[r] = m
-        sumOut[r] = s
+        sumOut[r] = acc.sum()
     }
 }
 

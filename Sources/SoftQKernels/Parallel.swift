@@ -28,19 +28,24 @@ public struct Parallel: Sendable {
     public func share(among items: Int) -> Parallel { Parallel(threads: threads / max(1, min(items, threads))) }
 }
 
-/// Output columns per BLAS call in `linearParallel`/`conv1DParallel`: a constant, so the
-/// products are the same whatever the thread count.
-public let productColumnChunk = 256
+/// Output columns per BLAS call in `linearParallel`/`conv1DParallel`: a function of the
+/// product's width alone, never of the thread count, so the products are the same bits at any
+/// thread count. Narrow products (< 512 columns) are one call; wider ones are two halves
+/// (multiples of 64), enough for two cores. Fewer calls matter: each call packs the whole input
+/// again (with 256-column chunks that repacking was 6% of a GPT-2 pass).
+public func productColumnChunk(outDim: Int) -> Int {
+    outDim < 512 ? max(1, outDim) : ((outDim + 1) / 2 + 63) / 64 * 64
+}
 
 /// `linear` with the output columns split into fixed chunks run in parallel.
 /// out: [rows, outDim], x: [rows, inDim], w: [outDim, inDim], bias: [outDim] or nil.
 public func linearParallel(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>,
                            _ w: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?,
                            rows: Int, inDim: Int, outDim: Int, parallel: Parallel) {
-    let chunks = (outDim + productColumnChunk - 1) / productColumnChunk
+    let chunk = productColumnChunk(outDim: outDim), chunks = (outDim + chunk - 1) / chunk
     nonisolated(unsafe) let out = out, x = x, w = w, bias = bias
     parallel.forEach(chunks) { c, _ in
-        let c0 = c * productColumnChunk, n = min(productColumnChunk, outDim - c0)
+        let c0 = c * chunk, n = min(chunk, outDim - c0)
         BLAS.sgemm(.none, .transpose, m: rows, n: n, k: inDim, a: x, lda: inDim, b: w + c0 * inDim, ldb: inDim,
                    c: out + c0, ldc: outDim)
         if let bias { for r in 0..<rows { for j in 0..<n { out[r * outDim + c0 + j] += bias[c0 + j] } } }
@@ -52,10 +57,10 @@ public func linearParallel(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointe
 public func conv1DParallel(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>,
                            _ w: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?,
                            rows: Int, inDim: Int, outDim: Int, parallel: Parallel) {
-    let chunks = (outDim + productColumnChunk - 1) / productColumnChunk
+    let chunk = productColumnChunk(outDim: outDim), chunks = (outDim + chunk - 1) / chunk
     nonisolated(unsafe) let out = out, x = x, w = w, bias = bias
     parallel.forEach(chunks) { c, _ in
-        let c0 = c * productColumnChunk, n = min(productColumnChunk, outDim - c0)
+        let c0 = c * chunk, n = min(chunk, outDim - c0)
         BLAS.sgemm(.none, .none, m: rows, n: n, k: inDim, a: x, lda: inDim, b: w + c0, ldb: outDim,
                    c: out + c0, ldc: outDim)
         if let bias { for r in 0..<rows { for j in 0..<n { out[r * outDim + c0 + j] += bias[c0 + j] } } }

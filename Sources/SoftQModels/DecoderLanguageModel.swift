@@ -19,8 +19,10 @@ public final class DecoderLanguageModel: CausalLanguageModel, @unchecked Sendabl
 
     /// Rows of hidden states and vocabulary columns per output-layer block: the largest logit
     /// matrix ever held is positionBlock × vocabularyBlock floats per worker (unless full logits
-    /// are asked). 64 rows amortise BLAS's packing of each weight block over enough positions.
-    static let positionBlock = 64
+    /// are asked). BLAS packs each 2048 × hidden weight block once per call, so the rows per call
+    /// must be many: with 64, packing the output matrix cost more than packing every other weight
+    /// of the model; 256 covers most responses in one call (2 MiB of scratch per worker).
+    static let positionBlock = 256
     static let vocabularyBlock = 2048
 
     init(body: any DecoderBody) {

@@ -23,6 +23,7 @@ struct SoftQCommand: ParsableCommand {
             RobustnessCommand.self,
             CorrelateCommand.self,
             AnalyzeCommand.self,
+            BenchCommand.self,
         ]
     )
 }

@@ -1,0 +1,72 @@
+import ArgumentParser
+import Foundation
+import SoftQBase
+import SoftQScoring
+
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Time the scoring of a pair set: tokens/s, pairs/s, GFLOP/s against the sgemm peak, load time, peak memory.",
+        discussion: """
+        Loads the checkpoint, scores the first pair (the time from process start to that result
+        is reported), measures the sgemm peak at the same thread count, then scores every pair
+        --repeats times and reports the median pass. Tokens count the prompt once per pair plus
+        both responses. The scores are exactly those of `softq score` (--out writes pairs.jsonl).
+        The machine may be shared: compare ratios from one run (Scripts/bench/compare.py).
+        """
+    )
+
+    @OptionGroup var policy: PolicyOptions
+
+    @Option(name: .long, help: "JSONL file of preference pairs (text or token ids).")
+    var pairs: String
+
+    @Option(name: .long, help: "Timed passes over all pairs; the median is reported.")
+    var repeats: Int = 3
+
+    @Option(name: .customLong("chunk-size"), help: "Pairs per model call (results do not depend on it).")
+    var chunkSize: Int = 16
+
+    @Option(name: .long, help: "Benchmark only the first N valid pairs.")
+    var limit: Int?
+
+    @Option(name: .long, help: "Write pairs.jsonl (the scores of the last pass) into this directory.")
+    var out: String?
+
+    @Flag(name: .long, help: "Print the measurements as one JSON object instead of a table.")
+    var json = false
+
+    @OptionGroup var conventions: ConventionOptions
+
+    @OptionGroup var runOptions: RunOptions
+
+    func validate() throws {
+        if repeats < 1 { throw ValidationError("--repeats must be at least 1") }
+        if chunkSize < 1 { throw ValidationError("--chunk-size must be at least 1") }
+        if let l = limit, l < 1 { throw ValidationError("--limit must be at least 1") }
+    }
+
+    func run() throws {
+        CLI.bootstrapLogging(verbose: runOptions.verbose)
+        let loaded = try LoadedPolicy(path: policy.checkpoint, tokenizerPath: policy.tokenizer)
+        let (records, _) = try InputReader.readPairs(path: pairs, skipInvalid: false)
+        let tp = loaded.tokenizationPolicy(appendEOS: !conventions.noAppendEos, inputPath: pairs)
+        var prepared: [PreparedPair] = []
+        for r in records {
+            prepared.append(try tp.prepare(r))
+            if let limit, prepared.count >= limit { break }
+        }
+        guard !prepared.isEmpty else { throw ValidationError("\(pairs): no pairs to benchmark") }
+        let scoring = ScoringOptions(rewards: conventions.rewardOptions(trained: loaded.trainedRewardOptions()),
+                                     threads: runOptions.threads, chunkSize: chunkSize)
+        let report = try Bench.run(policy: loaded, pairs: prepared, scoring: scoring,
+                                   options: BenchOptions(threads: runOptions.threads, chunkSize: chunkSize, repeats: repeats))
+        if let out {
+            let dir = try CLI.makeDirectory(out)
+            var lines = JSONLinesWriter()
+            for p in report.scored { lines.append(ScoreRunWriter.pairJSON(p, score: scoring.aggregate)) }
+            try lines.write(to: dir.appendingPathComponent("pairs.jsonl"))
+        }
+        print(json ? report.json.serialized() : report.table, terminator: json ? "\n" : "")
+    }
+}
