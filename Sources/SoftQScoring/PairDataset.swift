@@ -157,6 +157,10 @@ public enum InputReader {
 
     static func idAndSubset(_ v: JSONValue, line: Int, file: String) throws -> (String, String) {
         var id = "line-\(line)"
+        // Generations from `softq sample` name themselves by prompt and sample number.
+        if v["id"] == nil, let pid = v["prompt_id"]?.stringValue {
+            id = v["sample"]?.intValue.map { "\(pid)/\($0)" } ?? pid
+        }
         if let f = v["id"] {
             switch f {
             case .string(let s): id = s
@@ -201,10 +205,12 @@ public enum InputReader {
             return ResponseRecord(line: line, id: id, content: .text(prompt: try string(v, "prompt", line: line, file: file)!, response: ""))
         }
         if v["prompt_ids"] != nil || v["response_ids"] != nil {
+            // `softq sample` writes the generated ids as `token_ids`: its output is valid input.
+            let responseKey = v["response_ids"] == nil && v["token_ids"] != nil ? "token_ids" : "response_ids"
             let p = try ids(v, "prompt_ids", line: line, file: file)
-            let r = try ids(v, "response_ids", line: line, file: file)
+            let r = try ids(v, responseKey, line: line, file: file)
             if p.isEmpty { throw InputError(file: file, line: line, field: "prompt_ids", message: "empty: a prompt needs at least one token (e.g. BOS)") }
-            if r.isEmpty { throw InputError(file: file, line: line, field: "response_ids", message: "empty response") }
+            if r.isEmpty { throw InputError(file: file, line: line, field: responseKey, message: "empty response") }
             return ResponseRecord(line: line, id: id, content: .ids(prompt: p, response: r))
         }
         let prompt = try string(v, "prompt", line: line, file: file)!

@@ -73,6 +73,15 @@ final class ScoringInputTests: XCTestCase {
         XCTAssertEqual(skipped.map(\.field), [nil, "rejected"])
     }
 
+    /// `softq sample` output (prompt_ids + token_ids + text) reads as `softq extract` input, ids verbatim.
+    func testSampleOutputIsExtractInput() throws {
+        let path = try file([#"{"prompt_id": "p1", "sample": 0, "text": "x", "prompt_ids": [0, 5], "token_ids": [7, 1], "tokens": 2}"#])
+        let (records, skipped) = try InputReader.readResponses(path: path, skipInvalid: false)
+        XCTAssertEqual(skipped, [])
+        XCTAssertEqual(records.first?.content, .ids(prompt: [0, 5], response: [7, 1]))
+        XCTAssertEqual(records.first?.id, "p1/0")
+    }
+
     func testTranscriptsSplitAtTheLastSharedAssistantTurn() throws {
         let c = "\n\nHuman: What is 2+2?\n\nAssistant: 4.\n\nHuman: And 3+3?\n\nAssistant: 6."
         let r = "\n\nHuman: What is 2+2?\n\nAssistant: 4.\n\nHuman: And 3+3?\n\nAssistant: I don't know."
