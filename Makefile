@@ -2,7 +2,7 @@
 SWIFT ?= swift
 CONFIG ?= release
 
-.PHONY: setup build test demo demo-data demo-policies clean
+.PHONY: setup build test demo demo-data demo-policies demo-generations clean
 
 setup:
 	@bash Scripts/setup.sh
@@ -24,6 +24,11 @@ demo: build
 # per objective); deterministic, about 20–40 minutes on 2 cores.
 demo-policies: build
 	python3 Scripts/demo/train_policies.py --softq .build/$(CONFIG)/softq
+
+# Regenerates notebooks-data/generations (greedy and sampled generations of every demo policy,
+# labelled with the task metric).
+demo-generations: build
+	bash Scripts/demo/make_generations.sh .build/$(CONFIG)/softq
 
 # Regenerates the demo task, tokenizer and splits in notebooks-data/ (deterministic, seeded).
 demo-data: setup
