@@ -4,7 +4,7 @@
 #
 #   Scripts/report_screenshot.sh REPORT.html OUT.png
 #
-# Needs Debian's `chromium` (apt-get install -y chromium; or set CHROMIUM=/path/to/chrome)
+# Needs Debian's `chromium` (apt-get install -y chromium; or name another binary in $CHROMIUM)
 # and python3 (standard library only). Exits 0 only if all of these hold:
 #   1. the page logs nothing to the console (no errors, no warnings, no CSP violations:
 #      Chromium's --enable-logging=stderr prints every console message as a CONSOLE line);
