@@ -45,14 +45,8 @@ enum AnalysisCLI {
         -> (TokenizationPolicy, [PreparedPair], [InputError]) {
         let (records, readSkips) = try InputReader.readPairs(path: path, skipInvalid: io.skipInvalid)
         let tp = policy.tokenizationPolicy(appendEOS: appendEOS, inputPath: path)
-        var prepared: [PreparedPair] = []
         var skipped = readSkips
-        for r in records {
-            do { prepared.append(try tp.prepare(r)) } catch let e as InputError {
-                if io.skipInvalid { skipped.append(e) } else { throw e }
-            }
-            if let l = io.limit, prepared.count >= l { break }
-        }
+        let prepared = try tp.prepareAll(records, skipInvalid: io.skipInvalid, limit: io.limit, skipped: &skipped) { try tp.prepare($0) }
         guard !prepared.isEmpty else { throw ValidationError("\(path): no valid pairs") }
         for s in skipped { CLI.logger.warning("skipped \(s.description)") }
         return (tp, prepared, skipped)
