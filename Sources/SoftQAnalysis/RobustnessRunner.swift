@@ -20,18 +20,17 @@ public struct RobustnessRunner {
         self.resamples = resamples
     }
 
-    /// Ids a substitution never draws: BOS and EOS.
-    var specialIDs: Set<Int> { Set([tokenization.bosID, tokenization.eosID].compactMap { $0 }) }
+    /// Ids a substitution never draws: BOS and every end-of-episode id.
+    var specialIDs: Set<Int> { Set(tokenization.special.eosIDs + [tokenization.bosID].compactMap { $0 }) }
 
     public func run(_ pairs: [PreparedPair], progress: ((Int, Int) -> Void)? = nil) throws
         -> (summary: RobustnessSummary, instances: [RobustnessInstance]) {
-        let eos = tokenization.eosID
-        var inputs: [ResponseInput] = [], contexts: [PerturbationContext] = [], hadEOS: [Bool] = []
+        var inputs: [ResponseInput] = [], contexts: [PerturbationContext] = [], endTokens: [Int?] = []
         for p in pairs {
             let texts = ScoringBridge.texts(p.record)
-            let c = ScoringBridge.content(p.chosen, eosID: eos), r = ScoringBridge.content(p.rejected, eosID: eos)
+            let c = ScoringBridge.content(p.chosen), r = ScoringBridge.content(p.rejected)
             inputs.append(ResponseInput(text: texts?.chosen, ids: c.ids))
-            hadEOS.append(c.hadEOS)
+            endTokens.append(c.eos)
             contexts.append(PerturbationContext(rejected: ResponseInput(text: texts?.rejected, ids: r.ids),
                                                 vocabularySize: tokenization.vocabularySize, specialIDs: specialIDs))
         }
@@ -55,7 +54,7 @@ public struct RobustnessRunner {
                     rec = try ScoringBridge.textRecord(id: id, prompt: prompt, response: text, line: p.record.line,
                                                        file: tokenization.inputPath)
                 } else if let ids = plan.perturbed.ids {
-                    rec = try ScoringBridge.idsRecord(id: id, prompt: p.prompt, response: ids + (hadEOS[plan.pairIndex] ? [eos!] : []),
+                    rec = try ScoringBridge.idsRecord(id: id, prompt: p.prompt, response: ids + [endTokens[plan.pairIndex]].compactMap { $0 },
                                                       line: p.record.line, file: tokenization.inputPath)
                 } else {
                     throw InputError(file: tokenization.inputPath, line: p.record.line, message: "perturbation produced nothing to score")

@@ -21,11 +21,12 @@ enum ScoringBridge {
         return ResponseRecord(line: line, id: id, content: .ids(prompt: prompt, response: response))
     }
 
-    /// The response ids without a trailing EOS (which the scorer appends or the data carries):
-    /// token-level perturbations act on the content and the EOS is put back afterwards.
-    static func content(_ r: PreparedResponse, eosID: Int?) -> (ids: [Int], hadEOS: Bool) {
-        if r.endsWithEOS, let eos = eosID, r.ids.last == eos, r.ids.count > 1 { return (Array(r.ids.dropLast()), true) }
-        return (r.ids, false)
+    /// The response ids without a trailing end-of-episode token (which the scorer appends, the
+    /// template closes the turn with, or the data carries): token-level perturbations act on the
+    /// content and that same token is put back afterwards.
+    static func content(_ r: PreparedResponse) -> (ids: [Int], eos: Int?) {
+        if r.endsWithEOS, r.ids.count > 1 { return (Array(r.ids.dropLast()), r.ids.last) }
+        return (r.ids, nil)
     }
 
     static func texts(_ record: PairRecord) -> (prompt: String, chosen: String, rejected: String)? {

@@ -13,6 +13,8 @@ public enum CheckpointError: Error, CustomStringConvertible, Equatable {
     case missingTensor(path: String, name: String)
     case nonFinite(path: String, tensor: String, index: Int, value: Float)
     case invalidTokenizer(path: String, detail: String)
+    /// An optional tokenizer-side object (tokenizer_config.json, a chat template, generation_config) is malformed.
+    case invalidMetadata(path: String, object: String, detail: String)
 
     public var description: String {
         switch self {
@@ -30,6 +32,7 @@ public enum CheckpointError: Error, CustomStringConvertible, Equatable {
         case let .nonFinite(p, t, i, v):
             return "\(p): tensor '\(t)' has a non-finite value (\(v)) at flat index \(i); the checkpoint is corrupt or was saved after a diverged update"
         case let .invalidTokenizer(p, d): return "\(p): /tokenizer/tokenizer.json: \(d)"
+        case let .invalidMetadata(p, o, d): return "\(p): \(o): \(d)"
         }
     }
 }

@@ -55,11 +55,16 @@ public struct Sample: Sendable, Equatable {
 /// its own copy of the prompt's cache one token at a time.
 public struct Sampler {
     public let model: any CausalLanguageModel
-    public let eosID: Int?
+    /// Generation stops after any of these ids (the model's end-of-episode set).
+    public let stopIDs: Set<Int>
+
+    public init(model: any CausalLanguageModel, stopIDs: Set<Int>) {
+        self.model = model
+        self.stopIDs = stopIDs
+    }
 
     public init(model: any CausalLanguageModel, eosID: Int?) {
-        self.model = model
-        self.eosID = eosID
+        self.init(model: model, stopIDs: Set([eosID].compactMap { $0 }))
     }
 
     /// `count` samples of one prompt. Sample `k` of prompt `promptIndex` draws from its own
@@ -85,7 +90,7 @@ public struct Sampler {
                 let next = Sampler.choose(logits, options: options, rng: &rng)
                 logprob += Sampler.logSoftmax(logits, at: next)
                 tokens.append(next)
-                if next == eosID { reason = "eos"; break }
+                if stopIDs.contains(next) { reason = "eos"; break }
                 if prompt.count + tokens.count >= model.contextLength { reason = "context"; break }
                 if tokens.count == options.maxTokens { break }
                 logits = try model.logits(appending: [next], to: cache)

@@ -21,10 +21,12 @@ public final class LoadedPolicy {
     public enum LoadError: Error, CustomStringConvertible {
         case tokenizer(path: String, detail: String)
         case referenceMismatch(String)
+        case specialTokens(path: String, detail: String)
 
         public var description: String {
             switch self {
             case let .tokenizer(p, d): return "\(p): cannot read the tokenizer: \(d)"
+            case let .specialTokens(p, d): return "\(p): special tokens: \(d)"
             case .referenceMismatch(let s): return s
             }
         }
@@ -37,13 +39,23 @@ public final class LoadedPolicy {
         model = try ModelRegistry.makeModel(modelType: checkpoint.modelType, config: checkpoint.config, weights: checkpoint)
         var tokData: Data? = checkpoint.tokenizerJSON
         var source: String? = tokData == nil ? nil : "\(path):/tokenizer/tokenizer.json"
+        var tokConfig = try checkpoint.tokenizerConfig()
         if let tp = tokenizerPath {
             guard let d = FileManager.default.contents(atPath: tp) else {
                 throw LoadError.tokenizer(path: tp, detail: "cannot read the file")
             }
             tokData = d
             source = tp
+            // A tokenizer given on the command line brings its own tokenizer_config.json, if any.
+            let beside = URL(fileURLWithPath: tp).deletingLastPathComponent().appendingPathComponent("tokenizer_config.json").path
+            tokConfig = nil
+            if let c = FileManager.default.contents(atPath: beside) {
+                do { tokConfig = try JSONParser.parse(String(decoding: c, as: UTF8.self)) } catch {
+                    throw LoadError.tokenizer(path: beside, detail: "\(error)")
+                }
+            }
         }
+        tokenizerConfig = tokConfig
         if let d = tokData {
             do { tokenizer = try Tokenizer(tokenizerJSON: d) } catch {
                 throw LoadError.tokenizer(path: source ?? path, detail: "\(error)")
@@ -57,10 +69,20 @@ public final class LoadedPolicy {
         loadSeconds = Date().timeIntervalSince(t0)
     }
 
-    public var eosID: Int? { tokenizer?.eosTokenID ?? model.configuration.eosTokenIds.first }
-    public var bosID: Int? { tokenizer?.bosTokenID ?? model.configuration.bosTokenId }
-    /// Prompts start with BOS when the tokenizer's post-processor adds one.
-    public var addsBOS: Bool { tokenizer?.addsBOS ?? false }
+    /// `tokenizer_config.json`: the checkpoint's, or the one beside a `--tokenizer` file.
+    public let tokenizerConfig: JSONValue?
+
+    /// The special tokens under the rules of docs/spec/special-tokens.md; `chatEndOfTurn` is the
+    /// end-of-turn token of the chat template in use, if one is.
+    public func specialTokens(_ options: SpecialTokenOptions, chatEndOfTurn: Int? = nil) throws -> SpecialTokens {
+        let sources = SpecialTokenSources(config: checkpoint.config, generationConfig: try checkpoint.generationConfig(),
+                                          tokenizerConfig: tokenizerConfig, tokenizer: tokenizer,
+                                          vocabularySize: model.vocabularySize, chatEndOfTurn: chatEndOfTurn,
+                                          eosOverride: options.eos, bosOverride: options.bos)
+        do { return try sources.resolve() } catch let e as SpecialTokenError {
+            throw LoadError.specialTokens(path: path, detail: e.description)
+        }
+    }
 
     /// The reward conventions this policy was trained with (`/training`), else the defaults.
     public func trainedRewardOptions() -> RewardOptions {
@@ -70,8 +92,11 @@ public final class LoadedPolicy {
         return o
     }
 
-    public func tokenizationPolicy(appendEOS: Bool, inputPath: String) -> TokenizationPolicy {
-        TokenizationPolicy(tokenizer: tokenizer, appendEOS: appendEOS, bosID: bosID, eosID: eosID, addBOS: addsBOS,
+    /// The one way records become ids for this policy (special tokens resolved, chat template
+    /// attached when given).
+    public func tokenizationPolicy(appendEOS: Bool, inputPath: String, special: SpecialTokens,
+                                   chat: ChatFormat? = nil) -> TokenizationPolicy {
+        TokenizationPolicy(tokenizer: tokenizer, appendEOS: appendEOS, special: special, chat: chat,
                            vocabularySize: model.vocabularySize, contextLength: model.contextLength, inputPath: inputPath)
     }
 

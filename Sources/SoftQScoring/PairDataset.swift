@@ -8,6 +8,10 @@ public struct PairRecord: Sendable, Equatable {
         case text(prompt: String, chosen: String, rejected: String)
         /// `prompt_ids`, `chosen_ids`, `rejected_ids`, used verbatim (no BOS added, no EOS appended).
         case ids(prompt: [Int], chosen: [Int], rejected: [Int])
+        /// Messages (`{"role", "content"}`): the prompt's turns and each response's turns,
+        /// rendered with the chat template (TRL's conversational format, or full conversations
+        /// split at their shared prefix).
+        case conversation(prompt: [JSONValue], chosen: [JSONValue], rejected: [JSONValue])
     }
     /// 1-based line number in the input file.
     public var line: Int
@@ -31,6 +35,7 @@ public struct ResponseRecord: Sendable, Equatable {
     public enum Content: Sendable, Equatable {
         case text(prompt: String, response: String)
         case ids(prompt: [Int], response: [Int])
+        case conversation(prompt: [JSONValue], response: [JSONValue])
     }
     public var line: Int
     public var id: String
@@ -74,9 +79,9 @@ public enum InputReader {
         var pairs: [PairRecord] = []
         var skipped: [InputError] = []
         var ids = Set<String>()
-        for (lineNo, text) in try lines(path) {
+        for (lineNo, line) in try lines(path) {
             do {
-                let rec = try parsePair(text, line: lineNo, file: path)
+                let rec = try parsePair(try line.get(), line: lineNo, file: path)
                 if !ids.insert(rec.id).inserted {
                     throw InputError(file: path, line: lineNo, field: "id", message: "duplicate id '\(rec.id)'")
                 }
@@ -93,31 +98,50 @@ public enum InputReader {
     public static func readResponses(path: String, skipInvalid: Bool, promptsOnly: Bool = false) throws -> (responses: [ResponseRecord], skipped: [InputError]) {
         var out: [ResponseRecord] = []
         var skipped: [InputError] = []
-        for (lineNo, text) in try lines(path) {
-            do { out.append(try parseResponse(text, line: lineNo, file: path, promptOnly: promptsOnly)) } catch let e as InputError {
+        for (lineNo, line) in try lines(path) {
+            do { out.append(try parseResponse(try line.get(), line: lineNo, file: path, promptOnly: promptsOnly)) } catch let e as InputError {
                 if skipInvalid { skipped.append(e) } else { throw e }
             }
         }
         return (out, skipped)
     }
 
-    /// (line number, text) of every non-blank line; a file that is not UTF-8 is an error.
-    static func lines(_ path: String) throws -> [(Int, String)] {
+    /// The lines of a JSONL file, each decoded on its own: (line number, text, or the error of a
+    /// line that is not UTF-8). Lines end in `\n` or `\r\n`; a leading byte-order mark is
+    /// ignored; blank lines are skipped.
+    static func lines(_ path: String) throws -> [(Int, Result<String, InputError>)] {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw InputError(file: path, line: 0, message: "cannot read the file (missing or unreadable)")
         }
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw InputError(file: path, line: 0, message: "not valid UTF-8")
-        }
-        var out: [(Int, String)] = []
+        var out: [(Int, Result<String, InputError>)] = []
+        var bytes = [UInt8](data)
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }
         var n = 0
-        for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        for var raw in bytes.split(separator: 0x0A, omittingEmptySubsequences: false) {
             n += 1
-            let s = raw.hasSuffix("\r") ? String(raw.dropLast()) : String(raw)
-            if s.allSatisfy({ $0 == " " || $0 == "\t" }) { continue }
-            out.append((n, s))
+            if raw.last == 0x0D { raw = raw.dropLast() }
+            if raw.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
+            if let s = String(validating: raw, as: UTF8.self) {
+                out.append((n, .success(s)))
+            } else {
+                let bad = InputReader.firstInvalidUTF8(raw)
+                out.append((n, .failure(InputError(file: path, line: n, message: "not valid UTF-8 (byte \(bad + 1) of the line)"))))
+            }
         }
         return out
+    }
+
+    /// The offset of the first byte where `bytes` stops being valid UTF-8.
+    static func firstInvalidUTF8(_ bytes: ArraySlice<UInt8>) -> Int {
+        var it = bytes.makeIterator()
+        var decoder = UTF8()
+        var offset = 0
+        while true {
+            switch decoder.decode(&it) {
+            case .scalarValue(let u): offset += UTF8.width(u)
+            case .emptyInput, .error: return offset
+            }
+        }
     }
 
     static func object(_ text: String, line: Int, file: String) throws -> JSONValue {
@@ -184,6 +208,9 @@ public enum InputReader {
             if r.isEmpty { throw InputError(file: file, line: line, field: "rejected_ids", message: "empty response") }
             return PairRecord(line: line, id: id, subset: subset, content: .ids(prompt: p, chosen: c, rejected: r), fromTranscript: false)
         }
+        if isMessageList(v["prompt"]) || isMessageList(v["chosen"]) || isMessageList(v["rejected"]) {
+            return PairRecord(line: line, id: id, subset: subset, content: try conversationPair(v, line: line, file: file))
+        }
         let chosen = try string(v, "chosen", line: line, file: file)!
         let rejected = try string(v, "rejected", line: line, file: file)!
         if let prompt = try string(v, "prompt", line: line, file: file, required: false) {
@@ -213,12 +240,76 @@ public enum InputReader {
             if r.isEmpty { throw InputError(file: file, line: line, field: responseKey, message: "empty response") }
             return ResponseRecord(line: line, id: id, content: .ids(prompt: p, response: r))
         }
+        if isMessageList(v["prompt"]) || isMessageList(v["response"]) {
+            let p = try messages(v, "prompt", line: line, file: file)
+            let r: [JSONValue]
+            if let text = v["response"]?.stringValue {
+                r = [.object([("role", .string("assistant")), ("content", .string(text))])]
+            } else {
+                r = try messages(v, "response", line: line, file: file)
+            }
+            return ResponseRecord(line: line, id: id, content: .conversation(prompt: p, response: r))
+        }
         let prompt = try string(v, "prompt", line: line, file: file)!
         // Generations files name the text `text`; accept it as the response.
         let responseKey = v["response"] != nil ? "response" : (v["text"] != nil ? "text" : "response")
         let response = try string(v, responseKey, line: line, file: file)!
         if response.isEmpty { throw InputError(file: file, line: line, field: responseKey, message: "empty response") }
         return ResponseRecord(line: line, id: id, content: .text(prompt: prompt, response: response))
+    }
+
+    /// Whether a field holds messages (a JSON array of objects), the mark of a conversational line.
+    static func isMessageList(_ v: JSONValue?) -> Bool {
+        guard let a = v?.arrayValue else { return false }
+        return a.first.map { if case .object = $0 { return true } else { return false } } ?? false
+    }
+
+    /// A list of messages, each an object with a string `role` and a `content` (a string, a list
+    /// of content parts, or null as tool-call turns have).
+    static func messages(_ v: JSONValue, _ key: String, line: Int, file: String) throws -> [JSONValue] {
+        guard let f = v[key] else { throw InputError(file: file, line: line, field: key, message: "missing") }
+        guard let a = f.arrayValue else {
+            throw InputError(file: file, line: line, field: key, message: "expected a list of messages, found \(f.typeName)")
+        }
+        if a.isEmpty { throw InputError(file: file, line: line, field: key, message: "empty list of messages") }
+        for (k, m) in a.enumerated() {
+            guard case .object = m else {
+                throw InputError(file: file, line: line, field: key, message: "message \(k) is a \(m.typeName), expected an object with 'role' and 'content'")
+            }
+            guard m["role"]?.stringValue != nil else {
+                throw InputError(file: file, line: line, field: key, message: "message \(k) has no string 'role'")
+            }
+            switch m["content"] {
+            case .string?, .array?, .null?: break
+            case nil:
+                if m["tool_calls"] == nil { throw InputError(file: file, line: line, field: key, message: "message \(k) has no 'content'") }
+            case let other?:
+                throw InputError(file: file, line: line, field: key, message: "message \(k): 'content' must be a string, a list of parts or null, found \(other.typeName)")
+            }
+        }
+        return a
+    }
+
+    /// TRL's conversational preference format (`prompt` messages, `chosen`/`rejected` assistant
+    /// turns), or two full conversations whose shared leading messages are the prompt.
+    static func conversationPair(_ v: JSONValue, line: Int, file: String) throws -> PairRecord.Content {
+        let chosen = try messages(v, "chosen", line: line, file: file)
+        let rejected = try messages(v, "rejected", line: line, file: file)
+        if v["prompt"] != nil {
+            return .conversation(prompt: try messages(v, "prompt", line: line, file: file), chosen: chosen, rejected: rejected)
+        }
+        var k = 0
+        while k < chosen.count, k < rejected.count, chosen[k] == rejected[k] { k += 1 }
+        if k == 0 {
+            throw InputError(file: file, line: line, field: "chosen", message: "no 'prompt' field, and the two conversations share no leading message to serve as the prompt")
+        }
+        if k == chosen.count || k == rejected.count {
+            throw InputError(file: file, line: line, field: k == chosen.count ? "chosen" : "rejected", message: "the conversation has no turns after the \(k) messages it shares with the other one")
+        }
+        for (field, side) in [("chosen", chosen), ("rejected", rejected)] where side[k]["role"]?.stringValue != "assistant" {
+            throw InputError(file: file, line: line, field: field, message: "the conversations differ first at message \(k), a '\(side[k]["role"]?.stringValue ?? "?")' turn; the response must start with an assistant turn")
+        }
+        return .conversation(prompt: Array(chosen[..<k]), chosen: Array(chosen[k...]), rejected: Array(rejected[k...]))
     }
 
     /// HH-RLHF-style full transcripts: the prompt is the longest common prefix cut back to the

@@ -14,9 +14,11 @@ public enum PerTokenFormat: String, CaseIterable, Sendable {
 public struct RunRecord: Sendable {
     public var options: ScoringOptions
     public var appendEOS: Bool
-    public var addsBOS: Bool
-    public var bosID: Int?
-    public var eosID: Int?
+    public var special: SpecialTokens
+    /// The chat template used by at least one record, if any, and how many templated responses
+    /// tokenize differently apart than as one rendered string.
+    public var chat: ChatFormat?
+    public var boundaryChanges: Int
     public var hasReference: Bool
     public var perToken: PerTokenFormat
     public var csv: Bool
@@ -25,14 +27,15 @@ public struct RunRecord: Sendable {
     public var warnings: [String]
     public var skipped: [InputError]
 
-    public init(options: ScoringOptions, appendEOS: Bool, addsBOS: Bool, bosID: Int?, eosID: Int?, hasReference: Bool,
+    public init(options: ScoringOptions, appendEOS: Bool, special: SpecialTokens, chat: ChatFormat? = nil,
+                boundaryChanges: Int = 0, hasReference: Bool,
                 perToken: PerTokenFormat, csv: Bool, bootstrap: BootstrapOptions, provenance: JSONValue,
                 warnings: [String], skipped: [InputError]) {
         self.options = options
         self.appendEOS = appendEOS
-        self.addsBOS = addsBOS
-        self.bosID = bosID
-        self.eosID = eosID
+        self.special = special
+        self.chat = chat
+        self.boundaryChanges = boundaryChanges
         self.hasReference = hasReference
         self.perToken = perToken
         self.csv = csv
@@ -40,6 +43,16 @@ public struct RunRecord: Sendable {
         self.provenance = provenance
         self.warnings = warnings
         self.skipped = skipped
+    }
+
+    /// A run's record from the tokenization it used: its special tokens (and their warnings,
+    /// added to `warnings`) and chat template.
+    public init(options: ScoringOptions, tokenization tp: TokenizationPolicy, boundaryChanges: Int = 0,
+                hasReference: Bool, perToken: PerTokenFormat, csv: Bool, bootstrap: BootstrapOptions,
+                provenance: JSONValue, warnings: [String], skipped: [InputError]) {
+        self.init(options: options, appendEOS: tp.appendEOS, special: tp.special, chat: tp.chat,
+                  boundaryChanges: boundaryChanges, hasReference: hasReference, perToken: perToken, csv: csv,
+                  bootstrap: bootstrap, provenance: provenance, warnings: warnings + tp.special.warnings, skipped: skipped)
     }
 
     /// The conventions used, as summary.json's `options`.
@@ -51,10 +64,17 @@ public struct RunRecord: Sendable {
             ("gamma", .double(r.gamma)),
             ("terminal", .string(r.terminal.rawValue)),
             ("append_eos", .bool(appendEOS)),
-            ("bos", .string(addsBOS ? "added once (the tokenizer's post-processor adds BOS)" : "not added")),
-            ("bos_id", bosID.map { .int($0) } ?? .null),
-            ("eos_id", eosID.map { .int($0) } ?? .null),
+            ("bos", .string(special.addBOS ? "added once (\(special.addBOSSource))" : "not added")),
+            ("bos_id", special.bosID.map { .int($0) } ?? .null),
+            ("eos_id", special.appendedEOS.map { .int($0) } ?? .null),
+            ("special_tokens", special.json),
         ]
+        if let chat {
+            if case .object(var c) = chat.json {
+                c.append(("boundary_changes", .int(boundaryChanges)))
+                f.append(("chat_template", .object(c)))
+            }
+        }
         if hasReference { f.append(("beta", .double(r.beta))) }
         f += [
             ("per_token", .string(perToken.rawValue)),

@@ -1,9 +1,10 @@
+import SoftQBase
 import SoftQTokenizers
 
 /// Token ids of one response under its prompt, ready to score.
 public struct PreparedResponse: Sendable, Equatable {
     public var ids: [Int]
-    /// Whether the last id is the model's EOS (decides terminality under `--terminal eos`).
+    /// Whether the last id is in the model's end-of-episode set (terminality under `--terminal eos`).
     public var endsWithEOS: Bool
 }
 
@@ -14,6 +15,9 @@ public struct PreparedPair: Sendable, Equatable {
     public var prompt: [Int]
     public var chosen: PreparedResponse
     public var rejected: PreparedResponse
+    /// Responses whose separate tokenization (prompt, then response) differs from tokenizing the
+    /// whole rendered conversation at once (conversational records; counted in summary.json).
+    public var boundaryChanges: Int = 0
 }
 
 public struct PreparedSingle: Sendable, Equatable {
@@ -22,30 +26,35 @@ public struct PreparedSingle: Sendable, Equatable {
     public var response: PreparedResponse
 }
 
-/// How text becomes token ids (the conventions' BOS-once and EOS-appending rules).
+/// How records become token ids: the conventions' BOS-once and EOS-appending rules, the
+/// model's end-of-episode set, and chat templates for conversations. Every command that reads
+/// text (score, extract, rewards, sample, robustness, correlate, analyze, train) goes through it.
 public struct TokenizationPolicy: Sendable {
     public var tokenizer: Tokenizer?
     /// Append the EOS id to every text response (RewardBench's convention); off with --no-append-eos.
+    /// Templated responses end with the template's own end of turn and ignore it.
     public var appendEOS: Bool
-    public var bosID: Int?
-    public var eosID: Int?
-    /// Whether prompts start with BOS (when the tokenizer's post-processor adds one).
-    public var addBOS: Bool
+    public var special: SpecialTokens
+    public var chat: ChatFormat?
     public var vocabularySize: Int
     public var contextLength: Int
     public var inputPath: String
 
-    public init(tokenizer: Tokenizer?, appendEOS: Bool, bosID: Int?, eosID: Int?, addBOS: Bool,
+    public init(tokenizer: Tokenizer?, appendEOS: Bool, special: SpecialTokens, chat: ChatFormat? = nil,
                 vocabularySize: Int, contextLength: Int, inputPath: String) {
         self.tokenizer = tokenizer
         self.appendEOS = appendEOS
-        self.bosID = bosID
-        self.eosID = eosID
-        self.addBOS = addBOS
+        self.special = special
+        self.chat = chat
         self.vocabularySize = vocabularySize
         self.contextLength = contextLength
         self.inputPath = inputPath
     }
+
+    public var bosID: Int? { special.bosID }
+    /// The EOS appended to text responses.
+    public var eosID: Int? { special.appendedEOS }
+    public var addBOS: Bool { special.addBOS }
 
     func fail(_ line: Int, _ field: String?, _ message: String) -> InputError {
         InputError(file: inputPath, line: line, field: field, message: message)
@@ -69,16 +78,49 @@ public struct TokenizationPolicy: Sendable {
         var ids = tok.encode(text, addSpecialTokens: false)
         if appendEOS {
             guard let eos = eosID else {
-                throw fail(line, field, "cannot append EOS: neither the tokenizer nor the model config names an EOS token (use --no-append-eos)")
+                throw fail(line, field, "cannot append EOS: no config, generation config or tokenizer file names an EOS token (pass --eos-token, or --no-append-eos)")
             }
             if ids.last != eos { ids.append(eos) }
         }
         if ids.isEmpty { throw fail(line, field, "the response tokenizes to no tokens") }
-        return PreparedResponse(ids: ids, endsWithEOS: eosID.map { ids.last == $0 } ?? false)
+        return PreparedResponse(ids: ids, endsWithEOS: special.endsEpisode(ids.last))
     }
 
     func verbatim(_ ids: [Int]) -> PreparedResponse {
-        PreparedResponse(ids: ids, endsWithEOS: eosID.map { ids.last == $0 } ?? false)
+        PreparedResponse(ids: ids, endsWithEOS: special.endsEpisode(ids.last))
+    }
+
+    /// Renders a conversation and tokenizes its parts separately (the conventions' rule): the
+    /// prompt with the generation prompt, each response as the text its turns add, cut after the
+    /// first end-of-episode token (terminal there). `boundaryChanges` counts responses whose
+    /// separate tokenization differs from tokenizing the whole rendered string.
+    func conversation(prompt: [JSONValue], responses: [(String, [JSONValue])], line: Int, promptField: String)
+        throws -> (prompt: [Int], responses: [PreparedResponse], boundaryChanges: Int) {
+        guard let chat, chat.mode != .none else {
+            throw fail(line, promptField, "a conversational line needs a chat template: the checkpoint has none, or --chat-template none was given (pass --chat-template FILE)")
+        }
+        guard let tok = tokenizer else { throw fail(line, promptField, "conversations need a tokenizer") }
+        let rendered: (prompt: String, responses: [String])
+        do { rendered = try chat.render(prompt: prompt, responses: responses.map(\.1)) } catch {
+            throw fail(line, promptField, "chat template \(chat.source): \(error)")
+        }
+        let p = tok.encode(rendered.prompt, addSpecialTokens: false)
+        if p.isEmpty { throw fail(line, promptField, "the rendered prompt has no tokens") }
+        var out: [PreparedResponse] = []
+        var changes = 0
+        for ((field, _), text) in zip(responses, rendered.responses) {
+            let whole = tok.encode(text, addSpecialTokens: false)
+            if tok.encode(rendered.prompt + text, addSpecialTokens: false) != p + whole { changes += 1 }
+            var ids = whole
+            if let cut = whole.firstIndex(where: { special.endsEpisode($0) }) { ids = Array(whole[...cut]) }
+            if ids.isEmpty { throw fail(line, field, "the rendered response has no tokens") }
+            out.append(PreparedResponse(ids: ids, endsWithEOS: special.endsEpisode(ids.last)))
+        }
+        return (p, out, changes)
+    }
+
+    static func turn(_ role: String, _ text: String) -> JSONValue {
+        .object([("role", .string(role)), ("content", .string(text))])
     }
 
     func check(_ prompt: [Int], _ responses: [(String, PreparedResponse)], line: Int, promptField: String) throws {
@@ -95,12 +137,24 @@ public struct TokenizationPolicy: Sendable {
     public func prepare(_ record: PairRecord) throws -> PreparedPair {
         let p: [Int], c: PreparedResponse, r: PreparedResponse
         let promptField: String
+        var changes = 0
         switch record.content {
+        case let .text(prompt, chosen, rejected) where chat?.mode == .always:
+            promptField = record.fromTranscript ? "chosen" : "prompt"
+            let t = try conversation(prompt: [Self.turn("user", prompt)],
+                                     responses: [("chosen", [Self.turn("assistant", chosen)]), ("rejected", [Self.turn("assistant", rejected)])],
+                                     line: record.line, promptField: promptField)
+            (p, c, r, changes) = (t.prompt, t.responses[0], t.responses[1], t.boundaryChanges)
         case let .text(prompt, chosen, rejected):
             promptField = record.fromTranscript ? "chosen" : "prompt"
             p = try promptIDs(prompt, line: record.line)
             c = try responseIDs(chosen, line: record.line, field: "chosen")
             r = try responseIDs(rejected, line: record.line, field: "rejected")
+        case let .conversation(prompt, chosen, rejected):
+            promptField = "prompt"
+            let t = try conversation(prompt: prompt, responses: [("chosen", chosen), ("rejected", rejected)],
+                                     line: record.line, promptField: promptField)
+            (p, c, r, changes) = (t.prompt, t.responses[0], t.responses[1], t.boundaryChanges)
         case let .ids(prompt, chosen, rejected):
             promptField = "prompt_ids"
             p = prompt
@@ -109,15 +163,18 @@ public struct TokenizationPolicy: Sendable {
         }
         let names = record.content.isIDs ? ("chosen_ids", "rejected_ids") : ("chosen", "rejected")
         try check(p, [(names.0, c), (names.1, r)], line: record.line, promptField: promptField)
-        return PreparedPair(record: record, prompt: p, chosen: c, rejected: r)
+        return PreparedPair(record: record, prompt: p, chosen: c, rejected: r, boundaryChanges: changes)
     }
 
     /// The prompt ids of a prompt-only record (`softq sample`).
     public func promptOnly(_ record: ResponseRecord) throws -> [Int] {
         let p: [Int]
         switch record.content {
+        case .text(let prompt, _) where chat?.mode == .always:
+            p = try templatedPrompt([Self.turn("user", prompt)], line: record.line)
         case .text(let prompt, _): p = try promptIDs(prompt, line: record.line)
         case .ids(let prompt, _): p = prompt
+        case .conversation(let prompt, _): p = try templatedPrompt(prompt, line: record.line)
         }
         if p.isEmpty { throw fail(record.line, "prompt_ids", "empty: a prompt needs at least one token (e.g. BOS)") }
         if let bad = p.first(where: { $0 < 0 || $0 >= vocabularySize }) {
@@ -133,9 +190,16 @@ public struct TokenizationPolicy: Sendable {
         let p: [Int], r: PreparedResponse
         var names = ("prompt", "response")
         switch record.content {
+        case let .text(prompt, response) where chat?.mode == .always:
+            let t = try conversation(prompt: [Self.turn("user", prompt)], responses: [("response", [Self.turn("assistant", response)])],
+                                     line: record.line, promptField: "prompt")
+            (p, r) = (t.prompt, t.responses[0])
         case let .text(prompt, response):
             p = try promptIDs(prompt, line: record.line)
             r = try responseIDs(response, line: record.line, field: "response")
+        case let .conversation(prompt, response):
+            let t = try conversation(prompt: prompt, responses: [("response", response)], line: record.line, promptField: "prompt")
+            (p, r) = (t.prompt, t.responses[0])
         case let .ids(prompt, response):
             names = ("prompt_ids", "response_ids")
             p = prompt
@@ -143,6 +207,21 @@ public struct TokenizationPolicy: Sendable {
         }
         try check(p, [(names.1, r)], line: record.line, promptField: names.0)
         return PreparedSingle(record: record, prompt: p, response: r)
+    }
+}
+
+extension TokenizationPolicy {
+    /// A conversation's prompt rendered with the generation prompt (`softq sample`).
+    func templatedPrompt(_ prompt: [JSONValue], line: Int) throws -> [Int] {
+        guard let chat, chat.mode != .none else {
+            throw fail(line, "prompt", "a conversational line needs a chat template: the checkpoint has none, or --chat-template none was given (pass --chat-template FILE)")
+        }
+        guard let tok = tokenizer else { throw fail(line, "prompt", "conversations need a tokenizer") }
+        do {
+            return tok.encode(try chat.renderer.render(messages: prompt, addGenerationPrompt: true), addSpecialTokens: false)
+        } catch {
+            throw fail(line, "prompt", "chat template \(chat.source): \(error)")
+        }
     }
 }
 

@@ -12,8 +12,9 @@ public struct Tokenizer: Sendable {
     let normalizer: Normalizer?
     let preTokenizer: PreTokenizer?
     let decoder: Decoder?
-    let prefixIDs: [Int]
-    let suffixIDs: [Int]
+    /// The ids the post-processor puts before and after a single sequence (e.g. BOS).
+    public let prefixIDs: [Int]
+    public let suffixIDs: [Int]
     let rawAdded: AddedMatcher
     let normalizedAdded: AddedMatcher
     let addedByID: [Int: AddedToken]
@@ -191,4 +192,10 @@ public struct Tokenizer: Sendable {
 
     /// The id of a vocabulary or added-token string.
     public func id(forToken token: String) -> Int? { addedByContent[token] ?? model.vocab[token] }
+
+    /// Whether `id` is an added token marked special (`<|im_end|>`, `<eos>`, …).
+    public func isSpecial(_ id: Int) -> Bool { addedByID[id]?.special ?? false }
+
+    /// The vocabulary string of `id` (an added token's content), nil when out of range.
+    public func tokenText(_ id: Int) -> String? { try? tokenString(id) }
 }

@@ -41,10 +41,11 @@ struct AnalysisIOOptions: ParsableArguments {
 
 enum AnalysisCLI {
     /// Reads and tokenizes pairs exactly as `softq score` does.
-    static func preparePairs(_ path: String, policy: LoadedPolicy, appendEOS: Bool, io: AnalysisIOOptions) throws
+    static func preparePairs(_ path: String, policy: LoadedPolicy, conventions: ConventionOptions, io: AnalysisIOOptions) throws
         -> (TokenizationPolicy, [PreparedPair], [InputError]) {
         let (records, readSkips) = try InputReader.readPairs(path: path, skipInvalid: io.skipInvalid)
-        let tp = policy.tokenizationPolicy(appendEOS: appendEOS, inputPath: path)
+        let tp = try policy.tokenization(conventions.tokenization, inputPath: path, conversational: records.contains { $0.isConversational })
+        for w in tp.special.warnings { CLI.logger.warning("\(w)") }
         var skipped = readSkips
         let prepared = try tp.prepareAll(records, skipInvalid: io.skipInvalid, limit: io.limit, skipped: &skipped) { try tp.prepare($0) }
         guard !prepared.isEmpty else { throw ValidationError("\(path): no valid pairs") }
@@ -58,12 +59,13 @@ enum AnalysisCLI {
     }
 
     /// The conventions and analysis settings, as each file's `options`.
-    static func optionsJSON(_ s: PairScorer, appendEOS: Bool, io: AnalysisIOOptions, seed: UInt64, skipped: Int,
+    static func optionsJSON(_ s: PairScorer, tokenization tp: TokenizationPolicy, io: AnalysisIOOptions, seed: UInt64, skipped: Int,
                             extra: [(String, JSONValue)] = []) -> JSONValue {
         let r = s.options.rewards
         return .object([
             ("score", .string(s.options.aggregate.rawValue)), ("temperature", .double(r.alpha)), ("gamma", .double(r.gamma)),
-            ("terminal", .string(r.terminal.rawValue)), ("append_eos", .bool(appendEOS)),
+            ("terminal", .string(r.terminal.rawValue)), ("append_eos", .bool(tp.appendEOS)),
+            ("special_tokens", tp.special.json),
             ("bootstrap_samples", .int(io.bootstrapSamples)), ("seed", .string(String(seed))), ("skipped_inputs", .int(skipped)),
         ] + extra)
     }

@@ -27,7 +27,7 @@ struct LengthCommand: ParsableCommand {
     func run() throws {
         CLI.bootstrapLogging(verbose: runOptions.verbose)
         let loaded = try LoadedPolicy(path: policy.checkpoint, tokenizerPath: policy.tokenizer)
-        let (_, prepared, skipped) = try AnalysisCLI.preparePairs(pairs, policy: loaded, appendEOS: !conventions.noAppendEos, io: io)
+        let (tp, prepared, skipped) = try AnalysisCLI.preparePairs(pairs, policy: loaded, conventions: conventions, io: io)
         let scorer = try AnalysisCLI.scorer(loaded, conventions: conventions, io: io, run: runOptions)
         let (line, report) = AnalysisCLI.progress("scoring", total: prepared.count)
         let scored = try scorer.scorePairs(prepared, progress: report)
@@ -36,7 +36,7 @@ struct LengthCommand: ParsableCommand {
         let results = try PairAnalyses.lengthBias(scored, aggregates: aggregates, tolerance: matchTolerance, seed: runOptions.seed,
                                                   resamples: io.bootstrapSamples)
         let files = lengthFiles(results, pairs: prepared.count,
-                                options: AnalysisCLI.optionsJSON(scorer, appendEOS: !conventions.noAppendEos, io: io, seed: runOptions.seed,
+                                options: AnalysisCLI.optionsJSON(scorer, tokenization: tp, io: io, seed: runOptions.seed,
                                                                  skipped: skipped.count, extra: [("match_tolerance", .double(matchTolerance))]),
                                 provenance: try AnalysisCLI.provenance(loaded, inputs: [("pairs", pairs)]))
         try files.write(to: io.out)
@@ -73,7 +73,7 @@ struct SensitivityCommand: ParsableCommand {
     func run() throws {
         CLI.bootstrapLogging(verbose: runOptions.verbose)
         let loaded = try LoadedPolicy(path: policy.checkpoint, tokenizerPath: policy.tokenizer)
-        let (_, prepared, skipped) = try AnalysisCLI.preparePairs(pairs, policy: loaded, appendEOS: !conventions.noAppendEos, io: io)
+        let (tp, prepared, skipped) = try AnalysisCLI.preparePairs(pairs, policy: loaded, conventions: conventions, io: io)
         let scorer = try AnalysisCLI.scorer(loaded, conventions: conventions, io: io, run: runOptions)
         let (line, report) = AnalysisCLI.progress("scoring", total: prepared.count)
         let raw = try PairAnalyses.rawPairs(prepared, scorer: scorer, progress: report)
@@ -85,7 +85,7 @@ struct SensitivityCommand: ParsableCommand {
         let shaping = offsetScale > 0
             ? try shapingInvariance(raw, alpha: r.alpha, gammas: gammas.filter { $0 != 1 }, scale: offsetScale, seed: runOptions.seed) : nil
         let files = sensitivityFiles(rows, shaping: shaping, pairs: prepared.count,
-                                     options: AnalysisCLI.optionsJSON(scorer, appendEOS: !conventions.noAppendEos, io: io, seed: runOptions.seed,
+                                     options: AnalysisCLI.optionsJSON(scorer, tokenization: tp, io: io, seed: runOptions.seed,
                                                                       skipped: skipped.count, extra: [("offset_scale", .double(offsetScale))]),
                                      provenance: try AnalysisCLI.provenance(loaded, inputs: [("pairs", pairs)]))
         try files.write(to: io.out)
@@ -135,7 +135,7 @@ struct StabilityCommand: ParsableCommand {
         var optionsJSON: JSONValue = .null
         var pairCount = 0
         for (k, policy) in loaded.enumerated() {
-            let (_, prepared, skipped) = try AnalysisCLI.preparePairs(pairs, policy: policy, appendEOS: !conventions.noAppendEos, io: io)
+            let (tp, prepared, skipped) = try AnalysisCLI.preparePairs(pairs, policy: policy, conventions: conventions, io: io)
             let scorer = try AnalysisCLI.scorer(policy, conventions: conventions, io: io, run: runOptions)
             let (line, report) = AnalysisCLI.progress("scoring \(k + 1)/\(loaded.count)", total: prepared.count)
             let scored = try scorer.scorePairs(prepared, progress: report)
@@ -143,7 +143,7 @@ struct StabilityCommand: ParsableCommand {
             all.append(PairAnalyses.checkpointScores(name: checkpoint[k], scored: scored, aggregate: io.score))
             if k == 0 {
                 pairCount = prepared.count
-                optionsJSON = AnalysisCLI.optionsJSON(scorer, appendEOS: !conventions.noAppendEos, io: io, seed: runOptions.seed,
+                optionsJSON = AnalysisCLI.optionsJSON(scorer, tokenization: tp, io: io, seed: runOptions.seed,
                                                       skipped: skipped.count, extra: [("max_tokens", .int(maxTokens))])
             } else if prepared.count != pairCount {
                 throw ValidationError("\(checkpoint[k]) accepts \(prepared.count) pairs of \(pairs), \(checkpoint[0]) \(pairCount): the checkpoints must tokenize the pairs alike")
@@ -179,14 +179,14 @@ struct StyleCommand: ParsableCommand {
         let loaded = try LoadedPolicy(path: policy.checkpoint, tokenizerPath: policy.tokenizer)
         var styleSets = try readStyleSets(path: sets)
         if let l = io.limit { styleSets = Array(styleSets.prefix(l)) }
-        let tp = loaded.tokenizationPolicy(appendEOS: !conventions.noAppendEos, inputPath: sets)
+        let tp = try loaded.tokenization(conventions.tokenization, inputPath: sets, conversational: false)
         let scorer = try AnalysisCLI.scorer(loaded, conventions: conventions, io: io, run: runOptions)
         let (line, report) = AnalysisCLI.progress("scoring", total: styleSets.reduce(0) { $0 + 2 * $1.chosen.count })
         let (c, r) = try GenerationAnalyses.styleRewards(styleSets, path: sets, tokenization: tp, scorer: scorer, progress: report)
         line.finish()
         let m = try styleAccuracy(chosen: c, rejected: r)
         let files = styleFiles(m, aggregate: io.score.rawValue,
-                               options: AnalysisCLI.optionsJSON(scorer, appendEOS: !conventions.noAppendEos, io: io, seed: runOptions.seed, skipped: 0),
+                               options: AnalysisCLI.optionsJSON(scorer, tokenization: tp, io: io, seed: runOptions.seed, skipped: 0),
                                provenance: try AnalysisCLI.provenance(loaded, inputs: [("sets", sets)]))
         try files.write(to: io.out)
         print(AnalysisCLI.table(["chosen \\ rejected"] + (0..<m.k).map { "style \($0)" },

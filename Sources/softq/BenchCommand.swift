@@ -50,7 +50,8 @@ struct BenchCommand: ParsableCommand {
         CLI.bootstrapLogging(verbose: runOptions.verbose)
         let loaded = try LoadedPolicy(path: policy.checkpoint, tokenizerPath: policy.tokenizer)
         let (records, _) = try InputReader.readPairs(path: pairs, skipInvalid: false)
-        let tp = loaded.tokenizationPolicy(appendEOS: !conventions.noAppendEos, inputPath: pairs)
+        let tp = try loaded.tokenization(conventions.tokenization, inputPath: pairs,
+                                         conversational: records.contains { $0.isConversational })
         var prepared: [PreparedPair] = []
         for r in records {
             prepared.append(try tp.prepare(r))

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import SoftQRewards
+import SoftQScoring
 
 /// Which policy to load, shared by every command that runs a model.
 struct PolicyOptions: ParsableArguments {
@@ -33,6 +34,11 @@ struct ConventionOptions: ParsableArguments {
     @Option(name: .long, help: "β of the DPO reward β·Σ(log π − log π_ref) when a reference model is given.")
     var beta: Double = 1
 
+    @OptionGroup var tokens: TokenOptions
+
+    /// How records become tokens under these conventions.
+    var tokenization: TokenizationSettings { tokens.settings(appendEOS: !noAppendEos) }
+
     func rewardOptions(trained: RewardOptions) -> RewardOptions {
         RewardOptions(alpha: temperature ?? trained.alpha, gamma: gamma ?? trained.gamma, terminal: terminal, beta: beta)
     }
@@ -41,6 +47,33 @@ struct ConventionOptions: ParsableArguments {
         if let g = gamma, !(g >= 0 && g <= 1) { throw ValidationError("--gamma must be in [0, 1], got \(g)") }
         if let t = temperature, !(t > 0 && t.isFinite) { throw ValidationError("--temperature must be a positive number, got \(t)") }
         if !beta.isFinite { throw ValidationError("--beta must be finite") }
+    }
+}
+
+/// Special tokens and chat templates (docs/spec/special-tokens.md), shared by every command
+/// that turns text into tokens.
+struct TokenOptions: ParsableArguments {
+    @Option(name: .customLong("eos-token"), help: ArgumentHelp("An end-of-episode token, as an id or the token's text (repeatable); replaces the model's set, and the first is appended to text responses.", valueName: "id|text"))
+    var eosToken: [String] = []
+
+    @Option(name: .customLong("bos-token"), help: ArgumentHelp("The BOS token, as an id or the token's text; whether it is added is still the tokenizer's decision.", valueName: "id|text"))
+    var bosToken: String?
+
+    @Option(name: .customLong("chat-template"), help: ArgumentHelp("auto (the checkpoint's template for conversational lines), none, always (text lines too, as one user and one assistant turn), a template file, or name:NAME (a named template of the checkpoint).", valueName: "mode"))
+    var chatTemplate: String = "auto"
+
+    @Option(name: .customLong("template-date"), help: ArgumentHelp("The date strftime_now renders in chat templates (default: SOURCE_DATE_EPOCH when set, else today, UTC).", valueName: "YYYY-MM-DD"))
+    var templateDate: String?
+
+    func settings(appendEOS: Bool) -> TokenizationSettings {
+        TokenizationSettings(appendEOS: appendEOS,
+                             special: SpecialTokenOptions(eos: eosToken.map(TokenSpec.init), bos: bosToken.map(TokenSpec.init)),
+                             chatTemplate: ChatTemplateChoice(argument: chatTemplate), templateDate: templateDate)
+    }
+
+    func validate() throws {
+        if chatTemplate.isEmpty { throw ValidationError("--chat-template needs a value: auto, none, always, a file, or name:NAME") }
+        if let d = templateDate { _ = try TokenizationSettings(templateDate: d).resolvedTemplateDate() }
     }
 }
 

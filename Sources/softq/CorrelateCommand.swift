@@ -45,7 +45,7 @@ struct CorrelateCommand: ParsableCommand {
         let loaded = try LoadedPolicy(path: policy.checkpoint, tokenizerPath: policy.tokenizer)
         var lines = try GenerationAnalyses.read(path: generations, promptsPath: prompts, metricField: metricField)
         if let l = io.limit { lines = Array(lines.prefix(l)) }
-        let tp = loaded.tokenizationPolicy(appendEOS: !conventions.noAppendEos, inputPath: generations)
+        let tp = try loaded.tokenization(conventions.tokenization, inputPath: generations, conversational: false)
         let scorer = try AnalysisCLI.scorer(loaded, conventions: conventions, io: io, run: runOptions)
         let (line, report) = AnalysisCLI.progress("scoring", total: lines.count)
         let graded = try GenerationAnalyses.grade(lines, path: generations, tokenization: tp, scorer: scorer, progress: report)
@@ -56,7 +56,7 @@ struct CorrelateCommand: ParsableCommand {
         var inputs = [("generations", generations)]
         if let prompts { inputs.append(("prompts", prompts)) }
         let files = correlationFiles(rows, bestOfN: bon, generations: graded, aggregate: io.score.rawValue, metric: metricField,
-                                     options: AnalysisCLI.optionsJSON(scorer, appendEOS: !conventions.noAppendEos, io: io, seed: runOptions.seed,
+                                     options: AnalysisCLI.optionsJSON(scorer, tokenization: tp, io: io, seed: runOptions.seed,
                                                                       skipped: 0, extra: [("draws", .int(draws))]),
                                      provenance: try AnalysisCLI.provenance(loaded, inputs: inputs))
         try files.write(to: io.out)

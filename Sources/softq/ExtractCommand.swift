@@ -40,7 +40,8 @@ struct ExtractCommand: ParsableCommand {
         let outDir = try CLI.makeDirectory(out)
         let loaded = try LoadedPolicy(path: policy.checkpoint, tokenizerPath: policy.tokenizer)
         let (records, readSkips) = try InputReader.readResponses(path: inputs, skipInvalid: skipInvalid)
-        let tp = loaded.tokenizationPolicy(appendEOS: !conventions.noAppendEos, inputPath: inputs)
+        let tp = try loaded.tokenization(conventions.tokenization, inputPath: inputs,
+                                         conversational: records.contains { $0.isConversational })
         var skipped = readSkips
         let prepared = try tp.prepareAll(records, skipInvalid: skipInvalid, limit: limit, skipped: &skipped) { try tp.prepare($0) }
         guard !prepared.isEmpty else { throw ValidationError("\(inputs): no valid lines to score") }
@@ -54,8 +55,7 @@ struct ExtractCommand: ParsableCommand {
         progress.finish()
         let provenance = try Provenance.make(command: CommandLine.arguments, checkpoint: try loaded.provenance(),
                                              reference: nil, inputs: [("inputs", inputs)])
-        let record = RunRecord(options: options, appendEOS: !conventions.noAppendEos, addsBOS: loaded.addsBOS,
-                               bosID: loaded.bosID, eosID: loaded.eosID, hasReference: false, perToken: perToken,
+        let record = RunRecord(options: options, tokenization: tp, hasReference: false, perToken: perToken,
                                csv: false, bootstrap: BootstrapOptions(samples: 0, seed: runOptions.seed),
                                provenance: provenance, warnings: loaded.checkpoint.warnings, skipped: skipped)
         try ExtractRunWriter.write(scored, record: record, tokenizer: loaded.tokenizer, to: outDir)

@@ -1,7 +1,9 @@
 import ArgumentParser
 import Foundation
 import SoftQCheckpoint
+import SoftQBase
 import SoftQModels
+import SoftQScoring
 import SoftQTokenizers
 
 struct InspectCommand: ParsableCommand {
@@ -35,8 +37,10 @@ enum CheckpointReport {
         line("  format: " + (c.formatVersion.map { "softq_format \($0)" } ?? "unversioned (read as 1)"))
         var warnings = c.warnings
         var failed = false
+        var vocabulary: Int?
         do {
             let model = try ModelRegistry.makeModel(modelType: c.modelType, config: c.config, weights: c)
+            vocabulary = model.vocabularySize
             let k = model.configuration
             line("architecture: \(k.modelType)")
             line("  layers \(k.layerCount), hidden \(k.hiddenSize), heads \(k.headCount) (kv \(k.kvHeadCount)), head dim \(k.headDim), MLP \(k.intermediateSize)")
@@ -50,16 +54,44 @@ enum CheckpointReport {
             warnings.append("\(error)")
         }
         line("stored parameters: " + c.parameterCounts.map { "\($0.0.rawValue) \(grouped($0.1))" }.joined(separator: ", "))
+        var tokenizer: Tokenizer?
         if let t = c.tokenizerJSON {
             do {
                 let tok = try Tokenizer(tokenizerJSON: t)
-                line("tokenizer: embedded, vocabulary \(tok.vocabularySize), bos \(tok.bosTokenID.map(String.init) ?? "-"), eos \(tok.eosTokenID.map(String.init) ?? "-"), sha256 \(FileHash.sha256(data: t))")
+                tokenizer = tok
+                line("tokenizer: embedded, vocabulary \(tok.vocabularySize), sha256 \(FileHash.sha256(data: t))")
             } catch {
                 line("tokenizer: embedded but unreadable")
                 warnings.append("embedded tokenizer: \(error)")
             }
         } else {
             line("tokenizer: none embedded (text inputs need --tokenizer)")
+        }
+        do {
+            let files = try tokenizerFiles(c)
+            line("tokenizer files: " + (files.isEmpty ? "none besides tokenizer.json" : files.joined(separator: ", ")))
+            let sources = SpecialTokenSources(config: c.config, generationConfig: try c.generationConfig(),
+                                              tokenizerConfig: try c.tokenizerConfig(), tokenizer: tokenizer,
+                                              vocabularySize: vocabulary ?? tokenizer?.vocabularySize ?? Int.max)
+            let special = try sources.resolve()
+            line("special tokens (text inputs):")
+            for l in special.summaryLines { line("  \(l)") }
+            warnings += special.warnings
+            for (name, text) in try c.chatTemplates().sorted(by: { $0.key < $1.key }) {
+                let label = name.isEmpty ? "default" : name
+                line("chat template \(label): \(text.utf8.count) bytes, sha256 \(FileHash.sha256(data: Data(text.utf8)).prefix(16))…")
+                guard let tokenizer else { continue }
+                do {
+                    let policy = try LoadedPolicy.templateProbe(source: text, name: label, tokenizerConfig: try c.tokenizerConfig(),
+                                                                special: special, tokenizer: tokenizer)
+                    line("  end of turn: " + (policy.map { "\($0) \(tokenizer.tokenText($0)?.debugDescription ?? "?")" + (special.endsEpisode($0) ? " (already in the set)" : " (joins the set under this template)") } ?? "none found"))
+                } catch {
+                    warnings.append("chat template \(label): \(error)")
+                }
+            }
+        } catch {
+            failed = true
+            warnings.append("\(error)")
         }
         if c.training.isEmpty {
             line("training: no /training metadata")
@@ -81,6 +113,15 @@ enum CheckpointReport {
             for w in warnings { line("  - \(w)") }
         }
         return (out, failed)
+    }
+
+    /// The optional tokenizer-side objects the file carries (docs/spec/checkpoint-format.md).
+    static func tokenizerFiles(_ c: Checkpoint) throws -> [String] {
+        var out: [String] = []
+        if try c.tokenizerFile("tokenizer_config.json") != nil { out.append("tokenizer_config.json") }
+        for name in try c.chatTemplates().keys.sorted() { out.append(name.isEmpty ? "chat_template.jinja" : "chat_template.\(name).jinja") }
+        if try c.generationConfig() != nil { out.append("generation_config (root attribute)") }
+        return out
     }
 
     static func grouped(_ n: Int) -> String {

@@ -28,7 +28,8 @@ struct RewardsCommand: ParsableCommand {
         CLI.bootstrapLogging(verbose: false)
         let loaded = try LoadedPolicy(path: policy.checkpoint, tokenizerPath: policy.tokenizer)
         let record = ResponseRecord(line: 1, id: "quick-look", content: .text(prompt: prompt, response: response))
-        let tp = loaded.tokenizationPolicy(appendEOS: !conventions.noAppendEos, inputPath: "--prompt/--response")
+        let tp = try loaded.tokenization(conventions.tokenization, inputPath: "--prompt/--response",
+                                         conversational: false)
         let prepared = try tp.prepare(record)
         let options = ScoringOptions(rewards: conventions.rewardOptions(trained: loaded.trainedRewardOptions()))
         let scored = try PairScorer(model: loaded.model, options: options).scoreSingles([prepared])[0]
@@ -53,8 +54,7 @@ struct RewardsCommand: ParsableCommand {
         if let out {
             let dir = try CLI.makeDirectory(out)
             let provenance = try Provenance.make(command: CommandLine.arguments, checkpoint: try loaded.provenance(), reference: nil, inputs: [])
-            let record = RunRecord(options: options, appendEOS: !conventions.noAppendEos, addsBOS: loaded.addsBOS, bosID: loaded.bosID,
-                                   eosID: loaded.eosID, hasReference: false, perToken: .jsonl, csv: false,
+            let record = RunRecord(options: options, tokenization: tp, hasReference: false, perToken: .jsonl, csv: false,
                                    bootstrap: BootstrapOptions(samples: 0, seed: 0), provenance: provenance,
                                    warnings: loaded.checkpoint.warnings, skipped: [])
             try ExtractRunWriter.write([scored], record: record, tokenizer: loaded.tokenizer, to: dir)

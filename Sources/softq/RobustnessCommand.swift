@@ -37,7 +37,7 @@ struct RobustnessCommand: ParsableCommand {
         CLI.bootstrapLogging(verbose: runOptions.verbose)
         let selections = try PerturbationSelection.parse(perturbations)
         let loaded = try LoadedPolicy(path: policy.checkpoint, tokenizerPath: policy.tokenizer)
-        let (tp, prepared, skipped) = try AnalysisCLI.preparePairs(pairs, policy: loaded, appendEOS: !conventions.noAppendEos, io: io)
+        let (tp, prepared, skipped) = try AnalysisCLI.preparePairs(pairs, policy: loaded, conventions: conventions, io: io)
         let scorer = try AnalysisCLI.scorer(loaded, conventions: conventions, io: io, run: runOptions)
         let runner = RobustnessRunner(tokenization: tp, scorer: scorer, selections: selections, seed: runOptions.seed, resamples: io.bootstrapSamples)
         let total = prepared.count * (1 + selections.reduce(0) { $0 + $1.strengths.count })
@@ -48,7 +48,7 @@ struct RobustnessCommand: ParsableCommand {
             .object([("type", .string($0.perturbation.name)), ("strengths", .array($0.strengths.map { .double($0) }))])
         })
         let files = robustnessFiles(summary, instances: instances, aggregate: io.score.rawValue, pairs: prepared.count,
-                                    options: AnalysisCLI.optionsJSON(scorer, appendEOS: !conventions.noAppendEos, io: io, seed: runOptions.seed,
+                                    options: AnalysisCLI.optionsJSON(scorer, tokenization: tp, io: io, seed: runOptions.seed,
                                                                      skipped: skipped.count, extra: [("perturbations", selJSON)]),
                                     provenance: try AnalysisCLI.provenance(loaded, inputs: [("pairs", pairs)]))
         try files.write(to: io.out)

@@ -43,6 +43,8 @@ struct SampleCommand: ParsableCommand {
     @Option(name: .long, help: "Sample only the first N prompts.")
     var limit: Int?
 
+    @OptionGroup var tokens: TokenOptions
+
     func validate() throws {
         if n < 1 { throw ValidationError("--n must be at least 1") }
         try SamplingOptions(temperature: temperature, topP: topP, maxTokens: maxTokens, seed: seed).validate()
@@ -53,8 +55,10 @@ struct SampleCommand: ParsableCommand {
         let loaded = try LoadedPolicy(path: policy.checkpoint, tokenizerPath: policy.tokenizer)
         var (records, _) = try InputReader.readResponses(path: prompts, skipInvalid: false, promptsOnly: true)
         if let limit { records = Array(records.prefix(limit)) }
-        let tp = loaded.tokenizationPolicy(appendEOS: false, inputPath: prompts)
-        let sampler = Sampler(model: loaded.model, eosID: loaded.eosID)
+        let tp = try loaded.tokenization(tokens.settings(appendEOS: false), inputPath: prompts,
+                                         conversational: records.contains { $0.isConversational })
+        for w in tp.special.warnings { CLI.logger.warning("\(w)") }
+        let sampler = Sampler(model: loaded.model, stopIDs: Set(tp.special.eosIDs))
         let options = SamplingOptions(temperature: temperature, topP: topP, maxTokens: maxTokens, seed: seed)
         var w = JSONLinesWriter()
         let progress = ProgressLine(label: "sampling", total: records.count)

@@ -13,7 +13,9 @@ struct ScoreCommand: ParsableCommand {
         Writes pairs.jsonl, tokens.h5 (or tokens.jsonl) and summary.json into --out, atomically, \
         and prints accuracy with a bootstrap 95% CI, ties, the mean margin and per-subset accuracy. \
         Pairs are JSONL lines with prompt/chosen/rejected text, prompt_ids/chosen_ids/rejected_ids, \
-        or HH-RLHF-style full transcripts (chosen/rejected without prompt).
+        HH-RLHF-style full transcripts (chosen/rejected without prompt), or conversations: TRL's format \
+        (prompt, chosen and rejected as lists of messages) or two full conversations sharing their \
+        first turns — rendered with the checkpoint's chat template.
         """
     )
 
@@ -67,7 +69,8 @@ struct ScoreCommand: ParsableCommand {
         if let ref { warnings += try loaded.checkCompatible(reference: ref) }
 
         let (records, readSkips) = try InputReader.readPairs(path: pairs, skipInvalid: skipInvalid)
-        let tp = loaded.tokenizationPolicy(appendEOS: !conventions.noAppendEos, inputPath: pairs)
+        let tp = try loaded.tokenization(conventions.tokenization, inputPath: pairs,
+                                         conversational: records.contains { $0.isConversational })
         var skipped = readSkips
         let prepared = try tp.prepareAll(records, skipInvalid: skipInvalid, limit: limit, skipped: &skipped) { try tp.prepare($0) }
         guard !prepared.isEmpty else { throw ValidationError("\(pairs): no valid pairs to score") }
@@ -84,8 +87,8 @@ struct ScoreCommand: ParsableCommand {
 
         let provenance = try Provenance.make(command: CommandLine.arguments, checkpoint: try loaded.provenance(),
                                              reference: try ref?.provenance(), inputs: [("pairs", pairs)])
-        let record = RunRecord(options: options, appendEOS: !conventions.noAppendEos, addsBOS: loaded.addsBOS,
-                               bosID: loaded.bosID, eosID: loaded.eosID, hasReference: ref != nil, perToken: perToken,
+        let record = RunRecord(options: options, tokenization: tp, boundaryChanges: prepared.reduce(0) { $0 + $1.boundaryChanges },
+                               hasReference: ref != nil, perToken: perToken,
                                csv: csv, bootstrap: BootstrapOptions(samples: bootstrapSamples, seed: runOptions.seed),
                                provenance: provenance, warnings: warnings, skipped: skipped)
         let (evaluation, _) = try ScoreRunWriter.write(pairs: scored, record: record, tokenizer: loaded.tokenizer, to: outDir)

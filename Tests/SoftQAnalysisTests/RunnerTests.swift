@@ -16,7 +16,7 @@ final class RunnerTests: XCTestCase {
     func pairs(_ policy: LoadedPolicy, count: Int = 6) throws -> [PreparedPair] {
         var rng = SeededGenerator(seed: 77)
         func ids(_ n: Int) -> [Int] { (0..<n).map { _ in 2 + rng.nextInt(below: 59) } }
-        let tp = policy.tokenizationPolicy(appendEOS: false, inputPath: "test")
+        let tp = try policy.tokenizationPolicy(appendEOS: false, inputPath: "test")
         return try (0..<count).map { k in
             // Even pairs end with EOS (terminal), odd ones do not.
             let tail = k % 2 == 0 ? [1] : []
@@ -30,7 +30,7 @@ final class RunnerTests: XCTestCase {
         let policy = try policy()
         let prepared = try pairs(policy)
         let scorer = try PairScorer(model: policy.model, options: ScoringOptions())
-        let tp = policy.tokenizationPolicy(appendEOS: false, inputPath: "test")
+        let tp = try policy.tokenizationPolicy(appendEOS: false, inputPath: "test")
         let selections = try PerturbationSelection.parse(["truncate=0.5", "shuffle_tokens=0.5", "substitute_tokens=0.25"])
         let runner = RobustnessRunner(tokenization: tp, scorer: scorer, selections: selections, seed: 3, resamples: 50)
         let (summary, instances) = try runner.run(prepared)
@@ -46,16 +46,17 @@ final class RunnerTests: XCTestCase {
         // the original does, and score as the runner says.
         for i in instances where i.outcome.type == "substitute_tokens" {
             let p = prepared[i.outcome.pairIndex]
-            let c = ScoringBridge.content(p.chosen, eosID: 1)
+            let c = ScoringBridge.content(p.chosen)
             var rng = perturbationStream(seed: 3, pairIndex: i.outcome.pairIndex, type: "substitute_tokens", strength: 0.25)
             let ctx = PerturbationContext(vocabularySize: 61, specialIDs: [0, 1])
             let copy = try XCTUnwrap(TokenSubstitution().apply(to: ResponseInput(ids: c.ids), strength: 0.25, context: ctx, rng: &rng)).ids!
-            let ids = copy + (c.hadEOS ? [1] : [])
-            XCTAssertEqual(c.hadEOS, i.outcome.pairIndex % 2 == 0)
+            let ids = copy + [c.eos].compactMap { $0 }
+            XCTAssertEqual(c.eos != nil, i.outcome.pairIndex % 2 == 0)
+            XCTAssertEqual(c.eos ?? 1, 1)
             let single = try tp.prepare(ResponseRecord(line: 1, id: "x", content: .ids(prompt: p.prompt, response: ids)))
             let s = try scorer.scoreSingles([single])[0].response.scores
             XCTAssertEqual(s.aggregates.sum, i.outcome.perturbed, accuracy: 1e-9)
-            XCTAssertEqual(s.terminal, c.hadEOS)
+            XCTAssertEqual(s.terminal, c.eos != nil)
         }
         // Deterministic: the same run gives the same numbers.
         let again = try runner.run(prepared)

@@ -14,7 +14,7 @@ final class SamplerTests: XCTestCase {
 
     func testSameSeedSameSamplesAndOrderDoesNotMatter() throws {
         let p = try policy("gpt2_tiny")
-        let s = Sampler(model: p.model, eosID: p.eosID)
+        let s = Sampler(model: p.model, eosID: (try p.specialTokens(SpecialTokenOptions()).appendedEOS))
         let o = SamplingOptions(temperature: 1.3, topP: 0.9, maxTokens: 12, seed: 7)
         let a = try s.sample(prompt: [0, 5, 6], promptIndex: 3, count: 4, options: o)
         let b = try s.sample(prompt: [0, 5, 6], promptIndex: 3, count: 4, options: o)
@@ -24,7 +24,7 @@ final class SamplerTests: XCTestCase {
         XCTAssertNotEqual(a, c)
         for x in a {
             XCTAssert(x.tokens.count <= 12)
-            XCTAssertEqual(x.finishReason == "eos", x.tokens.last == p.eosID)
+            XCTAssertEqual(x.finishReason == "eos", x.tokens.last == (try p.specialTokens(SpecialTokenOptions()).appendedEOS))
         }
     }
 
@@ -33,7 +33,7 @@ final class SamplerTests: XCTestCase {
     func testReportedLogprobEqualsScoredLogprob() throws {
         for name in ["gpt2_tiny", "llama_gqa_tied"] {
             let p = try policy(name)
-            let samples = try Sampler(model: p.model, eosID: p.eosID)
+            let samples = try Sampler(model: p.model, eosID: (try p.specialTokens(SpecialTokenOptions()).appendedEOS))
                 .sample(prompt: [0, 3, 4], promptIndex: 0, count: 5, options: SamplingOptions(temperature: 1, maxTokens: 20, seed: 1))
             let scorer = try PairScorer(model: p.model, options: ScoringOptions())
             for (k, s) in samples.enumerated() {
@@ -61,7 +61,7 @@ final class SamplerTests: XCTestCase {
 
     func testBadOptionsAndPrompts() throws {
         let p = try policy("gpt2_tiny")
-        let s = Sampler(model: p.model, eosID: p.eosID)
+        let s = Sampler(model: p.model, eosID: (try p.specialTokens(SpecialTokenOptions()).appendedEOS))
         XCTAssertThrowsError(try s.sample(prompt: [], promptIndex: 0, count: 1, options: SamplingOptions()))
         XCTAssertThrowsError(try s.sample(prompt: Array(repeating: 3, count: 32), promptIndex: 0, count: 1, options: SamplingOptions())) { e in
             XCTAssertEqual("\(e)", "the prompt has 32 tokens; the model's context of 32 leaves no room to generate")

@@ -20,7 +20,7 @@ final class ScoringInputTests: XCTestCase {
         do {
             let (records, _) = try InputReader.readPairs(path: path, skipInvalid: false)
             if let policy {
-                let tp = policy.tokenizationPolicy(appendEOS: false, inputPath: path)
+                let tp = try policy.tokenizationPolicy(appendEOS: false, inputPath: path)
                 for r in records { _ = try tp.prepare(r) }
             }
             return "no error"

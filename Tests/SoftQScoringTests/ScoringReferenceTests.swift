@@ -42,7 +42,7 @@ func loadPolicy(_ name: String) throws -> LoadedPolicy {
 }
 
 func prepare(_ pairs: [PairRecord], _ policy: LoadedPolicy, appendEOS: Bool = false) throws -> [PreparedPair] {
-    let tp = policy.tokenizationPolicy(appendEOS: appendEOS, inputPath: "fixture")
+    let tp = try policy.tokenizationPolicy(appendEOS: appendEOS, inputPath: "fixture")
     return try pairs.map { try tp.prepare($0) }
 }
 
@@ -94,8 +94,12 @@ final class ScoringReferenceTests: XCTestCase {
         let tok = try Tokenizer(tokenizerJSON: try Data(contentsOf: tokURL))
         // The demo tokenizer names no EOS (its post-processor adds only BOS); checkpoints give it in config.
         let eos = tok.eosTokenID ?? tok.id(forToken: "<|eos|>")
-        let policy = TokenizationPolicy(tokenizer: tok, appendEOS: true, bosID: tok.bosTokenID, eosID: eos,
-                                        addBOS: tok.addsBOS, vocabularySize: tok.vocabularySize, contextLength: 4096, inputPath: "x")
+        let special = try SpecialTokenSources(config: .object([("eos_token_id", .int(eos!))]), tokenizer: tok,
+                                              vocabularySize: tok.vocabularySize).resolve()
+        XCTAssertEqual(special.bosID, tok.bosTokenID)
+        XCTAssertTrue(special.addBOS)
+        let policy = TokenizationPolicy(tokenizer: tok, appendEOS: true, special: special, vocabularySize: tok.vocabularySize,
+                                        contextLength: 4096, inputPath: "x")
         for (k, t) in ScoringFixture.shared.json["text_tokenization"]!.arrayValue!.enumerated() {
             let rec = PairRecord(line: k + 1, id: "t\(k)", subset: "",
                                  content: .text(prompt: t["prompt"]!.stringValue!, chosen: t["chosen"]!.stringValue!, rejected: t["rejected"]!.stringValue!))
