@@ -72,7 +72,7 @@ let package = Package(
         .testTarget(name: "SoftQScoringTests", dependencies: ["SoftQScoring", "TestSupport"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "SoftQSamplingTests", dependencies: ["SoftQSampling", "SoftQScoring", "TestSupport"]),
-        .testTarget(name: "SoftQTrainingTests", dependencies: ["SoftQTraining", "TestSupport"],
+        .testTarget(name: "SoftQTrainingTests", dependencies: ["SoftQTraining", "SoftQScoring", "SoftQTokenizers", "SoftQCheckpoint", "TestSupport"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "SoftQAnalysisTests", dependencies: ["SoftQAnalysis", "TestSupport"]),
         .testTarget(name: "SoftQReportTests", dependencies: ["SoftQReport", "TestSupport"]),

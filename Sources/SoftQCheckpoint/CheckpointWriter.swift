@@ -16,6 +16,11 @@ public struct CheckpointWriter {
     public var dtype: DType
     /// Extra content (e.g. optimizer state for resuming) written into the open file.
     public var extra: ((H5File) throws -> Void)?
+    /// Optional tokenizer-side files beside tokenizer.json (`tokenizer_config.json`,
+    /// `chat_template.jinja`, …), written as string datasets under `/tokenizer`.
+    public var tokenizerFiles: [(String, String)] = []
+    /// The model's generation_config.json, as the root attribute `generation_config`.
+    public var generationConfig: String?
 
     public init(modelType: String, configText: String, tensors: [(String, Tensor)],
                 tokenizerJSON: String? = nil, training: [(String, JSONValue)] = [],
@@ -61,9 +66,12 @@ public struct CheckpointWriter {
                         try ds.attributes.write("dtype", .string("bfloat16"))
                     }
                 }
-                if let tok = tokenizerJSON {
-                    try f.root.createGroup("tokenizer").createScalarString("tokenizer.json", value: tok)
+                if tokenizerJSON != nil || !tokenizerFiles.isEmpty {
+                    let g = try f.root.createGroup("tokenizer")
+                    if let tok = tokenizerJSON { try g.createScalarString("tokenizer.json", value: tok) }
+                    for (name, text) in tokenizerFiles { try g.createScalarString(name, value: text) }
                 }
+                if let gen = generationConfig { try f.attributes.write("generation_config", .string(gen)) }
                 if !training.isEmpty {
                     let g = try f.root.createGroup("training")
                     for (k, v) in training { try g.attributes.write(k, CheckpointWriter.attribute(v)) }

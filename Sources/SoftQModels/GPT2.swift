@@ -10,6 +10,8 @@ public struct GPT2Configuration: Sendable, Equatable {
     public var base: ModelConfiguration
     public var activation: Activation
     public var layerNormEpsilon: Float
+    /// `layer_norm_epsilon` as the configuration states it (training's float64 checks use it).
+    public var layerNormEpsilonValue: Double
     public var scaleAttentionWeights: Bool
     public var scaleByInverseLayerIndex: Bool
 
@@ -24,7 +26,8 @@ public struct GPT2Configuration: Sendable, Equatable {
         case "gelu": activation = .geluErf
         default: throw r.fail("activation_function", "'\(act)' is not supported (gelu_new, gelu_pytorch_tanh, gelu)")
         }
-        layerNormEpsilon = Float(try r.positiveDouble("layer_norm_epsilon", default: 1e-5))
+        layerNormEpsilonValue = try r.positiveDouble("layer_norm_epsilon", default: 1e-5)
+        layerNormEpsilon = Float(layerNormEpsilonValue)
         scaleAttentionWeights = try r.bool("scale_attn_weights", default: true)
         scaleByInverseLayerIndex = try r.bool("scale_attn_by_inverse_layer_idx", default: false)
         base = ModelConfiguration(

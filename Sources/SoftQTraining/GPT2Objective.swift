@@ -5,9 +5,13 @@ import SoftQRewards
 public struct TrainingExample: Sendable, Equatable {
     public var prompt: [Int]
     public var response: [Int]
-    public init(prompt: [Int], response: [Int]) {
+    /// Whether the response ends in an end-of-episode token (its last state is then terminal),
+    /// decided by the same special-token rules as scoring.
+    public var endsWithEOS: Bool
+    public init(prompt: [Int], response: [Int], endsWithEOS: Bool) {
         self.prompt = prompt
         self.response = response
+        self.endsWithEOS = endsWithEOS
     }
     public var length: Int { prompt.count + response.count }
 }
@@ -42,7 +46,7 @@ extension GPT2TrainingModel {
     /// ∂/∂ℓ_i[v] = dLogsumexp_i · softmax(ℓ_i)[v] + dTokenLogits_i · [v = x_{i+1}].
     @discardableResult
     public func evaluate(_ example: TrainingExample, options: RewardOptions, tdWeight: Double,
-                         eosTokenID: Int, backwardScale lossScale: Double?) throws -> LossSums {
+                         backwardScale lossScale: Double?) throws -> LossSums {
         let p = example.prompt.count, m = example.response.count
         precondition(p >= 1 && m >= 1, "an example needs a prompt token (the first state) and a response token")
         let tokens = example.prompt + example.response
@@ -57,7 +61,7 @@ extension GPT2TrainingModel {
             if k < m { tokenLogits[k] = Double(logits[k * V + example.response[k]]) }
         }
         let terms = try iqlearnObjective(tokenLogits: tokenLogits, logsumexp: logsumexp,
-                                         endsWithEOS: example.response.last == eosTokenID,
+                                         endsWithEOS: example.endsWithEOS,
                                          options: options, tdWeight: tdWeight)
         if let lossScale {
             // dlogits overwrites the probabilities in place: they are not needed afterwards.

@@ -150,8 +150,7 @@ public final class Trainer {
                 let replica = replicas[w]
                 replica.grads.zero()
                 results.set(w, Result {
-                    try replica.evaluate(batch[first + w], options: options.rewards, tdWeight: lambda,
-                                         eosTokenID: replica.config.eosTokenID, backwardScale: scale)
+                    try replica.evaluate(batch[first + w], options: options.rewards, tdWeight: lambda, backwardScale: scale)
                 })
             }
             if count == 1 { run(0) } else { DispatchQueue.concurrentPerform(iterations: count, execute: run) }
@@ -177,8 +176,7 @@ public final class Trainer {
     public func evaluateLoss(on examples: [TrainingExample]) throws -> LossSums {
         var sums = LossSums()
         for e in examples {
-            sums += try model.evaluate(e, options: options.rewards, tdWeight: options.effectiveTDWeight,
-                                       eosTokenID: model.config.eosTokenID, backwardScale: nil)
+            sums += try model.evaluate(e, options: options.rewards, tdWeight: options.effectiveTDWeight, backwardScale: nil)
         }
         return sums
     }

@@ -2,6 +2,8 @@ import Foundation
 import SoftQRewards
 import SoftQBase
 import SoftQCheckpoint
+import SoftQScoring
+import SoftQTokenizers
 
 /// What `softq train` was asked to do, before any file is read.
 public struct TrainingJob {
@@ -20,6 +22,8 @@ public struct TrainingJob {
     public var resume: Bool
     /// Examples processed in parallel (the results do not depend on it).
     public var threads: Int = 1
+    /// `--eos-token` / `--bos-token`, as for scoring.
+    public var specialTokens = SpecialTokenOptions()
 
     public init(configPath: String?, initCheckpoint: String?, dataPath: String, tokenizerPath: String?,
                 appendEOS: Bool = true, options: TrainingOptions, outputDirectory: String,
@@ -65,26 +69,62 @@ public struct TrainingJob {
         }
         let config = try GPT2TrainingConfig(json: configJSON, source: source)
 
+        // The tokenizer and its side files: from --tokenizer (with a tokenizer_config.json beside
+        // it, if any), else the parent checkpoint's.
         var tokenizerJSON: String? = nil
+        var tokenizerFiles: [(String, String)] = []
+        var tokenizerConfig: JSONValue? = nil
         if let tokenizerPath {
             guard let data = FileManager.default.contents(atPath: tokenizerPath) else {
                 throw TrainingError.option(name: "--tokenizer", message: "cannot read \(tokenizerPath)")
             }
             tokenizerJSON = String(decoding: data, as: UTF8.self)
-        } else if let t = parent?.tokenizerJSON {
-            tokenizerJSON = String(decoding: t, as: UTF8.self)
+            let beside = URL(fileURLWithPath: tokenizerPath).deletingLastPathComponent().appendingPathComponent("tokenizer_config.json").path
+            if let c = FileManager.default.contents(atPath: beside) {
+                let text = String(decoding: c, as: UTF8.self)
+                do { tokenizerConfig = try JSONParser.parse(text) } catch {
+                    throw TrainingError.option(name: "--tokenizer", message: "\(beside): \(error)")
+                }
+                tokenizerFiles.append(("tokenizer_config.json", text))
+            }
+        } else if let parent {
+            tokenizerJSON = parent.tokenizerJSON.map { String(decoding: $0, as: UTF8.self) }
+            tokenizerConfig = try parent.tokenizerConfig()
+            for name in ["tokenizer_config.json"] + (try parent.chatTemplates().keys.sorted().map { $0.isEmpty ? "chat_template.jinja" : "chat_template.\($0).jinja" }) {
+                if let text = try parent.tokenizerFile(name) { tokenizerFiles.append((name, text)) }
+            }
         }
-        let encode = try tokenizerJSON.map { try makeEncoder(tokenizerJSON: $0, source: tokenizerPath ?? initCheckpoint!, config: config) }
-        let loader = TrainingDataLoader(encode: encode, eosTokenID: config.eosTokenID, appendEOS: appendEOS,
-                                        vocabSize: config.vocabSize, maxLength: config.nPositions)
-        let examples = try loader.load(path: dataPath)
-        let settings = TrainingRunSettings(
+        let tokenizer: Tokenizer?
+        do { tokenizer = try tokenizerJSON.map { try Tokenizer(tokenizerJSON: Data($0.utf8)) } } catch {
+            throw TrainingError.option(name: "--tokenizer", message: "\(tokenizerPath ?? initCheckpoint!): \(error)")
+        }
+        if let tokenizer, tokenizer.vocabularySize > config.vocabSize {
+            throw TrainingError.option(name: "--tokenizer", message: "\(tokenizerPath ?? initCheckpoint!) has \(tokenizer.vocabularySize) ids, the model's vocab_size is \(config.vocabSize)")
+        }
+        let generationConfig = try parent?.generationConfig()
+        let special: SpecialTokens
+        do {
+            special = try SpecialTokenSources(config: configJSON, generationConfig: generationConfig, tokenizerConfig: tokenizerConfig,
+                                              tokenizer: tokenizer, vocabularySize: config.vocabSize,
+                                              eosOverride: specialTokens.eos, bosOverride: specialTokens.bos).resolve()
+        } catch let e as SpecialTokenError {
+            throw TrainingError.option(name: "special tokens", message: "\(source): \(e)")
+        }
+        // The one tokenization policy: what `softq extract` would score for the same lines.
+        let tokenization = TokenizationPolicy(tokenizer: tokenizer, appendEOS: appendEOS, special: special,
+                                              vocabularySize: config.vocabSize, contextLength: config.nPositions, inputPath: dataPath)
+        let examples = try TrainingData.load(path: dataPath, tokenization: tokenization)
+        var settings = TrainingRunSettings(
             outputDirectory: URL(fileURLWithPath: outputDirectory), checkpointEvery: checkpointEvery, resume: resume,
             data: dataPath, dataSHA256: try FileHash.sha256(path: dataPath),
             parent: try parent.map { (path: $0.path, sha256: try $0.sha256()) }, tokenizerJSON: tokenizerJSON,
             threads: threads)
-        return try TrainingRun(config: config, configText: configText, initialWeights: parent, examples: examples,
-                               options: options, settings: settings)
+        settings.tokenizerFiles = tokenizerFiles
+        settings.generationConfig = generationConfig?.serialized()
+        let run = try TrainingRun(config: config, configText: configText, initialWeights: parent, examples: examples,
+                                  options: options, settings: settings)
+        run.warnings = special.warnings
+        return run
     }
 }
 

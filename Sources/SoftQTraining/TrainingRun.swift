@@ -18,6 +18,10 @@ public struct TrainingRunSettings {
     public var parent: (path: String, sha256: String)?
     /// Embedded into every checkpoint so each one is self-contained.
     public var tokenizerJSON: String?
+    /// The parent's other tokenizer files and generation config, carried into every checkpoint
+    /// so the trained policy resolves the same special tokens and chat template.
+    public var tokenizerFiles: [(String, String)] = []
+    public var generationConfig: String?
     /// Stop after this many steps *of this process* (tests simulate an interruption with it).
     public var stopAfter: Int?
     /// Examples processed in parallel (the results do not depend on it).
@@ -51,6 +55,8 @@ public final class TrainingRun {
     public let configText: String
     /// Steps already done when this process started (the resumed checkpoint's step, else 0).
     public let resumedFrom: Int
+    /// Special-token observations of the job (contradicting sources), for the command to print.
+    public var warnings: [String] = []
     private var log: [String] = []
 
     /// `initialWeights` nil trains from scratch (GPT-2 initialisation seeded with `options.seed`).
@@ -145,9 +151,11 @@ public final class TrainingRun {
                 try ds.writeRaw(UnsafeRawBufferPointer(start: buf.pointer, count: buf.count * 4))
             }
         } : nil
-        let writer = CheckpointWriter(modelType: "gpt2", configText: configText,
+        var writer = CheckpointWriter(modelType: "gpt2", configText: configText,
                                       tensors: model.layout.tensors(from: model.params),
                                       tokenizerJSON: settings.tokenizerJSON, training: trainingMetadata, extra: extra)
+        writer.tokenizerFiles = settings.tokenizerFiles
+        writer.generationConfig = settings.generationConfig
         try writer.write(to: url.path)
     }
 

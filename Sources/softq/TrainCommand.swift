@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SoftQRewards
+import SoftQScoring
 import SoftQTraining
 
 extension TrainingObjective: ExpressibleByArgument {}
@@ -29,8 +30,18 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "tokenizer.json for text data (default: the one inside --init); embedded into every checkpoint.")
     var tokenizer: String?
 
-    @Flag(help: "Do not append EOS to text responses (they are then bootstrapped, not terminal).")
-    var noEos = false
+    @Flag(name: .customLong("no-append-eos"), help: "Do not append EOS to text responses (they are then bootstrapped, not terminal).")
+    var noAppendEos = false
+
+    /// The flag's earlier name, kept working.
+    @Flag(name: .customLong("no-eos"), help: .hidden)
+    var noEosAlias = false
+
+    @Option(name: .customLong("eos-token"), help: ArgumentHelp("An end-of-episode token, as an id or the token's text (repeatable); replaces the model's set, and the first is appended to text responses.", valueName: "id|text"))
+    var eosToken: [String] = []
+
+    @Option(name: .customLong("bos-token"), help: ArgumentHelp("The BOS token, as an id or the token's text; whether it is added is still the tokenizer's decision.", valueName: "id|text"))
+    var bosToken: String?
 
     @Option(help: "Training objective.")
     var objective: TrainingObjective = .mle
@@ -113,10 +124,12 @@ struct TrainCommand: ParsableCommand {
         o.adamW.weightDecay = weightDecay
         o.gradClip = gradClip
         o.seed = seed
-        let job = TrainingJob(configPath: config, initCheckpoint: initCheckpoint, dataPath: data, tokenizerPath: tokenizer,
-                              appendEOS: !noEos, options: o, outputDirectory: out, checkpointEvery: checkpointEvery,
+        var job = TrainingJob(configPath: config, initCheckpoint: initCheckpoint, dataPath: data, tokenizerPath: tokenizer,
+                              appendEOS: !(noAppendEos || noEosAlias), options: o, outputDirectory: out, checkpointEvery: checkpointEvery,
                               resume: resume, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
+        job.specialTokens = SpecialTokenOptions(eos: eosToken.map(TokenSpec.init), bos: bosToken.map(TokenSpec.init))
         let run = try job.prepare()
+        for w in run.warnings { FileHandle.standardError.write(Data("warning: \(w)\n".utf8)) }
         if run.resumedFrom > 0 { print("resuming at step \(run.resumedFrom) from \(out)/checkpoints") }
         print("training \(run.trainer.model.layout.count) parameters on \(run.trainer.examples.count) examples, objective \(objective.rawValue)"
               + (objective == .iqlearn ? " (λ \(o.tdWeight), γ \(gamma), α \(temperature))" : ""))

@@ -2,41 +2,63 @@ import XCTest
 import SoftQBase
 import SoftQRewards
 import SoftQCheckpoint
+import SoftQScoring
+import SoftQTokenizers
 import TestSupport
 @testable import SoftQTraining
 
 final class DataAndRunTests: XCTestCase {
-    func loader(encode: TrainingDataLoader.Encode? = nil) -> TrainingDataLoader {
-        TrainingDataLoader(encode: encode, eosTokenID: 1, vocabSize: 12, maxLength: 8)
+    /// The demo tokenizer (BOS 0 added by its post-processor, EOS 1 from the config) as training
+    /// and scoring both see it.
+    static func demoPolicy(appendEOS: Bool = true, vocabularySize: Int = 512, context: Int = 40) throws -> TokenizationPolicy {
+        let url = try XCTUnwrap(Bundle.module.url(forResource: "demo_tokenizer", withExtension: "json", subdirectory: "Fixtures"))
+        let tok = try Tokenizer(tokenizerJSON: try Data(contentsOf: url))
+        let special = try SpecialTokenSources(config: .object([("bos_token_id", .int(0)), ("eos_token_id", .int(1))]), tokenizer: tok,
+                                              vocabularySize: vocabularySize).resolve()
+        return TokenizationPolicy(tokenizer: tok, appendEOS: appendEOS, special: special, vocabularySize: vocabularySize,
+                                  contextLength: context, inputPath: "d.jsonl")
+    }
+
+    static func load(_ text: String, policy: TokenizationPolicy? = nil) throws -> [TrainingExample] {
+        let url = try TestPaths.temporaryDirectory("softq-data").appendingPathComponent("d.jsonl")
+        defer { try? FileManager.default.removeItem(at: url.deletingLastPathComponent()) }
+        try text.write(to: url, atomically: true, encoding: .utf8)
+        var tp = try policy ?? Self.demoPolicy()
+        tp.inputPath = "d.jsonl"
+        return try TrainingData.load(path: url.path, tokenization: tp)
     }
 
     func testTokenIDsAreVerbatimAndTextGetsBOSAndEOS() throws {
-        // A stand-in tokenizer: one id per character 'a'…, BOS 0 when special tokens are asked for.
-        let encode: TrainingDataLoader.Encode = { text, special in
-            (special ? [0] : []) + text.unicodeScalars.map { Int($0.value) - 97 + 2 }
-        }
         let text = """
         {"prompt_ids": [0, 4], "response_ids": [5, 6]}
 
-        {"prompt": "ab", "response": "c"}
+        {"prompt_ids": [0, 4], "response_ids": [5, 1]}
+        {"prompt": "1+1=", "response": "2"}
         """
-        let ex = try loader(encode: encode).parse(text, file: "d.jsonl")
-        XCTAssertEqual(ex, [TrainingExample(prompt: [0, 4], response: [5, 6]),
-                            TrainingExample(prompt: [0, 2, 3], response: [4, 1])])
+        let ex = try Self.load(text)
+        XCTAssertEqual(ex.count, 3)
+        XCTAssertEqual(ex[0], TrainingExample(prompt: [0, 4], response: [5, 6], endsWithEOS: false))
+        XCTAssertEqual(ex[1], TrainingExample(prompt: [0, 4], response: [5, 1], endsWithEOS: true))
+        XCTAssertEqual(ex[2].prompt.first, 0)
+        XCTAssertEqual(ex[2].response.last, 1)
+        XCTAssertTrue(ex[2].endsWithEOS)
     }
 
-    func testDataErrorsNameFileLineAndField() {
-        func message(_ text: String, encode: TrainingDataLoader.Encode? = nil) -> String {
-            do { _ = try loader(encode: encode).parse(text, file: "d.jsonl"); return "no error" } catch { return "\(error)" }
+    func testDataErrorsNameFileLineAndField() throws {
+        func message(_ text: String, policy: TokenizationPolicy? = nil) -> String {
+            do { _ = try Self.load(text, policy: policy); return "no error" } catch { return "\(error)".replacingOccurrences(of: #"^.*/d\.jsonl"#, with: "d.jsonl", options: .regularExpression) }
         }
         XCTAssertEqual(message("{\"prompt_ids\": [0], \"response_ids\": [2]}\n{\"prompt_ids\": [0], \"response_ids\": \"x\"}"),
-                       "d.jsonl:2: field 'response_ids': expected an array of integers, got string")
-        XCTAssertEqual(message("{\"prompt\": \"a\", \"response\": \"b\"}"),
-                       "d.jsonl:1: text examples need a tokenizer (--tokenizer FILE or an --init checkpoint with one)")
-        XCTAssertEqual(message("{\"prompt_ids\": [0], \"response_ids\": [12]}"),
-                       "d.jsonl:1: token id 12 is outside the vocabulary (vocab_size 12); was the data tokenized for another model?")
-        XCTAssert(message("{\"prompt_ids\": [0,2,2,2,2], \"response_ids\": [2,2,2,2]}").hasPrefix("d.jsonl:1: prompt + response is 9 tokens"))
-        XCTAssert(message("{\"prompt_ids\": [], \"response_ids\": [2]}").hasPrefix("d.jsonl:1: the prompt has no tokens"))
+                       "d.jsonl:2: field 'response_ids': expected an array of token ids, found string")
+        var noTokenizer = try Self.demoPolicy()
+        noTokenizer.tokenizer = nil
+        XCTAssertEqual(message("{\"prompt\": \"a\", \"response\": \"b\"}", policy: noTokenizer),
+                       "d.jsonl:1: field 'prompt': text input needs a tokenizer: the checkpoint embeds none; pass --tokenizer FILE or give prompt_ids/chosen_ids/rejected_ids")
+        XCTAssertEqual(message("{\"prompt_ids\": [0], \"response_ids\": [512]}"),
+                       "d.jsonl:1: field 'response_ids': token id 512 is out of the model's vocabulary (0..<512)")
+        XCTAssert(message("{\"prompt_ids\": [0,2,2,2,2], \"response_ids\": [2,2,2,2]}", policy: try Self.demoPolicy(context: 8))
+                    .hasPrefix("d.jsonl:1: field 'response_ids': prompt (5 tokens) + response (4 tokens) = 9 tokens exceeds the model's context of 8"))
+        XCTAssert(message("{\"prompt_ids\": [], \"response_ids\": [2]}").hasPrefix("d.jsonl:1: field 'prompt_ids': empty"))
         XCTAssert(message("[1]").contains("d.jsonl:1: expected a JSON object"))
         XCTAssert(message("{\"prompt_ids\": [0], ").hasPrefix("d.jsonl:1: invalid JSON at column"))
         XCTAssertEqual(message("\n\n"), "d.jsonl: no training examples (every example needs at least one response token)")
@@ -158,30 +180,77 @@ final class TrainingJobTests: XCTestCase {
 }
 
 final class TokenizedDataTests: XCTestCase {
-    /// Text demonstrations are tokenized as scoring does (prompt with BOS, response + EOS); the
-    /// ids are those of Hugging Face `tokenizers` on the same tokenizer.json.
+    /// Text demonstrations are tokenized as scoring does (prompt with BOS once, response + EOS);
+    /// the ids are those of Hugging Face `tokenizers` on the same tokenizer.json.
     func testTextDataMatchesHuggingFaceTokenization() throws {
-        let url = try XCTUnwrap(Bundle.module.url(forResource: "demo_tokenizer", withExtension: "json", subdirectory: "Fixtures"))
-        let config = try GPT2TrainingConfig(vocabSize: 512, nPositions: 40, nEmbd: 16, nLayer: 1, nHead: 2, bosTokenID: 0, eosTokenID: 1)
-        let encode = try makeEncoder(tokenizerJSON: String(decoding: try Data(contentsOf: url), as: UTF8.self), source: "t.json", config: config)
-        let loader = TrainingDataLoader(encode: encode, eosTokenID: 1, vocabSize: 512, maxLength: 40)
         let line = JSONValue.object([("prompt", .string("Question: 3 + 4?\nSolution:")), ("response", .string("\n3 + 4 = 7.\nAnswer: 7"))]).serialized()
-        let ex = try loader.parse(line, file: "d.jsonl")
+        let ex = try DataAndRunTests.load(line)
         // python: Tokenizer.from_file(...).encode(prompt, add_special_tokens=True).ids, response without
         XCTAssertEqual(ex[0].prompt, [0, 314, 27, 278, 289, 301, 32, 200, 315, 27])
         XCTAssertEqual(ex[0].response, [200, 20, 289, 301, 264, 330, 15, 200, 313, 27, 330, 1])
-        var noEOS = loader
-        noEOS.appendEOS = false
-        XCTAssertEqual(try noEOS.parse(line, file: "d.jsonl")[0].response.last, 330)
+        XCTAssertEqual(try DataAndRunTests.load(line, policy: try DataAndRunTests.demoPolicy(appendEOS: false))[0].response.last, 330)
+    }
 
-        // (This tokenizer names no EOS that softq recognises, so the config's eos_token_id is used.)
-        var small = config
-        small.vocabSize = 100
-        XCTAssertThrowsError(try makeEncoder(tokenizerJSON: String(decoding: try Data(contentsOf: url), as: UTF8.self), source: "t.json", config: small)) {
-            XCTAssert("\($0)".contains("t.json has 512 ids, the model's vocab_size is 100"), "\($0)")
+    /// The project's central invariant: `softq train` trains on exactly the ids `softq extract`
+    /// scores, for every line shape — including text that spells out the special tokens (once
+    /// trained on `[19, 1, 1]` against scored `[19, 1]`).
+    func testTrainingAndScoringTokenizeAlike() throws {
+        let dir = try TestPaths.temporaryDirectory("softq-train-scoring")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let config = try GPT2TrainingConfig(vocabSize: 512, nPositions: 40, nEmbd: 16, nLayer: 1, nHead: 2, bosTokenID: 0, eosTokenID: 1)
+        let configPath = dir.appendingPathComponent("config.json").path
+        try config.json.prettySerialized().write(toFile: configPath, atomically: true, encoding: .utf8)
+        let tokenizerPath = try XCTUnwrap(Bundle.module.url(forResource: "demo_tokenizer", withExtension: "json", subdirectory: "Fixtures")).path
+        let dataPath = dir.appendingPathComponent("d.jsonl").path
+        let lines = [
+            #"{"prompt":"<|bos|>1+1=","response":"2<|eos|>"}"#,
+            #"{"prompt":"1+1=","response":"2"}"#,
+            #"{"prompt":"  spaced <|bos|> ","response":" 2 <|eos|> x"}"#,
+            #"{"prompt_ids":[0,19],"response_ids":[20,1]}"#,
+        ]
+        try (lines.joined(separator: "\r\n") + "\r\n").write(toFile: dataPath, atomically: true, encoding: .utf8)
+        var o = TrainingOptions()
+        o.steps = 1
+        o.batchSize = 1
+        o.warmupSteps = 0
+        let run = try TrainingJob(configPath: configPath, initCheckpoint: nil, dataPath: dataPath, tokenizerPath: tokenizerPath,
+                                  options: o, outputDirectory: dir.appendingPathComponent("out").path, checkpointEvery: 0, resume: false).prepare()
+        try run.run()
+        XCTAssertEqual(run.trainer.examples[0].prompt.filter { $0 == 0 }.count, 1, "BOS once")
+        XCTAssertEqual(run.trainer.examples[0].response.suffix(2).filter { $0 == 1 }.count, 1, "EOS once")
+        // Score the trained policy's own file as `softq extract` does.
+        let policy = try LoadedPolicy(path: dir.appendingPathComponent("out/model.h5").path)
+        let tp = try policy.tokenizationPolicy(appendEOS: true, inputPath: dataPath)
+        let (records, _) = try InputReader.readResponses(path: dataPath, skipInvalid: false)
+        XCTAssertEqual(records.count, lines.count)
+        for (k, r) in records.enumerated() {
+            let scored = try tp.prepare(r)
+            XCTAssertEqual(scored.prompt, run.trainer.examples[k].prompt, "line \(k + 1)")
+            XCTAssertEqual(scored.response.ids, run.trainer.examples[k].response, "line \(k + 1)")
+            XCTAssertEqual(scored.response.endsWithEOS, run.trainer.examples[k].endsWithEOS, "line \(k + 1)")
         }
-        XCTAssertThrowsError(try makeEncoder(tokenizerJSON: "{\"model\": 3", source: "t.json", config: config)) {
-            XCTAssert("\($0)".hasPrefix("option --tokenizer: t.json: "), "\($0)")
+    }
+
+    func testTokenizerLargerThanTheModelIsRefused() throws {
+        let dir = try TestPaths.temporaryDirectory("softq-train-vocab")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let config = try GPT2TrainingConfig(vocabSize: 100, nPositions: 40, nEmbd: 16, nLayer: 1, nHead: 2, bosTokenID: 0, eosTokenID: 1)
+        let configPath = dir.appendingPathComponent("config.json").path
+        try config.json.prettySerialized().write(toFile: configPath, atomically: true, encoding: .utf8)
+        let tokenizerPath = try XCTUnwrap(Bundle.module.url(forResource: "demo_tokenizer", withExtension: "json", subdirectory: "Fixtures")).path
+        let dataPath = dir.appendingPathComponent("d.jsonl").path
+        try #"{"prompt":"1","response":"2"}"#.write(toFile: dataPath, atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try TrainingJob(configPath: configPath, initCheckpoint: nil, dataPath: dataPath, tokenizerPath: tokenizerPath,
+                                             options: TrainingOptions(), outputDirectory: dir.appendingPathComponent("o").path,
+                                             checkpointEvery: 0, resume: false).prepare()) {
+            XCTAssert("\($0)".contains("has 512 ids, the model's vocab_size is 100"), "\($0)")
+        }
+        let badTokenizer = dir.appendingPathComponent("t.json").path
+        try "{\"model\": 3".write(toFile: badTokenizer, atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try TrainingJob(configPath: configPath, initCheckpoint: nil, dataPath: dataPath, tokenizerPath: badTokenizer,
+                                             options: TrainingOptions(), outputDirectory: dir.appendingPathComponent("o").path,
+                                             checkpointEvery: 0, resume: false).prepare()) {
+            XCTAssert("\($0)".hasPrefix("option --tokenizer: \(badTokenizer): "), "\($0)")
         }
     }
 }

@@ -36,7 +36,10 @@ struct TrainingReference {
         func ints(_ v: JSONValue?) throws -> [Int] { try need(v?.arrayValue, "array").map { try need($0.intValue, "int") } }
         let config = try GPT2TrainingConfig(json: try need(json["config"], "config"), source: url.lastPathComponent)
         let examples = try need(json["examples"]?.arrayValue, "examples").map {
-            TrainingExample(prompt: try ints($0["prompt"]), response: try ints($0["response"]))
+            // The reference marks an example terminal when it ends in the config's EOS.
+            let response = try ints($0["response"])
+            return TrainingExample(prompt: try ints($0["prompt"]), response: response,
+                                   endsWithEOS: response.last.map(config.model.base.eosTokenIds.contains) ?? false)
         }
         var weights: [String: (shape: [Int], values: [Double])] = [:]
         for (name, w) in try need(json["weights"]?.objectValue, "weights") {

@@ -23,8 +23,7 @@ final class ReferenceGradientTests: XCTestCase {
             let total = ref.examples.reduce(0) { $0 + $1.response.count }
             var sums = LossSums()
             for e in ref.examples {
-                sums += try model.evaluate(e, options: c.options, tdWeight: lambda, eosTokenID: ref.config.eosTokenID,
-                                           backwardScale: 1 / Double(total))
+                sums += try model.evaluate(e, options: c.options, tdWeight: lambda, backwardScale: 1 / Double(total))
             }
             XCTAssertEqual(sums.tokens, c.tokens, c.name)
             let lossTol = T.self == Double.self ? 1e-12 : 1e-5
@@ -53,13 +52,13 @@ final class ReferenceGradientTests: XCTestCase {
         let total = 1 / Double(ref.examples.reduce(0) { $0 + $1.response.count })
         var mle = LossSums(), iq0 = LossSums(), iq = LossSums()
         model.grads.zero()
-        for e in ref.examples { mle += try model.evaluate(e, options: RewardOptions(), tdWeight: 0, eosTokenID: 1, backwardScale: total) }
+        for e in ref.examples { mle += try model.evaluate(e, options: RewardOptions(), tdWeight: 0, backwardScale: total) }
         let gMLE = model.grads.array
         model.grads.zero()
         let other = RewardOptions(alpha: 3, gamma: 0.7, terminal: .never)
-        for e in ref.examples { iq0 += try model.evaluate(e, options: other, tdWeight: 0, eosTokenID: 1, backwardScale: total) }
+        for e in ref.examples { iq0 += try model.evaluate(e, options: other, tdWeight: 0, backwardScale: total) }
         XCTAssertEqual(model.grads.array, gMLE, "λ = 0 gradients must equal MLE gradients bit for bit")
-        for e in ref.examples { iq += try model.evaluate(e, options: other, tdWeight: 2, eosTokenID: 1, backwardScale: nil) }
+        for e in ref.examples { iq += try model.evaluate(e, options: other, tdWeight: 2, backwardScale: nil) }
         XCTAssertEqual(mle.loss(tdWeight: 0), iq0.loss(tdWeight: 0))
         XCTAssertEqual(mle.mle, iq.mle, "the MLE part does not depend on λ, γ, α")
         XCTAssertNotEqual(iq.loss(tdWeight: 2), mle.loss(tdWeight: 0))
@@ -75,7 +74,7 @@ final class SharedRewardTests: XCTestCase {
         let options = RewardOptions(alpha: 2, gamma: 0.9, terminal: .eos)
         var td = 0.0, mle = 0.0, sums = LossSums()
         for e in ref.examples {
-            sums += try model.evaluate(e, options: options, tdWeight: 0.5, eosTokenID: ref.config.eosTokenID, backwardScale: nil)
+            sums += try model.evaluate(e, options: options, tdWeight: 0.5, backwardScale: nil)
             // Read the logits the model just produced and score them as extraction does.
             let V = ref.config.vocabSize, rows = model.lastLogits()
             let lse = (0...e.response.count).map { r -> Double in

@@ -18,13 +18,13 @@ final class ScoringModelAgreementTests: XCTestCase {
         for e in ref.examples {
             let scores = try scoring.score([PromptGroup(prompt: e.prompt, continuations: [e.response])],
                                            options: ForwardOptions(threads: 1, fullLogits: true))[0][0]
-            sums += try training.evaluate(e, options: options, tdWeight: 0.5, eosTokenID: ref.config.eosTokenID, backwardScale: nil)
+            sums += try training.evaluate(e, options: options, tdWeight: 0.5, backwardScale: nil)
             let mine = training.lastLogits()
             XCTAssertEqual(mine.count, (e.response.count + 1) * ref.config.vocabSize)
             // Both float32 with different summation orders: 1e-5 absolute on logits of size ~5.
             assertClose(mine, scores.fullLogits ?? [], atol: 1e-5, "logits of \(e)")
             let r = try scoreResponse(tokenLogits: scores.tokenLogits, logsumexp: scores.logsumexp,
-                                      endsWithEOS: e.response.last == ref.config.eosTokenID, options: options)
+                                      endsWithEOS: e.endsWithEOS, options: options)
             td += r.reward.reduce(0) { $0 + ($1 / options.alpha) * ($1 / options.alpha) }
             mle -= r.logprob.reduce(0, +)
         }

@@ -11,7 +11,7 @@ func reversalExamples(count: Int, seed: UInt64) -> [TrainingExample] {
     var rng = SeededGenerator(seed: seed)
     return (0..<count).map { _ in
         let body = (0..<(2 + rng.nextInt(below: 4))).map { _ in 2 + rng.nextInt(below: 10) }
-        return TrainingExample(prompt: [0] + body, response: body.reversed() + [1])
+        return TrainingExample(prompt: [0] + body, response: body.reversed() + [1], endsWithEOS: true)
     }
 }
 
@@ -166,14 +166,22 @@ final class TrainerTests: XCTestCase {
         XCTAssertEqual(p.array, q.array)
     }
 
+    /// Training decodes config.json through the models' decoder (transformers' defaults for absent
+    /// keys), then adds what the training code cannot do.
     func testConfigErrorsNameTheKey() {
-        XCTAssertThrowsError(try GPT2TrainingConfig(json: .object([("vocab_size", .int(10))]), source: "c.json")) { e in
-            XCTAssertEqual("\(e)", "c.json: config key 'n_embd': missing (an integer is required)")
+        XCTAssertThrowsError(try GPT2TrainingConfig(json: .object([("vocab_size", .int(10)), ("n_embd", .string("wide"))]), source: "c.json")) { e in
+            XCTAssertEqual("\(e)", "c.json: config key 'n_embd': expected an integer, got string")
+        }
+        XCTAssertThrowsError(try GPT2TrainingConfig(json: .object([("vocab_size", .int(10)), ("activation_function", .string("gelu"))]), source: "c.json")) { e in
+            XCTAssertEqual("\(e)", "c.json: config key 'activation_function': training implements the tanh GELU ('gelu_new'), got 'gelu'")
+        }
+        XCTAssertThrowsError(try GPT2TrainingConfig(json: .object([("vocab_size", .int(10)), ("eos_token_id", .int(10))]), source: "c.json")) { e in
+            XCTAssertEqual("\(e)", "c.json: config key 'eos_token_id': 10 is outside the vocabulary 0..<10")
         }
         let bad: JSONValue = .object([("vocab_size", .int(10)), ("n_positions", .int(8)), ("n_embd", .int(6)),
                                       ("n_layer", .int(1)), ("n_head", .int(4)), ("eos_token_id", .int(1)), ("bos_token_id", .int(0))])
         XCTAssertThrowsError(try GPT2TrainingConfig(json: bad, source: "c.json")) { e in
-            XCTAssert("\(e)".contains("n_embd 6 is not divisible by n_head 4"), "\(e)")
+            XCTAssertEqual("\(e)", "c.json: config key 'n_head': 4 does not divide n_embd (6)")
         }
     }
 }
