@@ -4,7 +4,7 @@ import SoftQBase
 import SoftQKernels
 
 /// What is optimised: plain maximum likelihood (λ = 0) or offline IQLearn, i.e. MLE plus the χ²
-/// TD regulariser λ·(r_j/α)² from softq-conventions.md.
+/// TD regulariser λ·(r_j/α)² from docs/spec/conventions.md.
 public enum TrainingObjective: String, Sendable, CaseIterable {
     case mle, iqlearn
 }

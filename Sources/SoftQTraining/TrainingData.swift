@@ -3,7 +3,7 @@ import SoftQBase
 
 /// Reads demonstrations (JSONL, one per line) into token-id examples.
 ///
-/// Two shapes per line, mixed files allowed (as the pair inputs of outputs.md):
+/// Two shapes per line, mixed files allowed (as the pair inputs of docs/spec/outputs.md):
 /// - text: `prompt`, `response` strings. prompt = encode(prompt, addSpecialTokens: true)
 ///   (BOS once, when the tokenizer adds one), response = encode(response) + [EOS] unless
 ///   `appendEOS` is off — the same tokenization as scoring, so training and extraction agree.
