@@ -9,7 +9,7 @@ import SoftQKernels
 /// single-threaded inside `score`; threads only pick up independent work items (prompts, then
 /// continuations, then the fixed pieces inside one). So a continuation's numbers depend on its
 /// prompt and its tokens alone: not on the other sequences, nor on the thread count.
-public final class DecoderLanguageModel: CausalLanguageModel, @unchecked Sendable {
+public final class DecoderLanguageModel: CausalLanguageModel, Sendable {
     let body: any DecoderBody
     public var configuration: ModelConfiguration { body.configuration }
     public var modelType: String { body.configuration.modelType }
