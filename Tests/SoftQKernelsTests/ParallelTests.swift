@@ -50,26 +50,20 @@ final class ParallelTests: XCTestCase {
         let before = BLAS.threads
         let n = before == 1 ? 2 : 1  // a count different from the process's
         let aIn = DispatchSemaphore(value: 0), bIn = DispatchSemaphore(value: 0), aOut = DispatchSemaphore(value: 0)
-        let seen = Recorder()
-        let done = DispatchGroup()
-        DispatchQueue.global().async(group: done) {
+        sideBySide(restoring: before, { seen in
             BLAS.withThreads(n) {
                 aIn.signal()
                 seen.record("A waited for B", bIn.wait(timeout: .now() + 10) == .success)
             }
             aOut.signal()
-        }
-        DispatchQueue.global().async(group: done) {
+        }, { seen in
             _ = aIn.wait(timeout: .now() + 10)
             BLAS.withThreads(n) {
                 bIn.signal()
                 _ = aOut.wait(timeout: .now() + 10)
                 seen.record("B kept its count after A left", BLAS.threads == n)
             }
-        }
-        XCTAssertEqual(done.wait(timeout: .now() + 30), .success, "the scopes did not finish")
-        XCTAssertEqual(seen.failures, [])
-        XCTAssertEqual(BLAS.threads, before, "the thread count was not restored")
+        })
     }
 
     /// A scope asking for another count waits until the running one has left, so the running
@@ -77,27 +71,33 @@ final class ParallelTests: XCTestCase {
     func testAScopeOfAnotherCountWaitsForTheRunningOne() {
         let before = BLAS.threads
         let aIn = DispatchSemaphore(value: 0)
-        let seen = Recorder()
         let aLeft = Flag()
-        let done = DispatchGroup()
-        DispatchQueue.global().async(group: done) {
+        sideBySide(restoring: before, { seen in
             BLAS.withThreads(2) {
                 aIn.signal()
                 Thread.sleep(forTimeInterval: 0.3)  // B tries to enter meanwhile
                 seen.record("A kept two threads", BLAS.threads == 2)
                 aLeft.set()
             }
-        }
-        DispatchQueue.global().async(group: done) {
+        }, { seen in
             _ = aIn.wait(timeout: .now() + 10)
             BLAS.withThreads(1) {
                 seen.record("B entered only after A left", aLeft.value)
                 seen.record("B runs on one thread", BLAS.threads == 1)
             }
-        }
-        XCTAssertEqual(done.wait(timeout: .now() + 30), .success, "the scopes did not finish")
-        XCTAssertEqual(seen.failures, [])
-        XCTAssertEqual(BLAS.threads, before, "the thread count was not restored")
+        })
+    }
+
+    /// Runs `a` and `b` on two threads at once; once both are done, no check they recorded may
+    /// have failed and the process must have the thread count `before` again.
+    private func sideBySide(restoring before: Int, _ a: @escaping @Sendable (Recorder) -> Void,
+                            _ b: @escaping @Sendable (Recorder) -> Void, line: UInt = #line) {
+        let seen = Recorder(), done = DispatchGroup()
+        DispatchQueue.global().async(group: done) { a(seen) }
+        DispatchQueue.global().async(group: done) { b(seen) }
+        XCTAssertEqual(done.wait(timeout: .now() + 30), .success, "the scopes did not finish", line: line)
+        XCTAssertEqual(seen.failures, [], line: line)
+        XCTAssertEqual(BLAS.threads, before, "the thread count was not restored", line: line)
     }
 
     /// Many scopes at once, of both counts and nested: inside each the count is the one it
