@@ -1,7 +1,6 @@
 // swift-tools-version: 6.0
 // softq: read the rewards hidden inside trained language-model policies.
 //
-//
 // The dependency graph, the only drawing of it (README and docs link here). Data flows one way:
 // checkpoint → model → logits → soft-Q rewards → evaluations → exports. SoftQBase (seeded
 // randomness, ordered JSON, atomic writes) is imported by every Swift target and not drawn.
@@ -11,7 +10,8 @@
 //   plain data   SoftQTokenizers   SoftQRewards   SoftQEvaluation     (leaves: no model, no file)
 //   runs         SoftQModels → SoftQSampling
 //                SoftQModels + SoftQTokenizers + SoftQRewards + SoftQEvaluation
-//                    (+ SoftQCheckpoint, SoftQKernels, HDF5Kit) → SoftQScoring → SoftQAnalysis
+//                    (+ SoftQCheckpoint, SoftQKernels, HDF5Kit) → SoftQScoring
+//                SoftQScoring + SoftQRewards + SoftQEvaluation → SoftQAnalysis
 //                SoftQCheckpoint + SoftQKernels + SoftQTokenizers + SoftQRewards + HDF5Kit
 //                    → SoftQTraining (its own GPT-2 with gradients)
 //                SoftQEvaluation + HDF5Kit → SoftQReport (reads run directories, not models)
