@@ -10,8 +10,10 @@ setup:
 build: setup
 	$(SWIFT) build -c $(CONFIG) --product softq
 
+# The import check makes an import of an undeclared target a build error (Package.swift's
+# dependency lists are the graph; Scripts/tests/test_dependency_graph.py checks the converse).
 test: setup
-	$(SWIFT) build --build-tests
+	$(SWIFT) build --build-tests --explicit-target-dependency-import-check=error
 	$(SWIFT) test --skip-build
 	python3 -m pytest -q Scripts/tests Scripts/demo
 

@@ -1,10 +1,27 @@
 // swift-tools-version: 6.0
 // softq: read the rewards hidden inside trained language-model policies.
 //
-// Data flows one way, and each target knows only the ones before it:
-//   HDF5Kit → SoftQCheckpoint → SoftQKernels/SoftQModels → SoftQRewards → SoftQEvaluation
-//   → SoftQScoring → SoftQAnalysis → SoftQReport → softq (CLI)
-// SoftQTokenizers and SoftQRewards are leaves: plain data in, plain data out.
+// The dependency graph, the only drawing of it (README and docs link here). Data flows one way:
+// checkpoint → model → logits → soft-Q rewards → evaluations → exports. SoftQBase (seeded
+// randomness, ordered JSON, atomic writes) is imported by every Swift target and not drawn.
+//
+//   C shims      CHDF5 → HDF5Kit                      COpenBLAS → SoftQKernels
+//   a policy     HDF5Kit (+ Crypto) → SoftQCheckpoint;  SoftQCheckpoint + SoftQKernels → SoftQModels
+//   plain data   SoftQTokenizers   SoftQRewards   SoftQEvaluation     (leaves: no model, no file)
+//   runs         SoftQModels → SoftQSampling
+//                SoftQModels + SoftQTokenizers + SoftQRewards + SoftQEvaluation
+//                    (+ SoftQCheckpoint, SoftQKernels, HDF5Kit) → SoftQScoring
+//                SoftQScoring + SoftQRewards + SoftQEvaluation → SoftQAnalysis
+//                SoftQScoring (the input reader, tokenization policy, special tokens) + SoftQModels
+//                    (the configuration decoder) + SoftQCheckpoint + SoftQKernels + SoftQTokenizers
+//                    + SoftQRewards + HDF5Kit → SoftQTraining (its own GPT-2 with gradients)
+//                SoftQEvaluation + HDF5Kit → SoftQReport (reads run directories, not models)
+//   CLI          all of them → softq
+//
+// Every target (tests too) declares exactly the targets its sources import, no more, no less:
+// `make test` builds with --explicit-target-dependency-import-check=error (an import that is
+// not declared fails the build) and Scripts/tests/test_dependency_graph.py fails on a
+// declaration that nothing imports.
 import PackageDescription
 
 let package = Package(
@@ -35,48 +52,59 @@ let package = Package(
             "HDF5Kit", "SoftQBase", .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .target(name: "SoftQKernels", dependencies: ["COpenBLAS"]),
-        .target(name: "SoftQModels", dependencies: ["SoftQKernels", "SoftQCheckpoint"]),
+        .target(name: "SoftQModels", dependencies: ["SoftQKernels", "SoftQCheckpoint", "SoftQBase"]),
         .target(name: "SoftQTokenizers", dependencies: ["SoftQBase"]),
         .target(name: "SoftQRewards", dependencies: ["SoftQBase"]),
-        .target(name: "SoftQEvaluation", dependencies: ["SoftQRewards", "SoftQBase"]),
+        .target(name: "SoftQEvaluation", dependencies: ["SoftQBase"]),
         .target(name: "SoftQScoring", dependencies: [
-            "SoftQModels", "SoftQTokenizers", "SoftQRewards", "SoftQEvaluation", "HDF5Kit",
-            .product(name: "Crypto", package: "swift-crypto"),
+            "SoftQModels", "SoftQTokenizers", "SoftQRewards", "SoftQEvaluation", "SoftQCheckpoint",
+            "SoftQKernels", "HDF5Kit", "SoftQBase",
         ]),
-        .target(name: "SoftQSampling", dependencies: ["SoftQModels", "SoftQTokenizers", "SoftQBase"]),
+        .target(name: "SoftQSampling", dependencies: ["SoftQModels", "SoftQBase"]),
         .target(name: "SoftQTraining", dependencies: [
-            "SoftQModels", "SoftQRewards", "SoftQTokenizers", "SoftQCheckpoint", "SoftQScoring",
+            "SoftQScoring", "SoftQModels", "SoftQRewards", "SoftQTokenizers", "SoftQCheckpoint", "SoftQKernels", "HDF5Kit", "SoftQBase",
         ]),
-        .target(name: "SoftQAnalysis", dependencies: ["SoftQScoring", "SoftQEvaluation"]),
+        .target(name: "SoftQAnalysis", dependencies: ["SoftQScoring", "SoftQEvaluation", "SoftQRewards", "SoftQBase"]),
         .target(name: "SoftQReport", dependencies: ["SoftQEvaluation", "HDF5Kit", "SoftQBase"]),
         .executableTarget(name: "softq", dependencies: [
             "SoftQCheckpoint", "SoftQModels", "SoftQTokenizers", "SoftQRewards", "SoftQEvaluation",
-            "SoftQScoring", "SoftQSampling", "SoftQTraining", "SoftQAnalysis", "SoftQReport",
+            "SoftQScoring", "SoftQSampling", "SoftQTraining", "SoftQAnalysis", "SoftQReport", "SoftQBase",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
 
-        .target(name: "TestSupport", dependencies: ["SoftQBase"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "HDF5KitTests", dependencies: ["HDF5Kit", "TestSupport"],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "SoftQCheckpointTests", dependencies: ["SoftQCheckpoint", "TestSupport"],
+        .testTarget(name: "SoftQCheckpointTests", dependencies: ["SoftQCheckpoint", "HDF5Kit", "SoftQBase", "TestSupport"],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "SoftQKernelsTests", dependencies: ["SoftQKernels", "TestSupport"]),
-        .testTarget(name: "SoftQModelsTests", dependencies: ["SoftQModels", "TestSupport"],
+        .testTarget(name: "SoftQKernelsTests", dependencies: ["SoftQKernels", "SoftQBase", "TestSupport"]),
+        .testTarget(name: "SoftQModelsTests", dependencies: ["SoftQModels", "SoftQCheckpoint", "SoftQKernels", "SoftQBase", "TestSupport"],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "SoftQTokenizersTests", dependencies: ["SoftQTokenizers", "TestSupport"],
+        .testTarget(name: "SoftQTokenizersTests", dependencies: ["SoftQTokenizers", "SoftQBase", "TestSupport"],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "SoftQRewardsTests", dependencies: ["SoftQRewards", "TestSupport"]),
-        .testTarget(name: "SoftQEvaluationTests", dependencies: ["SoftQEvaluation", "TestSupport"],
+        .testTarget(name: "SoftQRewardsTests", dependencies: ["SoftQRewards", "SoftQBase", "TestSupport"]),
+        .testTarget(name: "SoftQEvaluationTests", dependencies: ["SoftQEvaluation", "SoftQBase", "TestSupport"],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "SoftQScoringTests", dependencies: ["SoftQScoring", "TestSupport"],
+        .testTarget(name: "SoftQScoringTests", dependencies: [
+            "SoftQScoring", "SoftQModels", "SoftQCheckpoint", "SoftQKernels", "SoftQTokenizers", "SoftQRewards",
+            "SoftQBase", "TestSupport",
+        ],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "SoftQSamplingTests", dependencies: ["SoftQSampling", "SoftQScoring", "TestSupport"]),
-        .testTarget(name: "SoftQTrainingTests", dependencies: ["SoftQTraining", "SoftQScoring", "SoftQTokenizers", "SoftQCheckpoint", "TestSupport"],
+        .testTarget(name: "SoftQSamplingTests", dependencies: [
+            "SoftQSampling", "SoftQScoring", "SoftQModels", "SoftQRewards", "SoftQBase", "TestSupport",
+        ]),
+        .testTarget(name: "SoftQTrainingTests", dependencies: [
+            "SoftQTraining", "SoftQScoring", "SoftQTokenizers", "SoftQModels", "SoftQCheckpoint", "SoftQRewards", "SoftQBase", "TestSupport",
+        ],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "SoftQAnalysisTests", dependencies: ["SoftQAnalysis", "TestSupport"]),
-        .testTarget(name: "SoftQReportTests", dependencies: ["SoftQReport", "TestSupport"]),
-        .testTarget(name: "SoftQBaseTests", dependencies: ["SoftQBase", "TestSupport"]),
+        .testTarget(name: "SoftQAnalysisTests", dependencies: [
+            "SoftQAnalysis", "SoftQScoring", "SoftQRewards", "SoftQBase", "TestSupport",
+        ]),
+        .testTarget(name: "SoftQReportTests", dependencies: [
+            "SoftQReport", "SoftQEvaluation", "HDF5Kit", "SoftQBase", "TestSupport",
+        ]),
+        .testTarget(name: "SoftQBaseTests", dependencies: ["SoftQBase"]),
         .testTarget(name: "softqCLITests", dependencies: ["TestSupport", "SoftQBase"]),
     ],
     swiftLanguageModes: [.v5]

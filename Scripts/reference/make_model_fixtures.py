@@ -9,7 +9,7 @@ Two independent references, nothing downloaded:
                      transformers in float32 and in float64, and float64 per-layer activations
                      (input of layer 0, output of each layer, after the final norm), so a
                      mismatch points at the layer.
-  * <name>.h5      - the same weights as a softq checkpoint (checkpoint-format.md, version 1).
+  * <name>.h5      - the same weights as a softq checkpoint (docs/spec/checkpoint-format.md, version 1).
 
 Run once from the repository root:  python3 Scripts/reference/make_model_fixtures.py
 Requires numpy, h5py, torch (CPU) and transformers 5.x. Output is deterministic for a given

@@ -2,7 +2,7 @@
 """Writes the SoftQRewards test fixtures: reward quantities and IQLearn gradients.
 
 The reward quantities are computed in float64 numpy straight from the formulas of
-shared design note softq-conventions.md (restated below); the gradients come from PyTorch
+docs/spec/conventions.md (restated below); the gradients come from PyTorch
 autograd in float64. Inputs are float32 values (random logits, seeded), so Swift receives
 exactly the same numbers. Output: Tests/SoftQRewardsTests/RewardFixtureData.swift, a Swift
 file holding the JSON text (the test target has no resource folder).
@@ -39,7 +39,7 @@ def logsumexp64(rows):
 
 
 def reward_quantities(t, l, alpha, gamma, terminal):
-    """t: [m] taken-token logits, l: [m+1] logsumexps (float64). softq-conventions.md."""
+    """t: [m] taken-token logits, l: [m+1] logsumexps (float64). docs/spec/conventions.md."""
     m = len(t)
     logprob = t - l[:m]                       # log π(x_j|s_{j-1}) = ℓ[x_j] − logsumexp(ℓ)
     q = alpha * t                             # Q(s_{j-1}, x_j) = α·ℓ[x_j]

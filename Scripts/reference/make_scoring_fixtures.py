@@ -5,7 +5,7 @@ must produce, computed independently.
 * Logits come from transformers/PyTorch (float32) running the tiny checkpoints that
   make_model_fixtures.py wrote (gpt2_tiny.h5, llama_gqa_tied.h5), loaded here with h5py.
 * Every reward quantity is computed from those logits in float64 numpy, written from
-  softq-conventions.md: Q = α·ℓ[a], V = α·logsumexp(ℓ), log π = ℓ[a] − logsumexp(ℓ),
+  docs/spec/conventions.md: Q = α·ℓ[a], V = α·logsumexp(ℓ), log π = ℓ[a] − logsumexp(ℓ),
   r_j = Q(s_{j−1}, x_j) − γ·V'(s_j), V' = 0 after a terminal token.
 * A reference policy for the DPO reward: gpt2_tiny with seeded noise added to every weight,
   written as gpt2_tiny_ref.h5 beside the fixture.

@@ -3,7 +3,7 @@
 
 Correlations come from scipy.stats (pearsonr, spearmanr, kendalltau with its default τ-b);
 margin statistics from numpy (mean, std with ddof=0, median, quantiles with the default linear
-method); calibration is computed here in numpy from the definition in docs/conventions.md
+method); calibration is computed here in numpy from the definition in docs/spec/statistics.md
 (p = sigmoid(margin), outcome 1 for every pair, 10 bins [k/10, (k+1)/10) with the last closed).
 Undefined coefficients (constant input) are written as null; softq returns NaN for them.
 

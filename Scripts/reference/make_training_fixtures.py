@@ -5,7 +5,7 @@ A tiny GPT-2 (transformers.GPT2LMHeadModel built from a config, seeded random we
 and a batch of token-id demonstrations; for several objective settings it records the batch loss
     L = (sum_j -log pi(x_j|s_{j-1}) + lambda * sum_j (r_j/alpha)^2) / (number of response tokens)
 with r_j = alpha*l_{j-1}[x_j] - gamma*V'(s_j), V = alpha*logsumexp, V' = 0 at a terminal state
-(softq-conventions.md), and the autograd gradient of L for every parameter (HF state-dict names,
+(docs/spec/conventions.md), and the autograd gradient of L for every parameter (HF state-dict names,
 Conv1D orientation). Weights are rounded to float32 first so the float32 Swift model sees the
 same numbers. Each example is run on its own (no padding), as the Swift trainer does.
 

@@ -1,7 +1,7 @@
 import CHDF5
 
 /// The element types softq reads and writes. bfloat16 has no HDF5 type: it is stored as
-/// uint16 with the dataset attribute `dtype = "bfloat16"` (checkpoint-format.md).
+/// uint16 with the dataset attribute `dtype = "bfloat16"` (docs/spec/checkpoint-format.md).
 public enum H5ElementType: Equatable, Sendable, CustomStringConvertible {
     case float16, float32, float64
     case int8, int16, int32, int64

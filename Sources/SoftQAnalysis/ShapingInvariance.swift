@@ -1,7 +1,7 @@
 import SoftQBase
 import SoftQRewards
 
-/// The shaping-invariance demonstration (softq-conventions.md, identities 1 and 2), as numbers.
+/// The shaping-invariance demonstration (docs/spec/conventions.md, identities 1 and 2), as numbers.
 ///
 /// Every logit at position i gets the same random offset c(s_i) ~ scale·N(0, 1), where c is a
 /// function of the *state* (seeded by a hash of the prompt ids and the response prefix), so the

@@ -1,7 +1,7 @@
 import Foundation
 
 /// A JSON value whose objects keep their key order, so every file softq writes has the
-/// field order documented in outputs.md and is byte-identical across runs.
+/// field order documented in docs/spec/outputs.md and is byte-identical across runs.
 ///
 /// Numbers: integers print as integers; doubles print in Swift's shortest round-trip form
 /// (`0.1`, `1e-05`), so a value read back by Python or pandas is the same double. Non-finite

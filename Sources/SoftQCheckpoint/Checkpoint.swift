@@ -3,7 +3,7 @@ import Foundation
 import HDF5Kit
 import SoftQBase
 
-/// A softq checkpoint opened for reading (checkpoint-format.md): configuration, weights,
+/// A softq checkpoint opened for reading (docs/spec/checkpoint-format.md): configuration, weights,
 /// optional tokenizer and training metadata. Lenient about *where* tensors are, strict
 /// about *what* they are.
 ///

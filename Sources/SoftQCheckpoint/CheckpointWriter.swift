@@ -2,7 +2,7 @@ import Foundation
 import HDF5Kit
 import SoftQBase
 
-/// Writes a checkpoint in the layout of checkpoint-format.md, atomically (a temporary file
+/// Writes a checkpoint in the layout of docs/spec/checkpoint-format.md, atomically (a temporary file
 /// renamed into place), with every tensor contiguous and 64-byte aligned so readers can
 /// memory-map it.
 public struct CheckpointWriter {

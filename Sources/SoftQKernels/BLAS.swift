@@ -1,4 +1,5 @@
 import COpenBLAS
+import Foundation
 
 /// The only file that talks to CBLAS. Every large matrix product in softq goes through here.
 public enum BLAS {
@@ -39,9 +40,60 @@ public enum BLAS {
                     Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
 
-    /// Sets OpenBLAS's thread count (process-wide). Multi-threaded OpenBLAS was seen to change
-    /// low bits of products, so scoring and training keep BLAS single-threaded and parallelise
-    /// over fixed-size work items instead, which keeps results identical at any thread count.
-    public static func setThreads(_ n: Int) { openblas_set_num_threads(Int32(max(1, n))) }
+    /// OpenBLAS's current thread count (process-wide).
     public static var threads: Int { Int(openblas_get_num_threads()) }
+
+    /// Runs `body` with OpenBLAS's process-wide thread count at `n` and restores the count the
+    /// process had before, once no scope needs it any more.
+    ///
+    /// Why single-threaded BLAS: multi-threaded OpenBLAS was seen to change low bits of
+    /// products, so scoring and training run BLAS on one thread and parallelise over fixed-size
+    /// work items themselves (`Parallel`), which keeps results identical at any thread count.
+    ///
+    /// The thread count is one setting for the whole process, so scopes coordinate through one
+    /// lock: scopes asking for the same count run together (the first to enter saves the old
+    /// count and sets `n`, the last to leave restores it); a scope asking for another count
+    /// waits until every running scope has left. Hence, inside any scope, `threads == n` for its
+    /// whole duration, and after the last scope the count is the one from before the first —
+    /// two scorings in one process can neither change each other's bits nor leave BLAS at one
+    /// thread. Scopes nest when they ask for the same count; a nested scope that asks for a
+    /// different count than the one it runs inside would wait for itself, so softq never does
+    /// that. Callers outside a scope must not set the count themselves.
+    public static func withThreads<R>(_ n: Int, _ body: () throws -> R) rethrows -> R {
+        BLASThreadScope.shared.enter(max(1, n))
+        defer { BLASThreadScope.shared.leave() }
+        return try body()
+    }
+}
+
+/// The bookkeeping behind `BLAS.withThreads`: which count the running scopes hold, how many
+/// they are, and the count to restore after the last one. All fields are guarded by `condition`.
+private final class BLASThreadScope: @unchecked Sendable {
+    static let shared = BLASThreadScope()
+    private let condition = NSCondition()
+    private var active = 0
+    private var activeThreads = 0
+    private var savedThreads = 0
+
+    func enter(_ n: Int) {
+        condition.lock()
+        defer { condition.unlock() }
+        while active > 0 && activeThreads != n { condition.wait() }
+        if active == 0 {
+            savedThreads = Int(openblas_get_num_threads())
+            activeThreads = n
+            if savedThreads != n { openblas_set_num_threads(Int32(n)) }
+        }
+        active += 1
+    }
+
+    func leave() {
+        condition.lock()
+        defer { condition.unlock() }
+        active -= 1
+        if active == 0 {
+            if savedThreads != activeThreads { openblas_set_num_threads(Int32(savedThreads)) }
+            condition.broadcast()
+        }
+    }
 }

@@ -2,7 +2,7 @@ import Foundation
 
 // Elementwise and row-wise kernels of the transformer forward pass.
 //
-// Conventions (style.md): output first, then inputs, then weights, then sizes; a shape comment
+// Conventions: output first, then inputs, then weights, then sizes; a shape comment
 // opens every kernel; row-major storage. Each kernel has a loop-only twin in
 // `ReferenceKernels.swift` that the tests compare against (≤ 1e-6 relative) and both are
 // checked against float64 numpy fixtures. Reductions (means, variances) accumulate in Double:

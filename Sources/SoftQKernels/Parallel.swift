@@ -24,6 +24,32 @@ public struct Parallel: Sendable {
         }
     }
 
+    /// Returns [body(0, w₀), body(1, w₁), …, body(count − 1, …)] in item order, computed on up to
+    /// `threads` workers with the same item-to-worker assignment as `forEach` (item i on worker
+    /// i % workers). Each item's result depends only on its item, so the array is the same at
+    /// any thread count. Every item runs even when one throws; the error thrown is the one of
+    /// the lowest-numbered failing item, so which error surfaces does not depend on timing.
+    public func map<T, E: Error>(_ count: Int, _ body: (_ item: Int, _ worker: Int) throws(E) -> T) throws(E) -> [T] {
+        if min(threads, count) <= 1 {
+            var out: [T] = []
+            out.reserveCapacity(count)
+            for i in 0..<count { out.append(try body(i, 0)) }
+            return out
+        }
+        var slots = [Result<T, E>?](repeating: nil, count: count)
+        slots.withUnsafeMutableBufferPointer { buffer in
+            // Each slot is written by exactly one worker and read only after all have finished.
+            nonisolated(unsafe) let slot = buffer.baseAddress!
+            forEach(count) { i, w in
+                do throws(E) { slot[i] = .success(try body(i, w)) } catch { slot[i] = .failure(error) }
+            }
+        }
+        var out: [T] = []
+        out.reserveCapacity(count)
+        for s in slots { out.append(try s!.get()) }
+        return out
+    }
+
     /// Workers available to each of `items` concurrent work items.
     public func share(among items: Int) -> Parallel { Parallel(threads: threads / max(1, min(items, threads))) }
 }

@@ -6,7 +6,6 @@
 
 /// e^x, eight lanes: Cody–Waite reduction x = n·ln2 + r (|r| ≤ ln2/2) and Cephes' degree-6
 /// minimax polynomial for e^r (Moshier, Cephes `expf`), scaled by 2^n built from the exponent
-/// bits. Relative error ≤ 2 ulp on [−87.3, 88.3]; inputs beyond are clamped (e^x of a clamped
 /// bits. Relative error ≤ 2 ulp on [−87.3, 88.3]; below, the result is 0 (so e^−∞ = 0); above,
 /// inputs are clamped (≈ 2.4e38, never ∞). NaN is not propagated.
 @inline(__always)

@@ -3,7 +3,7 @@ import SoftQCheckpoint
 import SoftQKernels
 
 /// A decoder-only language model read as a scorer: logits at every position, reduced on the
-/// fly to what soft-Q scoring needs (softq-conventions.md).
+/// fly to what soft-Q scoring needs (docs/spec/conventions.md).
 public protocol CausalLanguageModel: AnyObject, Sendable {
     var modelType: String { get }
     var vocabularySize: Int { get }

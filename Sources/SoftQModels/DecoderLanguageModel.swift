@@ -9,7 +9,7 @@ import SoftQKernels
 /// single-threaded inside `score`; threads only pick up independent work items (prompts, then
 /// continuations, then the fixed pieces inside one). So a continuation's numbers depend on its
 /// prompt and its tokens alone: not on the other sequences, nor on the thread count.
-public final class DecoderLanguageModel: CausalLanguageModel, @unchecked Sendable {
+public final class DecoderLanguageModel: CausalLanguageModel, Sendable {
     let body: any DecoderBody
     public var configuration: ModelConfiguration { body.configuration }
     public var modelType: String { body.configuration.modelType }
@@ -59,7 +59,7 @@ public final class DecoderLanguageModel: CausalLanguageModel, @unchecked Sendabl
         if tokens.isEmpty { throw ModelError.noTokens }
         try validate(tokens, start: cache.length)
         let parallel = Parallel(threads: threads)
-        return withSingleThreadedBLAS {
+        return BLAS.withThreads(1) {
             let hidden = body.forward(tokens, cache: cache, parallel: parallel, capture: nil)
             let D = configuration.hiddenSize
             let last = Array(hidden[((tokens.count - 1) * D)...])
@@ -73,7 +73,7 @@ public final class DecoderLanguageModel: CausalLanguageModel, @unchecked Sendabl
     public func activations(_ tokens: [Int]) throws -> [String: [Float]] {
         try validate(tokens, start: 0)
         var out: [String: [Float]] = [:]
-        withSingleThreadedBLAS {
+        BLAS.withThreads(1) {
             _ = body.forward(tokens, cache: makeCache(), parallel: .serial, capture: { out[$0] = $1 })
         }
         return out
@@ -90,8 +90,8 @@ public final class DecoderLanguageModel: CausalLanguageModel, @unchecked Sendabl
         // prompt's cache. Only the groups in flight hold caches, so memory stays bounded however
         // many groups are passed. Threads left over (fewer groups than threads) go inside.
         let inner = all.share(among: groups.count)
-        return withSingleThreadedBLAS {
-            parallelMap(groups.count, threads: all.threads) { g in self.scoreGroup(groups[g], options: options, parallel: inner) }
+        return BLAS.withThreads(1) {
+            all.map(groups.count) { g, _ in self.scoreGroup(groups[g], options: options, parallel: inner) }
         }
     }
 
@@ -168,29 +168,4 @@ public final class DecoderLanguageModel: CausalLanguageModel, @unchecked Sendabl
         }
         return (tokenLogits, lse, full ? fullOut : nil)
     }
-}
-
-/// OpenBLAS single-threaded for the duration (restored after): softq parallelises over
-/// fixed work items itself, which keeps results independent of the thread count.
-func withSingleThreadedBLAS<R>(_ body: () throws -> R) rethrows -> R {
-    let saved = BLAS.threads
-    BLAS.setThreads(1)
-    defer { BLAS.setThreads(saved) }
-    return try body()
-}
-
-/// Maps 0..<count on up to `threads` workers; each index is computed by exactly one worker and
-/// results come back in index order.
-func parallelMap<T>(_ count: Int, threads: Int, _ f: @escaping (Int) -> T) -> [T] {
-    let workers = max(1, min(threads, count))
-    if workers == 1 { return (0..<count).map(f) }
-    var items = [T?](repeating: nil, count: count)
-    items.withUnsafeMutableBufferPointer { buf in
-        nonisolated(unsafe) let base = buf.baseAddress!
-        nonisolated(unsafe) let f = f
-        DispatchQueue.concurrentPerform(iterations: workers) { w in
-            for i in stride(from: w, to: count, by: workers) { (base + i).pointee = f(i) }
-        }
-    }
-    return items.map { $0! }
 }

@@ -43,7 +43,7 @@ public struct GPT2Configuration: Sendable, Equatable {
     }
 }
 
-final class GPT2Body: DecoderBody, @unchecked Sendable {
+final class GPT2Body: DecoderBody, Sendable {
     struct Layer {
         var ln1w, ln1b, qkvW, qkvB, projW, projB, ln2w, ln2b, fcW, fcB, fcProjW, fcProjB: Tensor
     }
@@ -144,9 +144,9 @@ final class GPT2Body: DecoderBody, @unchecked Sendable {
             cache.keys[l].withUnsafeBufferPointer { k in
                 cache.values[l].withUnsafeBufferPointer { v in
                     causalAttentionParallel(&attn, qkv, k.baseAddress!, v.baseAddress!, scratch: &scores,
-                                    rows: T, start: start, heads: c.headCount, kvHeads: c.headCount,
-                                    headDim: c.headDim, qStride: 3 * D, kvStride: D, outStride: D, scale: scale,
-                                            parallel: parallel)
+                                            rows: T, start: start, heads: c.headCount, kvHeads: c.headCount,
+                                            headDim: c.headDim, qStride: 3 * D, kvStride: D, outStride: D,
+                                            scale: scale, parallel: parallel)
                 }
             }
             conv1DParallel(&h, attn, w.projW.data, w.projB.data, rows: T, inDim: D, outDim: D, parallel: parallel)

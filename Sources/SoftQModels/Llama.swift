@@ -132,7 +132,7 @@ public struct LlamaConfiguration: Sendable, Equatable {
     }
 }
 
-final class LlamaBody: DecoderBody, @unchecked Sendable {
+final class LlamaBody: DecoderBody, Sendable {
     struct Layer {
         var inputNorm, q, k, v, o, postNorm, gate, up, down: Tensor
         var qb, kb, vb, ob, gateB, upB, downB: Tensor?
@@ -252,9 +252,9 @@ final class LlamaBody: DecoderBody, @unchecked Sendable {
             cache.keys[l].withUnsafeBufferPointer { kp in
                 cache.values[l].withUnsafeBufferPointer { vp in
                     causalAttentionParallel(&attn, q, kp.baseAddress!, vp.baseAddress!, scratch: &scores,
-                                    rows: T, start: start, heads: c.headCount, kvHeads: c.kvHeadCount,
-                                    headDim: c.headDim, qStride: qd, kvStride: kvd, outStride: qd, scale: scale,
-                                            parallel: parallel)
+                                            rows: T, start: start, heads: c.headCount, kvHeads: c.kvHeadCount,
+                                            headDim: c.headDim, qStride: qd, kvStride: kvd, outStride: qd,
+                                            scale: scale, parallel: parallel)
                 }
             }
             linearParallel(&h, attn, w.o.data, w.ob?.data, rows: T, inDim: qd, outDim: D, parallel: parallel)

@@ -4,7 +4,7 @@ import SoftQEvaluation
 /// A reliability diagram of `p = sigmoid(margin)`: per probability bin, how often the
 /// predicted preference holds against the bin's mean p. A calibrated reward lies on the diagonal.
 ///
-/// The table is SoftQEvaluation's `Calibration` (docs/conventions.md): each pair counts in both
+/// The table is SoftQEvaluation's `Calibration` (docs/spec/statistics.md): each pair counts in both
 /// orders, (p, y = 1) and (1 − p, y = 0), so `count` is in predictions (2 per pair) and
 /// `accuracy` is the observed frequency of y = 1 in the bin.
 public struct ReliabilityDiagram: Sendable {

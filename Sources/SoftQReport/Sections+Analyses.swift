@@ -1,7 +1,7 @@
 import Foundation
 import SoftQBase
 
-/// Sections drawn from the analysis files (shapes in docs/outputs.md) and the comparison.
+/// Sections drawn from the analysis files (shapes in docs/spec/outputs.md) and the comparison.
 extension Sections {
     static func ci(_ v: JSONValue?) -> String {
         guard let (lo, hi) = v?.interval else { return "–" }

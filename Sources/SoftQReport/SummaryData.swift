@@ -3,7 +3,7 @@ import SoftQBase
 import SoftQEvaluation
 
 /// The numbers the report shows, taken from summary.json when it has them and otherwise
-/// computed from pairs.jsonl (and then labelled so). Field names: docs/outputs.md.
+/// computed from pairs.jsonl (and then labelled so). Field names: docs/spec/outputs.md.
 struct Agreement {
     var n: Int
     var accuracy: Double

@@ -1,7 +1,7 @@
 import Foundation
 import HDF5Kit
 
-/// Reads `tokens.h5` (layout in docs/outputs.md): per-token arrays concatenated over
+/// Reads `tokens.h5` (layout in docs/spec/outputs.md): per-token arrays concatenated over
 /// responses under `/tokens/<name>`, split by `/responses/offsets` (n+1 entries).
 ///
 /// `/responses/side` may be strings (`chosen`/`rejected`) or integers (0 = chosen,

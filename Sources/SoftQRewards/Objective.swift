@@ -1,4 +1,4 @@
-// The offline IQLearn objective (softq-conventions.md, "Training objective"), for one response:
+// The offline IQLearn objective (docs/spec/conventions.md, "Training objective"), for one response:
 //   L_resp = Σ_j −log π(x_j|s_{j−1}) + λ·Σ_j (r_j/α)²
 // with r_j exactly as extraction computes it, so training and extraction cannot drift apart.
 //

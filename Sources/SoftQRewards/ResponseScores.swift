@@ -1,6 +1,6 @@
 import SoftQBase
 
-/// The per-response aggregates of softq-conventions.md, by their output names.
+/// The per-response aggregates of docs/spec/conventions.md, by their output names.
 public enum Aggregate: String, CaseIterable, Sendable {
     case sum, mean, discounted
     case logprobSum = "logprob_sum"
@@ -70,7 +70,7 @@ public struct ResponseScores: Equatable, Sendable {
     /// m, the number of scored response tokens.
     public var tokens: Int { reward.count }
 
-    /// The response's summary in the order of outputs.md (`tokens`, the aggregates,
+    /// The response's summary in the order of docs/spec/outputs.md (`tokens`, the aggregates,
     /// `prompt_value`, then `terminal`, and `dpo` only when a reference model was used).
     public var summaryJSON: JSONValue {
         var fields: [(String, JSONValue)] = [

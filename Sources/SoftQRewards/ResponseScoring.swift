@@ -1,6 +1,6 @@
 import Foundation
 
-// The reward math of softq-conventions.md on plain arrays. For a response x_p … x_{n−1}
+// The reward math of docs/spec/conventions.md on plain arrays. For a response x_p … x_{n−1}
 // (m = n − p ≥ 1) the forward pass supplies, per position:
 //   tokenLogits[k] = ℓ_{p−1+k}[x_{p+k}]        k = 0..<m   (logit of the taken token)
 //   logsumexp[k]   = logsumexp(ℓ_{p−1+k})      k = 0...m   (positions p−1 … n−1)

@@ -16,7 +16,7 @@ public enum TerminalMode: String, CaseIterable, Sendable {
     }
 }
 
-/// The conventions every reward is computed under (softq-conventions.md).
+/// The conventions every reward is computed under (docs/spec/conventions.md).
 ///
 /// `alpha` is the temperature α (Q = α·ℓ), `gamma` the discount γ, `beta` the DPO scale β.
 /// Call `validate()` (every entry point does) before use.

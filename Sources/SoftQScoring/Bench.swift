@@ -158,21 +158,20 @@ public enum Bench {
         let a = (0..<(n * n)).map { _ in Float(g.nextDouble() - 0.5) }
         let b = (0..<(n * n)).map { _ in Float(g.nextDouble() - 0.5) }
         var c = [Float](repeating: 0, count: workers * n * n)
-        let saved = BLAS.threads
-        BLAS.setThreads(sideBySide ? 1 : threads)
-        defer { BLAS.setThreads(saved) }
         var best = 0.0
-        a.withUnsafeBufferPointer { ap in
-            b.withUnsafeBufferPointer { bp in
-                c.withUnsafeMutableBufferPointer { cp in
-                    nonisolated(unsafe) let a = ap.baseAddress!, b = bp.baseAddress!, c = cp.baseAddress!
-                    for _ in 0..<5 {
-                        let t0 = DispatchTime.now().uptimeNanoseconds
-                        DispatchQueue.concurrentPerform(iterations: workers) { w in
-                            BLAS.sgemm(.none, .none, m: n, n: n, k: n, a: a, lda: n, b: b, ldb: n, c: c + w * n * n, ldc: n)
+        BLAS.withThreads(sideBySide ? 1 : threads) {
+            a.withUnsafeBufferPointer { ap in
+                b.withUnsafeBufferPointer { bp in
+                    c.withUnsafeMutableBufferPointer { cp in
+                        nonisolated(unsafe) let a = ap.baseAddress!, b = bp.baseAddress!, c = cp.baseAddress!
+                        for _ in 0..<5 {
+                            let t0 = DispatchTime.now().uptimeNanoseconds
+                            Parallel(threads: workers).forEach(workers) { w, _ in
+                                BLAS.sgemm(.none, .none, m: n, n: n, k: n, a: a, lda: n, b: b, ldb: n, c: c + w * n * n, ldc: n)
+                            }
+                            let s = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+                            best = max(best, Double(workers) * 2 * pow(Double(n), 3) / s / 1e9)
                         }
-                        let s = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
-                        best = max(best, Double(workers) * 2 * pow(Double(n), 3) / s / 1e9)
                     }
                 }
             }

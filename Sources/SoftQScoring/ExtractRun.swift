@@ -2,7 +2,7 @@ import Foundation
 import SoftQBase
 import SoftQTokenizers
 
-/// Writes the files of `softq extract` (outputs.md): responses.jsonl, the per-token file and a
+/// Writes the files of `softq extract` (docs/spec/outputs.md): responses.jsonl, the per-token file and a
 /// summary.json with options and provenance.
 public enum ExtractRunWriter {
     public static func responseJSON(_ s: ScoredSingle) -> JSONValue {

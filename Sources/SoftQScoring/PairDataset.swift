@@ -1,7 +1,7 @@
 import Foundation
 import SoftQBase
 
-/// One preference pair as read from a JSONL line, before tokenization (outputs.md, "Inputs").
+/// One preference pair as read from a JSONL line, before tokenization (docs/spec/outputs.md, "Inputs").
 public struct PairRecord: Sendable, Equatable {
     public enum Content: Sendable, Equatable {
         /// `prompt`, `chosen`, `rejected` as text.

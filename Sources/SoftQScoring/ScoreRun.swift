@@ -106,7 +106,7 @@ public enum Provenance {
     }
 }
 
-/// Writes the files of `softq score` (outputs.md) into a run directory.
+/// Writes the files of `softq score` (docs/spec/outputs.md) into a run directory.
 public enum ScoreRunWriter {
     public static let schemaVersion = 1
 

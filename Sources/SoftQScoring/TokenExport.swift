@@ -16,7 +16,7 @@ public struct TokenRow: Sendable {
     public var scores: ResponseScores
 }
 
-/// Writes `tokens.jsonl` and `tokens.h5` (outputs.md), atomically.
+/// Writes `tokens.jsonl` and `tokens.h5` (docs/spec/outputs.md), atomically.
 public enum TokenExport {
     public static func jsonl(_ rows: [TokenRow], to url: URL) throws {
         var w = JSONLinesWriter()

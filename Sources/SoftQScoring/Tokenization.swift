@@ -9,7 +9,7 @@ public struct PreparedResponse: Sendable, Equatable {
 }
 
 /// A pair with its prompt tokenized once and both responses tokenized separately, so the
-/// prompt's tokens are identical for both (softq-conventions.md, "Preference pairs").
+/// prompt's tokens are identical for both (docs/spec/conventions.md, "Preference pairs").
 public struct PreparedPair: Sendable, Equatable {
     public var record: PairRecord
     public var prompt: [Int]

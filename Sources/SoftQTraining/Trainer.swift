@@ -4,7 +4,7 @@ import SoftQBase
 import SoftQKernels
 
 /// What is optimised: plain maximum likelihood (λ = 0) or offline IQLearn, i.e. MLE plus the χ²
-/// TD regulariser λ·(r_j/α)² from softq-conventions.md.
+/// TD regulariser λ·(r_j/α)² from docs/spec/conventions.md.
 public enum TrainingObjective: String, Sendable, CaseIterable {
     case mle, iqlearn
 }
@@ -139,25 +139,21 @@ public final class Trainer {
         var sums = LossSums()
         let workers = replicas.count
         // Single-threaded BLAS always: OpenBLAS's multi-threaded split of small products was seen
-        // to change low bits, and the parallelism is across examples anyway.
-        let savedThreads = BLAS.threads
-        BLAS.setThreads(1)
-        defer { BLAS.setThreads(savedThreads) }
-        for first in stride(from: 0, to: batch.count, by: workers) {
-            let count = min(workers, batch.count - first)
-            let results = ResultSlots(count)
-            let run: @Sendable (Int) -> Void = { [replicas, options] w in
-                let replica = replicas[w]
-                replica.grads.zero()
-                results.set(w, Result {
-                    try replica.evaluate(batch[first + w], options: options.rewards, tdWeight: lambda, backwardScale: scale)
-                })
-            }
-            if count == 1 { run(0) } else { DispatchQueue.concurrentPerform(iterations: count, execute: run) }
-            for w in 0..<count {
-                sums += try results.get(w)
-                let g = gradients.pointer, e = replicas[w].grads.pointer
-                for i in 0..<gradients.count { g[i] += e[i] }
+        // to change low bits, and the parallelism is across examples anyway. Example first + w
+        // runs on replica w, and the replicas' gradients are added in example order.
+        try BLAS.withThreads(1) {
+            for first in stride(from: 0, to: batch.count, by: workers) {
+                let count = min(workers, batch.count - first)
+                let results = try Parallel(threads: count).map(count) { [replicas, options] w, _ in
+                    let replica = replicas[w]
+                    replica.grads.zero()
+                    return try replica.evaluate(batch[first + w], options: options.rewards, tdWeight: lambda, backwardScale: scale)
+                }
+                for w in 0..<count {
+                    sums += results[w]
+                    let g = gradients.pointer, e = replicas[w].grads.pointer
+                    for i in 0..<gradients.count { g[i] += e[i] }
+                }
             }
         }
         let loss = sums.loss(tdWeight: lambda)
@@ -180,13 +176,4 @@ public final class Trainer {
         }
         return sums
     }
-}
-
-/// One result per worker, written from concurrent closures (each slot by exactly one worker).
-private final class ResultSlots: @unchecked Sendable {
-    private var slots: [Result<LossSums, Error>?]
-    private let lock = NSLock()
-    init(_ n: Int) { slots = Array(repeating: nil, count: n) }
-    func set(_ i: Int, _ r: Result<LossSums, Error>) { lock.lock(); slots[i] = r; lock.unlock() }
-    func get(_ i: Int) throws -> LossSums { try slots[i]!.get() }
 }

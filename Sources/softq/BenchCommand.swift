@@ -8,10 +8,11 @@ struct BenchCommand: ParsableCommand {
         commandName: "bench",
         abstract: "Time the scoring of a pair set: tokens/s, pairs/s, GFLOP/s against the sgemm peak, load time, peak memory.",
         discussion: """
-        Loads the checkpoint, scores the first pair (the time from process start to that result
-        is reported), measures the sgemm peak at the same thread count, then scores every pair
-        --repeats times and reports the median pass. Tokens count the prompt once per pair plus
+        Loads the checkpoint, scores the first pair (the time from process start to that result \
+        is reported), measures the sgemm peak at the same thread count, then scores every pair \
+        --repeats times and reports the median pass. Tokens count the prompt once per pair plus \
         both responses. The scores are exactly those of `softq score` (--out writes pairs.jsonl).
+
         The machine may be shared: compare ratios from one run (Scripts/bench/compare.py).
         """
     )

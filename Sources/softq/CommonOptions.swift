@@ -16,7 +16,7 @@ struct PolicyOptions: ParsableArguments {
 extension TerminalMode: ExpressibleByArgument {}
 extension Aggregate: ExpressibleByArgument {}
 
-/// The soft-Q conventions (softq-conventions.md). Unset values default to the checkpoint's
+/// The soft-Q conventions (docs/spec/conventions.md). Unset values default to the checkpoint's
 /// `/training` metadata, then to α = 1, γ = 1, terminal `eos`.
 struct ConventionOptions: ParsableArguments {
     @Option(name: .long, help: "Discount γ in [0, 1] (default: the checkpoint's training γ, else 1).")

@@ -8,8 +8,6 @@ import XCTest
 final class ReferenceValueTests: XCTestCase {
     let tol = 1e-12
 
-    func testFixtureFormat() { XCTAssertEqual(AnalysisReference.formatVersion, 1) }
-
     func generations() -> [GradedGeneration] {
         AnalysisReference.generationGroups.indices.map { i in
             GradedGeneration(id: "g\(i)", group: AnalysisReference.generationGroups[i], reward: AnalysisReference.generationRewards[i],

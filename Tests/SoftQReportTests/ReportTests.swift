@@ -282,17 +282,4 @@ final class ReportTests: XCTestCase {
         XCTAssertEqual(data.agreement?.ties, 1)
         XCTAssertTrue(html.contains("chosen longer"))
     }
-
-    /// Not a check: with SOFTQ_REPORT_DEMO_DIR set, leaves a synthetic run and its report
-    /// there, for looking at in a browser or for Scripts/report_screenshot.sh.
-    func testWriteDemoRunWhenAsked() throws {
-        guard let path = ProcessInfo.processInfo.environment["SOFTQ_REPORT_DEMO_DIR"] else {
-            throw XCTSkip("set SOFTQ_REPORT_DEMO_DIR to keep a synthetic run and its report")
-        }
-        let run = URL(fileURLWithPath: path)
-        try SyntheticRun.write(to: run)
-        var o = ReportOptions()
-        o.pairIDs = ["p0"]
-        try Report.write(runs: [run], to: run.appendingPathComponent("report.html"), options: o)
-    }
 }

@@ -1,7 +1,7 @@
 import Foundation
 import SoftQBase
 
-/// Writes a small, seeded, hand-made run directory in the shapes of docs/outputs.md, so the
+/// Writes a small, seeded, hand-made run directory in the shapes of docs/spec/outputs.md, so the
 /// report is tested without the scorer. Summary tables hold numbers deliberately different
 /// from what pairs.jsonl would give, so a test can tell "drawn from summary.json" from
 /// "recomputed".

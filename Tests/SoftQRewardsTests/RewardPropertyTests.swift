@@ -3,7 +3,7 @@ import SoftQRewards
 import TestSupport
 import XCTest
 
-/// The identities of softq-conventions.md on seeded random logits (Double paths, so the
+/// The identities of docs/spec/conventions.md on seeded random logits (Double paths, so the
 /// tolerances only cover summation rounding: 1e-12 absolute on values of order 10).
 final class RewardPropertyTests: XCTestCase {
     /// Random full logits rows [n × V], ids, prompt length; the last id is EOS (0) when asked.
