@@ -113,6 +113,12 @@ protocol DecoderBody: Sendable {
     /// x: [tokens.count, hidden] after the final norm. `capture` receives ("embed", …),
     /// ("layer.i", …) and ("final", …) activations when given (tests locate layer mismatches).
     func forward(_ tokens: [Int], cache: KVCache, parallel: Parallel, capture: ((String, [Float]) -> Void)?) -> [Float]
+    /// c: every logit ℓ becomes c·tanh(ℓ / c) (Gemma 2's `final_logit_softcapping`); nil: none.
+    var finalLogitSoftcap: Float? { get }
+}
+
+extension DecoderBody {
+    var finalLogitSoftcap: Float? { nil }
 }
 
 extension CausalLanguageModel {

@@ -47,7 +47,6 @@ public final class DecoderLanguageModel: CausalLanguageModel, @unchecked Sendabl
         }
         let n = start + tokens.count
         if n > c.contextLength { throw ModelError.sequenceTooLong(length: n, contextLength: c.contextLength, modelType: c.modelType) }
-        if let w = c.slidingWindow, n > w { throw ModelError.slidingWindowExceeded(length: n, window: w, modelType: c.modelType) }
     }
 
     public func logits(appending tokens: [Int], to cache: KVCache) throws -> [Float] {
@@ -126,6 +125,7 @@ public final class DecoderLanguageModel: CausalLanguageModel, @unchecked Sendabl
         var scratch = [Float](repeating: 0, count: workers * PB * VB)
         var bmax = [Float](repeating: 0, count: blocks * PB), bsum = [Double](repeating: 0, count: blocks * PB)
         nonisolated(unsafe) let W = body.output.data
+        let softcap = body.finalLogitSoftcap
         hidden.withUnsafeBufferPointer { hp in
             tokenLogits.withUnsafeMutableBufferPointer { tp in
                 fullOut.withUnsafeMutableBufferPointer { fp in
@@ -143,6 +143,7 @@ public final class DecoderLanguageModel: CausalLanguageModel, @unchecked Sendabl
                                         // block[r, j] = hidden[p0 + r] · W[v0 + j]
                                         BLAS.sgemm(.none, .transpose, m: pr, n: vb, k: D, a: hidden + p0 * D, lda: D,
                                                    b: W + v0 * D, ldb: D, c: block, ldc: vb)
+                                        if let softcap { softcapInPlace(block, count: pr * vb, cap: softcap) }
                                         rowMaxSumExp(maxP + b * PB, sumP + b * PB, block, rows: pr, cols: vb, ld: vb)
                                         for r in 0..<pr {
                                             let row = p0 + r

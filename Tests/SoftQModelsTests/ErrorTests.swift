@@ -14,8 +14,9 @@ final class ErrorTests: XCTestCase {
     func testUnknownModelType() throws {
         let fx = try Fixture.model("gpt2_tiny")
         XCTAssertEqual(message { try ModelRegistry.makeModel(modelType: "bert", config: fx.config, weights: fx.weights) },
-                       "unknown model_type 'bert': supported types are gpt2, llama, mistral, qwen2")
-        XCTAssertEqual(ModelRegistry.supportedTypes, ["gpt2", "llama", "mistral", "qwen2"])
+                       "unknown model_type 'bert': supported types are gemma, gemma2, gemma3_text, gpt2, gpt_neox, llama, mistral, olmo2, phi3, qwen2, qwen3")
+        XCTAssertEqual(ModelRegistry.supportedTypes, ["gemma", "gemma2", "gemma3_text", "gpt2", "gpt_neox", "llama", "mistral",
+                                                      "olmo2", "phi3", "qwen2", "qwen3"])
     }
 
     func testMissingExtraAndMisshapedTensorsInOneError() throws {
