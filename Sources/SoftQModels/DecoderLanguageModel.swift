@@ -32,7 +32,8 @@ public final class DecoderLanguageModel: CausalLanguageModel, @unchecked Sendabl
 
     public func flopsPerToken(attendedPositions: Int) -> Int {
         let c = configuration
-        return 2 * body.matmulParameterCount + 4 * c.layerCount * c.headCount * c.headDim * attendedPositions
+        let attended = body.attentionWindows.reduce(0) { $0 + min(attendedPositions, $1 ?? attendedPositions) }
+        return 2 * body.matmulParameterCount + 4 * c.headCount * c.headDim * attended
     }
 
     public func makeCache() -> KVCache {

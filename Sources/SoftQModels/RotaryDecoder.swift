@@ -69,6 +69,7 @@ final class RotaryDecoderBody: DecoderBody, @unchecked Sendable {
     let finalNorm: NormWeights
     let output: Tensor
     var finalLogitSoftcap: Float? { spec.finalLogitSoftcap }
+    var attentionWindows: [Int?] { spec.layerWindows }
 
     init(configuration: ModelConfiguration, spec: RotaryDecoderSpec, embed: Tensor, layers: [RotaryLayer],
          finalNorm: NormWeights, output: Tensor) {

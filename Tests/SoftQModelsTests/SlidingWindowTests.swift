@@ -34,6 +34,16 @@ final class SlidingWindowTests: XCTestCase {
         }
     }
 
+    /// Attention FLOPs count at most a layer's window: qwen2_window has a full layer 0 and
+    /// layers 1–2 with window 4.
+    func testFlopsCountAttentionWithinTheWindow() throws {
+        let model = try Fixture.model("qwen2_window").makeModel()
+        let c = model.configuration, perPosition = 4 * c.headCount * c.headDim
+        let base = model.flopsPerToken(attendedPositions: 0)
+        XCTAssertEqual(model.flopsPerToken(attendedPositions: 3), base + perPosition * 3 * 3)
+        XCTAssertEqual(model.flopsPerToken(attendedPositions: 20), base + perPosition * (20 + 4 + 4))
+    }
+
     /// A prompt longer than the window, run once, then two continuations from copies of its
     /// cache: each continuation's rows equal transformers' full pass over prompt+continuation
     /// (the continuation attends to the last W positions, cached prompt positions included).
