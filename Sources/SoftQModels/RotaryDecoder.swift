@@ -61,7 +61,7 @@ struct RotaryLayer: Sendable {
 
 /// The decoder body every rotary family shares: token embedding, blocks as the spec arranges
 /// them, final norm. The families' files decode configurations and bind tensors into it.
-final class RotaryDecoderBody: DecoderBody, @unchecked Sendable {
+final class RotaryDecoderBody: DecoderBody, Sendable {
     let configuration: ModelConfiguration
     let spec: RotaryDecoderSpec
     let embed: Tensor
@@ -250,7 +250,8 @@ func linearShapes(_ name: String, out: Int, in inDim: Int, bias: Bool) -> [(Stri
 }
 
 /// Binds a family laid out as `model.embed_tokens`, `model.layers.{i}.…`, `model.norm` and
-/// (untied) `lm_head` (the LLaMA-like families and Gemma): checks the embedding, every layer's
+/// (untied) `lm_head` (the LLaMA-like families and Gemma), after the LLaMA sanitize step (bare
+/// names get `model.`, `inv_freq` buffers are dropped): checks the embedding, every layer's
 /// `layerTensors(prefix)`, the final norm and the output matrix strictly, then builds each
 /// layer with `makeLayer(binder, prefix)`. `plusOneNorm`: the final norm multiplies by 1 + w.
 func bindModelLayout(_ b: ModelConfiguration, spec: RotaryDecoderSpec, weights: WeightSource, plusOneNorm: Bool = false,
