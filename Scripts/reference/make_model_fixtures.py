@@ -9,9 +9,11 @@ Two independent references, nothing downloaded:
                      transformers in float32 and in float64, and float64 per-layer activations
                      (input of layer 0, output of each layer, after the final norm), so a
                      mismatch points at the layer.
-  * <name>.h5      - the same weights as a softq checkpoint (docs/spec/checkpoint-format.md, version 1).
+  * <name>.h5      - the same weights as a softq checkpoint (docs/spec/checkpoint-format.md, version 1),
+                     for the models in CHECKPOINTS.
 
-Run once from the repository root:  python3 Scripts/reference/make_model_fixtures.py
+Run once from the repository root:  python3 Scripts/reference/make_model_fixtures.py [name ...]
+(names limit what is rewritten; the output is the same as in a full run).
 Requires numpy, h5py, torch (CPU) and transformers 5.x. Output is deterministic for a given
 torch/transformers version (seeded).
 """
@@ -136,7 +138,78 @@ MODELS = {
                        max_position_embeddings=40, rms_norm_eps=1e-6, tie_word_embeddings=False,
                        rope_parameters=dict(rope_type="default", rope_theta=1000000.0),
                        use_sliding_window=False, sliding_window=None, bos_token_id=None, eos_token_id=4),
+    # ---- sliding windows and the newer families (windows shorter than the 9/12/ctx sequences).
+    # Mistral: every layer slides, window 5.
+    "mistral_window": dict(model_type="mistral", vocab_size=61, hidden_size=32, intermediate_size=48,
+                           num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2,
+                           max_position_embeddings=24, rms_norm_eps=1e-5, tie_word_embeddings=False,
+                           rope_parameters=dict(rope_type="default", rope_theta=10000.0), sliding_window=5,
+                           bos_token_id=1, eos_token_id=2),
+    # Qwen2 with use_sliding_window: layer 0 full (below max_window_layers), layers 1-2 slide (window 4).
+    "qwen2_window": dict(model_type="qwen2", vocab_size=59, hidden_size=32, intermediate_size=48,
+                         num_hidden_layers=3, num_attention_heads=4, num_key_value_heads=2,
+                         max_position_embeddings=24, rms_norm_eps=1e-6, tie_word_embeddings=False,
+                         rope_parameters=dict(rope_type="default", rope_theta=10000.0),
+                         use_sliding_window=True, sliding_window=4, max_window_layers=1, eos_token_id=4),
+    # Qwen3: per-head q/k RMSNorm, explicit head_dim 12 != 32/4, tied, window 6 on layer 1.
+    "qwen3_window": dict(model_type="qwen3", vocab_size=53, hidden_size=32, intermediate_size=40,
+                         num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2, head_dim=12,
+                         max_position_embeddings=24, rms_norm_eps=1e-6, tie_word_embeddings=True,
+                         rope_parameters=dict(rope_type="default", rope_theta=1000.0),
+                         use_sliding_window=True, sliding_window=6, max_window_layers=1, eos_token_id=3),
+    # Pythia-style GPT-NeoX: parallel residual, half the head rotates, biases, exact GELU, untied.
+    "neox_parallel": dict(model_type="gpt_neox", vocab_size=61, hidden_size=32, intermediate_size=64,
+                          num_hidden_layers=2, num_attention_heads=4, max_position_embeddings=24,
+                          layer_norm_eps=1e-5, hidden_act="gelu", use_parallel_residual=True,
+                          rope_parameters=dict(rope_type="default", rope_theta=1000.0, partial_rotary_factor=0.5),
+                          tie_word_embeddings=False, bos_token_id=0, eos_token_id=0),
+    # Sequential residual, a quarter of the head rotates, no attention biases.
+    "neox_sequential": dict(model_type="gpt_neox", vocab_size=53, hidden_size=32, intermediate_size=48,
+                            num_hidden_layers=2, num_attention_heads=4, max_position_embeddings=24,
+                            layer_norm_eps=1e-5, hidden_act="gelu", use_parallel_residual=False, attention_bias=False,
+                            rope_parameters=dict(rope_type="default", rope_theta=10000.0, partial_rotary_factor=0.25),
+                            tie_word_embeddings=False, bos_token_id=0, eos_token_id=0),
+    # Gemma: √24 embedding scale (not exact in float32), 1+w norms, GeGLU, head_dim 16 != 24/2, MQA.
+    "gemma_tiny": dict(model_type="gemma", vocab_size=61, hidden_size=24, intermediate_size=40,
+                       num_hidden_layers=2, num_attention_heads=2, num_key_value_heads=1, head_dim=16,
+                       max_position_embeddings=24, rms_norm_eps=1e-6, hidden_act="gelu_pytorch_tanh",
+                       rope_parameters=dict(rope_type="default", rope_theta=10000.0), tie_word_embeddings=True,
+                       bos_token_id=2, eos_token_id=1, pad_token_id=0),
+    # Gemma 2: local/global/local layers (window 4), attention and final soft-capping small
+    # enough to bend these logits, query_pre_attn_scalar 12 != head_dim.
+    "gemma2_window": dict(model_type="gemma2", vocab_size=61, hidden_size=24, intermediate_size=40,
+                          num_hidden_layers=3, num_attention_heads=4, num_key_value_heads=2, head_dim=8,
+                          max_position_embeddings=24, rms_norm_eps=1e-6, hidden_activation="gelu_pytorch_tanh",
+                          query_pre_attn_scalar=12, sliding_window=4, attn_logit_softcapping=4.0,
+                          final_logit_softcapping=6.0, rope_parameters=dict(rope_type="default", rope_theta=10000.0),
+                          tie_word_embeddings=True, bos_token_id=2, eos_token_id=1, pad_token_id=0),
+    # Gemma 3 text: q/k norms, layer_types local/global/local (window 4), local rope base 100,
+    # global base 10000 with linear scaling 2.
+    "gemma3_window": dict(model_type="gemma3_text", vocab_size=61, hidden_size=24, intermediate_size=40,
+                          num_hidden_layers=3, num_attention_heads=4, num_key_value_heads=2, head_dim=8,
+                          max_position_embeddings=24, rms_norm_eps=1e-6, hidden_activation="gelu_pytorch_tanh",
+                          query_pre_attn_scalar=8, sliding_window=4,
+                          layer_types=["sliding_attention", "full_attention", "sliding_attention"],
+                          rope_parameters={"sliding_attention": dict(rope_type="default", rope_theta=100.0),
+                                           "full_attention": dict(rope_type="linear", factor=2.0, rope_theta=10000.0)},
+                          tie_word_embeddings=True, bos_token_id=2, eos_token_id=1, pad_token_id=0),
+    # Phi-3: fused qkv_proj / gate_up_proj, half the head rotates, window 6 on every layer.
+    "phi3_window": dict(model_type="phi3", vocab_size=61, hidden_size=32, intermediate_size=48,
+                        num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2,
+                        max_position_embeddings=24, original_max_position_embeddings=24, rms_norm_eps=1e-5,
+                        rope_parameters=dict(rope_type="default", rope_theta=10000.0, partial_rotary_factor=0.5),
+                        sliding_window=6, tie_word_embeddings=False, bos_token_id=1, eos_token_id=2, pad_token_id=0),
+    # OLMo 2: post-norm blocks, q/k RMSNorm over whole projections, GQA.
+    "olmo2_tiny": dict(model_type="olmo2", vocab_size=61, hidden_size=32, intermediate_size=48,
+                       num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2,
+                       max_position_embeddings=24, rms_norm_eps=1e-6,
+                       rope_parameters=dict(rope_type="default", rope_theta=10000.0),
+                       tie_word_embeddings=False, bos_token_id=None, eos_token_id=3, pad_token_id=1),
 }
+
+
+# Fixtures that also get an h5 checkpoint (the others are read from their JSON weights only).
+CHECKPOINTS = {"gpt2_tiny", "llama_gqa_tied", "llama_untied", "qwen2_bias", "gemma2_window"}
 
 
 def build(name, spec):
@@ -148,9 +221,11 @@ def build(name, spec):
     model = transformers.AutoModelForCausalLM.from_config(cfg, attn_implementation="eager")
     with torch.no_grad():
         # Larger-than-default random weights so that every layer matters for the logits.
+        # Norm multipliers 1 ± 0.2; Gemma stores the offset w of its (1 + w) multiplier.
+        one = 0.0 if mt.startswith("gemma") else 1.0
         for pname, p in model.named_parameters():
             if "norm" in pname or "ln_" in pname:
-                p.copy_(1 + 0.2 * torch.randn_like(p)) if p.dim() == 1 and not pname.endswith("bias") else p.copy_(0.1 * torch.randn_like(p))
+                p.copy_(one + 0.2 * torch.randn_like(p)) if p.dim() == 1 and not pname.endswith("bias") else p.copy_(0.1 * torch.randn_like(p))
             else:
                 p.copy_(torch.randn_like(p) * (0.3 if p.dim() == 1 else 1 / math.sqrt(p.shape[-1] if p.dim() > 1 else 1)))
     model.eval()
@@ -180,6 +255,8 @@ def run(model, tokens, final_norm, layers):
 def parts(model, mt):
     if mt == "gpt2":
         return model.transformer.ln_f, model.transformer.h
+    if mt == "gpt_neox":
+        return model.gpt_neox.final_layer_norm, model.gpt_neox.layers
     return model.model.norm, model.model.layers
 
 
@@ -193,15 +270,18 @@ def write_checkpoint(path, mt, config_json, state):
             g.create_dataset(k, data=state[k])
 
 
-def model_fixture(name, spec, rng):
+def draw_sequences(spec, rng):
+    V = spec["vocab_size"]
+    ctx = spec.get("n_positions") or spec["max_position_embeddings"]
+    lengths = [9, 12, ctx]  # the last one fills the context exactly
+    return [[int(t) for t in rng.integers(0, V, n)] for n in lengths]
+
+
+def model_fixture(name, spec, seqs):
     cfg, model = build(name, spec)
     mt = spec["model_type"]
     config_json = cfg.to_json_string(use_diff=False)
     state = {k: v.detach().numpy().astype(np.float32) for k, v in model.state_dict().items()}
-    V = spec["vocab_size"]
-    ctx = spec.get("n_positions") or spec["max_position_embeddings"]
-    lengths = [9, 12, ctx]  # the last one fills the context exactly
-    seqs = [[int(t) for t in rng.integers(0, V, n)] for n in lengths]
     norm, layers = parts(model, mt)
     out = []
     for toks in seqs:
@@ -226,17 +306,27 @@ def model_fixture(name, spec, rng):
     }
     with open(os.path.join(OUT, name + ".json"), "w") as f:
         json.dump(fixture, f, indent=None, separators=(",", ":"))
-    write_checkpoint(os.path.join(OUT, name + ".h5"), mt, config_json, state)
+    if name in CHECKPOINTS:
+        write_checkpoint(os.path.join(OUT, name + ".h5"), mt, config_json, state)
 
 
 def main():
+    # Optional arguments name the fixtures to (re)write ("kernels" or model names); the random
+    # stream is consumed for all of them either way, so every fixture is the same as in a full run.
+    only = set(sys.argv[1:])
+    unknown = only - set(MODELS) - {"kernels"}
+    if unknown:
+        sys.exit(f"unknown fixture names: {sorted(unknown)}")
     os.makedirs(OUT, exist_ok=True)
     rng = np.random.default_rng(20261129)
     kern = {"format_version": FORMAT_VERSION, "tolerance": {"rtol": 1e-6, "atol": 1e-6}, "kernels": kernel_fixtures(rng)}
-    with open(os.path.join(OUT, "kernels.json"), "w") as f:
-        json.dump(kern, f, separators=(",", ":"))
+    if not only or "kernels" in only:
+        with open(os.path.join(OUT, "kernels.json"), "w") as f:
+            json.dump(kern, f, separators=(",", ":"))
     for name, spec in MODELS.items():
-        model_fixture(name, spec, rng)
+        seqs = draw_sequences(spec, rng)
+        if not only or name in only:
+            model_fixture(name, spec, seqs)
     total = sum(os.path.getsize(os.path.join(OUT, n)) for n in os.listdir(OUT))
     print(f"wrote {OUT} ({total} bytes)")
 

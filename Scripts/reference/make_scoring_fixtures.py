@@ -3,7 +3,8 @@
 must produce, computed independently.
 
 * Logits come from transformers/PyTorch (float32) running the tiny checkpoints that
-  make_model_fixtures.py wrote (gpt2_tiny.h5, llama_gqa_tied.h5), loaded here with h5py.
+  make_model_fixtures.py wrote (gpt2_tiny.h5, llama_gqa_tied.h5, and gemma2_window.h5: sliding
+  window 4 on local layers, soft-capped attention and final logits), loaded here with h5py.
 * Every reward quantity is computed from those logits in float64 numpy, written from
   docs/spec/conventions.md: Q = α·ℓ[a], V = α·logsumexp(ℓ), log π = ℓ[a] − logsumexp(ℓ),
   r_j = Q(s_{j−1}, x_j) − γ·V'(s_j), V' = 0 after a terminal token.
@@ -110,7 +111,7 @@ def main():
     ref_path = os.path.join(OUT, "gpt2_tiny_ref.h5")
     write_reference_checkpoint(os.path.join(MODELS, "gpt2_tiny.h5"), ref_path, seed=11)
     cases = []
-    for ckpt in ["gpt2_tiny", "llama_gqa_tied"]:
+    for ckpt in ["gpt2_tiny", "llama_gqa_tied", "gemma2_window"]:
         config, weights = load(os.path.join(MODELS, ckpt + ".h5"))
         model = build(config, weights)
         eos = config.get("eos_token_id", 1)

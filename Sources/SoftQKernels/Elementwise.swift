@@ -98,11 +98,13 @@ public func rotaryTables(_ cos: UnsafeMutablePointer<Float>, _ sin: UnsafeMutabl
 }
 
 /// Rotary embedding in place, "rotate half" layout (Hugging Face LLaMA): for each head,
-/// y[j] = x[j]·cos − x[j+h]·sin, y[j+h] = x[j+h]·cos + x[j]·sin, h = headDim/2.
-/// x: [rows, heads, headDim] (row stride `ld`), cos, sin: [rows, headDim/2].
+/// y[j] = x[j]·cos − x[j+h]·sin, y[j+h] = x[j+h]·cos + x[j]·sin, h = rotaryDim/2; the
+/// dimensions rotaryDim ..< headDim pass through (partial rotary: GPT-NeoX, Phi-3).
+/// x: [rows, heads, headDim] (row stride `ld`), cos, sin: [rows, rotaryDim/2];
+/// rotaryDim: even, ≤ headDim, headDim when nil.
 public func applyRotary(_ x: UnsafeMutablePointer<Float>, _ cos: UnsafePointer<Float>, _ sin: UnsafePointer<Float>,
-                        rows: Int, heads: Int, headDim: Int, ld: Int) {
-    let half = headDim / 2
+                        rows: Int, heads: Int, headDim: Int, ld: Int, rotaryDim: Int? = nil) {
+    let half = (rotaryDim ?? headDim) / 2
     for t in 0..<rows {
         let c = cos + t * half, s = sin + t * half
         for h in 0..<heads {
@@ -116,32 +118,53 @@ public func applyRotary(_ x: UnsafeMutablePointer<Float>, _ cos: UnsafePointer<F
     }
 }
 
-/// Causal softmax of scaled scores in place. Row t sits at absolute position start+t and sees
-/// columns 0 ... start+t; later columns are set to exactly 0 so a product with V ignores them.
+/// Causal softmax of scaled scores in place. Row t sits at position start+t (counted from
+/// column 0) and sees columns lo … start+t, lo = max(0, start+t−window+1) with a window, else
+/// 0; every other column is set to exactly 0 so a product with V ignores it.
+/// softcap c: each visible score s becomes c·tanh(s·scale / c) first (then no further scale),
+/// in that order, as Gemma 2 computes it.
 /// scores: [rows, cols] (row stride `ld`), cols ≥ start + rows. Eight lanes at a time (`exp8`);
 /// the sum accumulates in Double per lane, then across lanes.
 public func causalSoftmax(_ scores: UnsafeMutablePointer<Float>, rows: Int, cols: Int, ld: Int,
-                          start: Int, scale: Float) {
+                          start: Int, scale: Float, window: Int? = nil, softcap: Float? = nil) {
     for t in 0..<rows {
-        let s = scores + t * ld
         let n = min(start + t + 1, cols)
+        let lo = window.map { max(0, start + t - $0 + 1) } ?? 0
+        let row = scores + t * ld
+        for j in 0..<lo { row[j] = 0 }
+        var scale = scale
+        if let c = softcap {
+            for j in lo..<n { row[j] = c * tanhf(row[j] * scale / c) }
+            scale = 1
+        }
+        let s = row + lo, count = n - lo
         var mv = SIMD8<Float>(repeating: -.infinity)
         var j = 0
-        while j < n { mv = max8(mv, load8(s + j, valid: n - j, pad: -.infinity) * scale); j += 8 }
+        while j < count { mv = max8(mv, load8(s + j, valid: count - j, pad: -.infinity) * scale); j += 8 }
         let m = mv.max()
         var acc = SIMD8<Double>(repeating: 0)
         j = 0
-        while j < n {
-            let e = exp8(load8(s + j, valid: n - j, pad: -.infinity) * scale - m)
-            store8(s + j, e, valid: n - j)
+        while j < count {
+            let e = exp8(load8(s + j, valid: count - j, pad: -.infinity) * scale - m)
+            store8(s + j, e, valid: count - j)
             acc += SIMD8<Double>(e)
             j += 8
         }
         let inv = Float(1.0 / acc.sum())
         j = 0
-        while j < n { store8(s + j, load8(s + j, valid: n - j) * inv, valid: n - j); j += 8 }
-        for j in n..<cols { s[j] = 0 }
+        while j < count { store8(s + j, load8(s + j, valid: count - j) * inv, valid: count - j); j += 8 }
+        for j in n..<cols { row[j] = 0 }
     }
+}
+
+/// Soft-capping in place: x = c·tanh(x / c) (Gemma 2's final logits). x: [count].
+public func softcapInPlace(_ x: UnsafeMutablePointer<Float>, count: Int, cap: Float) {
+    for i in 0..<count { x[i] = cap * tanhf(x[i] / cap) }
+}
+
+/// Elementwise product in place: x *= y. x, y: [count].
+public func multiplyInPlace(_ x: UnsafeMutablePointer<Float>, _ y: UnsafePointer<Float>, count: Int) {
+    for i in 0..<count { x[i] *= y[i] }
 }
 
 /// Per-row maximum and Σ exp(x − max) of a block of logits, the pieces of a blocked

@@ -57,27 +57,31 @@ public enum ReferenceKernels {
         return out
     }
 
-    /// q: [rows, heads·headDim], keys, values: [start+rows, kvHeads·headDim] → [rows, heads·headDim]
+    /// q: [rows, heads·headDim], keys, values: [start+rows, kvHeads·headDim] → [rows, heads·headDim].
+    /// Row t (position p = start+t) sees positions max(0, p−window+1) … p; softcap c maps a
+    /// score s to c·tanh(s·scale/c).
     public static func causalAttention(q: [Float], keys: [Float], values: [Float], rows: Int, start: Int,
-                                       heads: Int, kvHeads: Int, headDim: Int, scale: Double) -> [Double] {
+                                       heads: Int, kvHeads: Int, headDim: Int, scale: Double,
+                                       window: Int? = nil, softcap: Double? = nil) -> [Double] {
         let qd = heads * headDim, kvd = kvHeads * headDim
         var out = [Double](repeating: 0, count: rows * qd)
         for t in 0..<rows {
             for h in 0..<heads {
                 let g = h / (heads / kvHeads)
                 let visible = start + t + 1
-                var s = [Double](repeating: 0, count: visible)
-                for j in 0..<visible {
+                let first = window.map { max(0, visible - $0) } ?? 0
+                var s = [Double](repeating: -.infinity, count: visible)
+                for j in first..<visible {
                     var dot = 0.0
                     for i in 0..<headDim { dot += Double(q[t * qd + h * headDim + i]) * Double(keys[j * kvd + g * headDim + i]) }
-                    s[j] = dot * scale
+                    s[j] = softcap.map { $0 * Foundation.tanh(dot * scale / $0) } ?? dot * scale
                 }
                 let m = s.max() ?? 0
                 let e = s.map { Foundation.exp($0 - m) }
                 let z = e.reduce(0, +)
                 for i in 0..<headDim {
                     var acc = 0.0
-                    for j in 0..<visible { acc += e[j] / z * Double(values[j * kvd + g * headDim + i]) }
+                    for j in first..<visible { acc += e[j] / z * Double(values[j * kvd + g * headDim + i]) }
                     out[t * qd + h * headDim + i] = acc
                 }
             }

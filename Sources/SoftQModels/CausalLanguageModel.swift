@@ -12,7 +12,8 @@ public protocol CausalLanguageModel: AnyObject, Sendable {
     var parameterCount: Int { get }
     var configuration: ModelConfiguration { get }
     /// Forward FLOPs for one token that attends to `attendedPositions` positions:
-    /// 2 · (parameters used in matrix products, output layer included) + 4 · layers · heads · headDim · attendedPositions.
+    /// 2 · (parameters used in matrix products, output layer included) + 4 · heads · headDim ·
+    /// Σ over layers of min(attendedPositions, the layer's sliding window).
     func flopsPerToken(attendedPositions: Int) -> Int
     /// Scores groups of continuations that share a prompt: the prompt is run once, each
     /// continuation continues from its cached keys/values. Results are bit-identical to
@@ -113,6 +114,15 @@ protocol DecoderBody: Sendable {
     /// x: [tokens.count, hidden] after the final norm. `capture` receives ("embed", …),
     /// ("layer.i", …) and ("final", …) activations when given (tests locate layer mismatches).
     func forward(_ tokens: [Int], cache: KVCache, parallel: Parallel, capture: ((String, [Float]) -> Void)?) -> [Float]
+    /// c: every logit ℓ becomes c·tanh(ℓ / c) (Gemma 2's `final_logit_softcapping`); nil: none.
+    var finalLogitSoftcap: Float? { get }
+    /// Per layer: the sliding window, or nil for full causal attention.
+    var attentionWindows: [Int?] { get }
+}
+
+extension DecoderBody {
+    var finalLogitSoftcap: Float? { nil }
+    var attentionWindows: [Int?] { [Int?](repeating: nil, count: configuration.layerCount) }
 }
 
 extension CausalLanguageModel {

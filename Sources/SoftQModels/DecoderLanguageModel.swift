@@ -32,7 +32,8 @@ public final class DecoderLanguageModel: CausalLanguageModel, Sendable {
 
     public func flopsPerToken(attendedPositions: Int) -> Int {
         let c = configuration
-        return 2 * body.matmulParameterCount + 4 * c.layerCount * c.headCount * c.headDim * attendedPositions
+        let attended = body.attentionWindows.reduce(0) { $0 + min(attendedPositions, $1 ?? attendedPositions) }
+        return 2 * body.matmulParameterCount + 4 * c.headCount * c.headDim * attended
     }
 
     public func makeCache() -> KVCache {
@@ -47,7 +48,6 @@ public final class DecoderLanguageModel: CausalLanguageModel, Sendable {
         }
         let n = start + tokens.count
         if n > c.contextLength { throw ModelError.sequenceTooLong(length: n, contextLength: c.contextLength, modelType: c.modelType) }
-        if let w = c.slidingWindow, n > w { throw ModelError.slidingWindowExceeded(length: n, window: w, modelType: c.modelType) }
     }
 
     public func logits(appending tokens: [Int], to cache: KVCache) throws -> [Float] {
@@ -126,6 +126,7 @@ public final class DecoderLanguageModel: CausalLanguageModel, Sendable {
         var scratch = [Float](repeating: 0, count: workers * PB * VB)
         var bmax = [Float](repeating: 0, count: blocks * PB), bsum = [Double](repeating: 0, count: blocks * PB)
         nonisolated(unsafe) let W = body.output.data
+        let softcap = body.finalLogitSoftcap
         hidden.withUnsafeBufferPointer { hp in
             tokenLogits.withUnsafeMutableBufferPointer { tp in
                 fullOut.withUnsafeMutableBufferPointer { fp in
@@ -143,6 +144,7 @@ public final class DecoderLanguageModel: CausalLanguageModel, Sendable {
                                         // block[r, j] = hidden[p0 + r] · W[v0 + j]
                                         BLAS.sgemm(.none, .transpose, m: pr, n: vb, k: D, a: hidden + p0 * D, lda: D,
                                                    b: W + v0 * D, ldb: D, c: block, ldc: vb)
+                                        if let softcap { softcapInPlace(block, count: pr * vb, cap: softcap) }
                                         rowMaxSumExp(maxP + b * PB, sumP + b * PB, block, rows: pr, cols: vb, ld: vb)
                                         for r in 0..<pr {
                                             let row = p0 + r

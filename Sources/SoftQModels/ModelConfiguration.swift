@@ -16,7 +16,8 @@ public struct ModelConfiguration: Sendable, Equatable {
     public var bosTokenId: Int?
     /// `eos_token_id` from the configuration (one id or several); empty when absent.
     public var eosTokenIds: [Int]
-    /// The sliding attention window when one applies to this model; sequences longer than it
-    /// are rejected.
+    /// The sliding attention window of the model's local layers (every layer for Mistral, the
+    /// `sliding_attention` layers for Qwen2/3 and Gemma 2/3): position p attends to positions
+    /// p−W+1 … p. nil when every layer attends to all earlier positions.
     public var slidingWindow: Int?
 }

@@ -10,7 +10,6 @@ public enum ModelError: Error, CustomStringConvertible, Equatable {
     case noTokens
     case tokenOutOfRange(token: Int, position: Int, vocabularySize: Int)
     case sequenceTooLong(length: Int, contextLength: Int, modelType: String)
-    case slidingWindowExceeded(length: Int, window: Int, modelType: String)
 
     public var description: String {
         switch self {
@@ -38,8 +37,6 @@ public enum ModelError: Error, CustomStringConvertible, Equatable {
             return "token id \(token) at position \(position) is outside the vocabulary (0..<\(vocabularySize))"
         case let .sequenceTooLong(length, contextLength, modelType):
             return "a sequence of \(length) tokens is longer than the \(modelType) model's context of \(contextLength) tokens; softq never truncates: shorten or split the input"
-        case let .slidingWindowExceeded(length, window, modelType):
-            return "a sequence of \(length) tokens exceeds the \(modelType) model's sliding attention window of \(window) tokens; sliding-window attention is not implemented, so only sequences up to the window are scored exactly"
         }
     }
 }

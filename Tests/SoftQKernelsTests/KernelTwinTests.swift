@@ -67,6 +67,35 @@ final class KernelTwinTests: XCTestCase {
         assertClose(out, twin, atol: 1e-6, rtol: 1e-5, "causalAttention")
     }
 
+    func testWindowedSoftcappedAttentionMatchesTwin() {
+        // Windows shorter than, equal to and longer than the cache; start 0 and start > window.
+        let H = 4, KV = 2, hd = 8
+        for (start, rows, window, cap) in [(7, 4, 3, Float(2)), (0, 6, 2, nil), (9, 1, 4, nil), (2, 5, 20, Float(1.5)), (5, 3, 1, nil)] {
+            let len = start + rows
+            let q = random(rows * H * hd), k = random(len * KV * hd), v = random(len * KV * hd)
+            var out = [Float](repeating: 0, count: rows * H * hd), scratch = [Float](repeating: 0, count: rows * len)
+            causalAttention(&out, q, k, v, scratch: &scratch, rows: rows, start: start, heads: H, kvHeads: KV, headDim: hd,
+                            qStride: H * hd, kvStride: KV * hd, outStride: H * hd, scale: 0.5, window: window, softcap: cap)
+            let twin = ReferenceKernels.causalAttention(q: q, keys: k, values: v, rows: rows, start: start, heads: H, kvHeads: KV,
+                                                        headDim: hd, scale: 0.5, window: window, softcap: cap.map(Double.init))
+            assertClose(out, twin, atol: 1e-6, rtol: 1e-5, "causalAttention start \(start) window \(window) cap \(String(describing: cap))")
+        }
+        // Window 1: every position sees only itself, so the output is its own value row.
+        let q = random(3 * 8), k = random(3 * 8), v = random(3 * 8)
+        var out = [Float](repeating: 0, count: 3 * 8), scratch = [Float](repeating: 0, count: 9)
+        causalAttention(&out, q, k, v, scratch: &scratch, rows: 3, start: 0, heads: 1, kvHeads: 1, headDim: 8,
+                        qStride: 8, kvStride: 8, outStride: 8, scale: 1, window: 1)
+        XCTAssertEqual(out, v)
+    }
+
+    func testCausalSoftmaxWindowZeroesThePastBeyondIt() {
+        var s: [Float] = [1, 2, 3, 4, 5, 6, 7, 8]  // 2 rows × 4 cols, start 2, window 2
+        causalSoftmax(&s, rows: 2, cols: 4, ld: 4, start: 2, scale: 1, window: 2)
+        XCTAssertEqual(Array(s[0...0]) + Array(s[3...5]), [0, 0, 0, 0])  // row 0 sees 1…2, row 1 sees 2…3
+        XCTAssertEqual(Double(s[1] + s[2]), 1, accuracy: 1e-7)
+        XCTAssertEqual(Double(s[6] + s[7]), 1, accuracy: 1e-7)
+    }
+
     func testCausalSoftmaxZeroesTheFuture() {
         var s: [Float] = [1, 2, 3, 4, 5, 6, 7, 8]  // 2 rows × 4 cols, start 1
         causalSoftmax(&s, rows: 2, cols: 4, ld: 4, start: 1, scale: 1)

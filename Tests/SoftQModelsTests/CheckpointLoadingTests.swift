@@ -9,7 +9,7 @@ import XCTest
 /// (memory-mapped) and score the very same bits as the in-memory weights.
 final class CheckpointLoadingTests: XCTestCase {
     func testH5CheckpointsScoreLikeInMemoryWeights() throws {
-        for name in Fixture.modelNames {
+        for name in Fixture.checkpointNames {
             let fx = try Fixture.model(name)
             let checkpoint = try Checkpoint(path: try Fixture.url(name + ".h5").path)
             XCTAssertEqual(checkpoint.modelType, fx.modelType)

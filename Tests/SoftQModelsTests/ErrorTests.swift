@@ -14,8 +14,9 @@ final class ErrorTests: XCTestCase {
     func testUnknownModelType() throws {
         let fx = try Fixture.model("gpt2_tiny")
         XCTAssertEqual(message { try ModelRegistry.makeModel(modelType: "bert", config: fx.config, weights: fx.weights) },
-                       "unknown model_type 'bert': supported types are gpt2, llama, mistral, qwen2")
-        XCTAssertEqual(ModelRegistry.supportedTypes, ["gpt2", "llama", "mistral", "qwen2"])
+                       "unknown model_type 'bert': supported types are gemma, gemma2, gemma3_text, gpt2, gpt_neox, llama, mistral, olmo2, phi3, qwen2, qwen3")
+        XCTAssertEqual(ModelRegistry.supportedTypes, ["gemma", "gemma2", "gemma3_text", "gpt2", "gpt_neox", "llama", "mistral",
+                                                      "olmo2", "phi3", "qwen2", "qwen3"])
     }
 
     func testMissingExtraAndMisshapedTensorsInOneError() throws {
@@ -72,6 +73,36 @@ final class ErrorTests: XCTestCase {
         var lt = lfx.tensors
         lt["model.layers.0.self_attn.rotary_emb.inv_freq"] = Tensor(zeros: [4])
         XCTAssertNoThrow(try ModelRegistry.makeModel(modelType: "llama", config: lfx.config, weights: InMemoryWeights(lt)))
+    }
+
+    func testNewFamiliesSanitizeAndBindStrictly() throws {
+        // GPT-NeoX: bare GPTNeoXModel names, Pythia's `embed_out`, old mask and inv_freq buffers.
+        let fx = try Fixture.model("neox_parallel")
+        var t: [String: Tensor] = [:]
+        for (k, v) in fx.tensors { t[k == "lm_head.weight" ? "embed_out.weight" : k.replacingOccurrences(of: "gpt_neox.", with: "")] = v }
+        t["layers.0.attention.bias"] = Tensor(zeros: [1, 1, 24, 24])
+        t["layers.0.attention.masked_bias"] = Tensor(zeros: [1])
+        t["layers.1.attention.rotary_emb.inv_freq"] = Tensor(zeros: [2])
+        let groups = [PromptGroup(prompt: [3, 4], continuations: [[5, 6]])]
+        XCTAssertEqual(try ModelRegistry.makeModel(modelType: "gpt_neox", config: fx.config, weights: InMemoryWeights(t)).score(groups, options: ForwardOptions()),
+                       try fx.makeModel().score(groups, options: ForwardOptions()))
+        // Phi-3: fused tensors are bound (and reported) under their stored names.
+        let phi = try Fixture.model("phi3_window")
+        var p = phi.tensors
+        p["model.layers.1.self_attn.qkv_proj.weight"] = Tensor(zeros: [32, 32])
+        p["model.layers.0.mlp.gate_up_proj.weight"] = nil
+        XCTAssertEqual(message { try ModelRegistry.makeModel(modelType: "phi3", config: phi.config, weights: InMemoryWeights(p)) },
+                       """
+                       in-memory weights: the tensors do not match the phi3 architecture (1 missing, 1 with the wrong shape or type):
+                         missing model.layers.0.mlp.gate_up_proj.weight [96, 32]
+                         wrong shape model.layers.1.self_attn.qkv_proj.weight: expected [64, 32], found [32, 32]
+                       """)
+        // Gemma 3: the per-head q/k norms are required.
+        let gemma = try Fixture.model("gemma3_window")
+        var g = gemma.tensors
+        g["model.layers.2.self_attn.k_norm.weight"] = nil
+        XCTAssertEqual(message { try ModelRegistry.makeModel(modelType: "gemma3_text", config: gemma.config, weights: InMemoryWeights(g)) },
+                       "in-memory weights: the tensors do not match the gemma3_text architecture (1 missing):\n  missing model.layers.2.self_attn.k_norm.weight [8]")
     }
 
     func testTiedDuplicateMustEqualTheEmbedding() throws {

@@ -61,5 +61,15 @@ enum Fixture {
                      tensors: tensors, sequences: j["sequences"]?.arrayValue ?? [], tolerance: j["tolerance"] ?? .null)
     }
 
-    static let modelNames = ["gpt2_tiny", "llama_gqa_tied", "llama_untied", "qwen2_bias"]
+    /// Every model fixture; the first four (and gemma2_window) also ship as h5 checkpoints.
+    static let modelNames = ["gpt2_tiny", "llama_gqa_tied", "llama_untied", "qwen2_bias"] + newFamilyNames
+    /// Sliding windows and the families built on the shared rotary decoder.
+    static let newFamilyNames = ["mistral_window", "qwen2_window", "qwen3_window", "neox_parallel", "neox_sequential",
+                                 "gemma_tiny", "gemma2_window", "gemma3_window", "phi3_window", "olmo2_tiny"]
+    static let checkpointNames = ["gpt2_tiny", "llama_gqa_tied", "llama_untied", "qwen2_bias", "gemma2_window"]
+
+    /// The token ids of fixture sequence `index`.
+    static func tokens(_ fx: Model, _ index: Int) -> [Int] {
+        fx.sequences[index]["tokens"]?.arrayValue?.compactMap(\.intValue) ?? []
+    }
 }

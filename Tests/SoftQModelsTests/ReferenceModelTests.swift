@@ -7,7 +7,21 @@ import XCTest
 
 /// The forward pass against transformers (float32 and float64) on tiny random models:
 /// gpt2, llama with GQA + llama3 rope scaling (tied), llama untied with one kv head and an
-/// explicit head_dim, qwen2 with q/k/v biases.
+/// explicit head_dim, qwen2 with q/k/v biases, and the sliding-window and newer families
+/// (Fixture.newFamilyNames: mistral, qwen2/qwen3 windows, gpt_neox parallel and sequential,
+/// gemma, gemma2, gemma3_text, phi3, olmo2).
+///
+/// The tolerances come from a float32 error bound, u = 2⁻²⁴ ≈ 6e-8. In every fixture model a
+/// logit is the end of at most 4L + 2 ≤ 14 reductions (L ≤ 3 layers: q/k/v, scores, softmax·V,
+/// o, MLP products, norms, output layer), each over k ≤ 64 terms (widths and lengths ≤ 64),
+/// with Σ|terms| ≲ 5 (normalised activations, weights ~ 1/√k, so ≈ 0.64·√k; norm multipliers
+/// 1 ± 0.2, for Gemma too). A float32 sum errs by at most k·u·Σ|terms| (Higham's γ_k), which the
+/// normalised activations carry on with gain ~1:
+/// - worst case for one implementation: 14 · 64 · u · 5 ≈ 2.7e-4, hence 2e-4 against
+///   transformers float32 (both sides round, in different orders);
+/// - against float64 only softq rounds, and rounding errors of random sign add up as √n:
+///   √14 · √64 · u · 5 ≈ 9e-6, hence 1e-5 (a statistical bound, not a worst case).
+/// Measured maxima are 4e-6 against both (docs/models.md).
 final class ReferenceModelTests: XCTestCase {
     func testLogitsMatchTransformers() throws {
         for name in Fixture.modelNames {
