@@ -3,7 +3,7 @@ import Foundation
 /// One writer per run directory: an exclusive `flock` on `DIR/.softq.lock`. The kernel drops
 /// the lock when the process ends in any way (exit, crash, kill -9), so a stale lock cannot
 /// outlive its writer; the file itself stays (removing it would race a second locker).
-public final class RunLock: @unchecked Sendable {
+public final class RunLock {
     public static let fileName = ".softq.lock"
 
     private var fd: Int32

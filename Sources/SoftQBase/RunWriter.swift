@@ -18,6 +18,10 @@ public enum RunMode: Sendable {
 ///     let w = try RunWriter(out: out, run: "score", inputs: [...], mode: mode)
 ///     defer { w.close() }
 ///     try w.perform { w in …write files into w.directory…; try w.commit(options:provenance:) }
+///
+/// `@unchecked Sendable`: the one cross-thread use is the SIGINT/SIGTERM cleanup, which runs
+/// `abandon` on a dispatch thread just before the process exits; everything else stays on the
+/// command's thread.
 public final class RunWriter: @unchecked Sendable {
     public let directory: URL
     public let run: String
@@ -203,18 +207,18 @@ public final class RunWriter: @unchecked Sendable {
 
     /// A failed or interrupted run leaves no result: its output files go (there is no manifest
     /// to vouch for them), saved progress stays for --resume if it holds any record, and a
-    /// directory this run created is removed when nothing else is left in it.
+    /// directory this run created (or the lock file it added) is removed when nothing else is
+    /// left in it.
     func abandon(removeOutputs: Bool) {
         guard manifest == nil else { return }
         let fm = FileManager.default
         if removeOutputs, let entries = try? RunManifest.outputFiles(in: directory) { try? self.removeOutputs(entries) }
         if let p = progress, p.count == 0 { p.finish() }
-        guard created else { return }
         let left = (try? fm.contentsOfDirectory(atPath: directory.path)) ?? []
-        if left.allSatisfy({ $0 == RunLock.fileName }) {
-            try? fm.removeItem(at: directory.appendingPathComponent(RunLock.fileName))
-            rmdir(directory.path)
-        }
+        guard left.allSatisfy({ $0 == RunLock.fileName }), created || lock?.createdFile == true else { return }
+        lock?.release()
+        unlink(directory.appendingPathComponent(RunLock.fileName).path)
+        if created { rmdir(directory.path) }
     }
 
     static let analysisSummaryNames: Set<String> = Set(["robustness", "length", "sensitivity", "stability", "style", "correlation"].map { $0 + ".json" })

@@ -11,61 +11,66 @@ public enum ResumableScoring {
     /// included) and tokens scored by this process, after each block.
     public static func scorePairs(_ pairs: [PreparedPair], scorer: PairScorer, progress: RunProgress?,
                                   report: ((Int, Int) -> Void)? = nil) throws -> [ScoredPair] {
-        var out: [ScoredPair] = []
-        out.reserveCapacity(pairs.count)
-        for (k, data) in (progress?.saved ?? []).enumerated() {
-            out.append(try decodePair(data, expected: k, pairs: pairs, path: progress?.directory.path ?? ""))
-        }
-        var tokens = 0
-        var start = out.count
-        while start < pairs.count {
-            let end = min(start + max(1, scorer.options.chunkSize), pairs.count)
-            let block = try scorer.scorePairs(Array(pairs[start..<end]))
-            var records: [Data] = []
-            for var p in block {
-                p.index += start
-                var w = BinaryRecordWriter()
-                w.append(p.index)
-                w.append(p.margin)
-                p.chosen.scores.encode(into: &w)
-                p.rejected.scores.encode(into: &w)
-                records.append(w.data)
-                tokens += p.promptLength + p.chosen.ids.count + p.rejected.ids.count
-                out.append(p)
-            }
-            try progress?.append(records)
-            start = end
-            report?(out.count, tokens)
-        }
-        return out
+        let path = progress?.directory.path ?? ""
+        return try run(pairs, block: scorer.options.chunkSize, progress: progress, report: report,
+                       decode: { try decodePair($0, expected: $1, pairs: pairs, path: path) },
+                       score: { block, start in
+                           try scorer.scorePairs(block).map { p in
+                               var p = p
+                               p.index += start
+                               return p
+                           }
+                       },
+                       encode: { p in
+                           var w = BinaryRecordWriter()
+                           w.append(p.index)
+                           w.append(p.margin)
+                           p.chosen.scores.encode(into: &w)
+                           p.rejected.scores.encode(into: &w)
+                           return w.data
+                       },
+                       tokens: { $0.promptLength + $0.chosen.ids.count + $0.rejected.ids.count })
     }
 
     /// Scores single responses (`softq extract`) in input order, like `scorePairs`.
     public static func scoreSingles(_ items: [PreparedSingle], scorer: PairScorer, progress: RunProgress?,
                                     report: ((Int, Int) -> Void)? = nil) throws -> [ScoredSingle] {
-        var out: [ScoredSingle] = []
+        let path = progress?.directory.path ?? ""
+        return try run(items, block: scorer.options.chunkSize * 2, progress: progress, report: report,
+                       decode: { try decodeSingle($0, expected: $1, items: items, path: path) },
+                       score: { block, start in
+                           try scorer.scoreSingles(block).map { s in
+                               var s = s
+                               s.index += start
+                               return s
+                           }
+                       },
+                       encode: { s in
+                           var w = BinaryRecordWriter()
+                           w.append(s.index)
+                           s.response.scores.encode(into: &w)
+                           return w.data
+                       },
+                       tokens: { $0.promptLength + $0.response.ids.count })
+    }
+
+    /// The loop both share: saved records first, then blocks of the rest, each scored, saved and reported.
+    static func run<Item, Scored>(_ items: [Item], block: Int, progress: RunProgress?, report: ((Int, Int) -> Void)?,
+                                  decode: (Data, Int) throws -> Scored, score: ([Item], Int) throws -> [Scored],
+                                  encode: (Scored) -> Data, tokens: (Scored) -> Int) throws -> [Scored] {
+        var out: [Scored] = []
         out.reserveCapacity(items.count)
-        for (k, data) in (progress?.saved ?? []).enumerated() {
-            out.append(try decodeSingle(data, expected: k, items: items, path: progress?.directory.path ?? ""))
-        }
-        var tokens = 0
+        for (k, data) in (progress?.saved ?? []).enumerated() { out.append(try decode(data, k)) }
+        var scoredTokens = 0
         var start = out.count
         while start < items.count {
-            let end = min(start + max(1, scorer.options.chunkSize * 2), items.count)
-            let block = try scorer.scoreSingles(Array(items[start..<end]))
-            var records: [Data] = []
-            for var s in block {
-                s.index += start
-                var w = BinaryRecordWriter()
-                w.append(s.index)
-                s.response.scores.encode(into: &w)
-                records.append(w.data)
-                tokens += s.promptLength + s.response.ids.count
-                out.append(s)
-            }
-            try progress?.append(records)
+            let end = min(start + max(1, block), items.count)
+            let scored = try score(Array(items[start..<end]), start)
+            try progress?.append(scored.map(encode))
+            scoredTokens += scored.reduce(0) { $0 + tokens($1) }
+            out += scored
             start = end
-            report?(out.count, tokens)
+            report?(out.count, scoredTokens)
         }
         return out
     }

@@ -17,7 +17,7 @@ struct AnalyzeCommand: ParsableCommand {
 
 /// What every analysis command shares: pairs file, output directory, aggregate, bootstrap.
 struct AnalysisIOOptions: ParsableArguments {
-    @Option(name: .long, help: "Output directory (created if missing).")
+    @Option(name: .long, help: "Output run directory (created if missing; see --force and, where offered, --resume).")
     var out: String
 
     @Option(name: .long, help: "The aggregate that decides margins: \(Aggregate.allCases.filter { $0 != .dpo }.map(\.rawValue).joined(separator: ", ")).")

@@ -69,6 +69,9 @@ struct ReportCommand: ParsableCommand {
         defer { run?.close() }
         // ReportError describes itself (file, line, field); ArgumentParser prints it and exits 1.
         let r = try Report.write(runs: dirs, to: target, options: options)
+        for d in dirs where (try? RunManifest.read(d)) == nil {
+            FileHandle.standardError.write(Data("warning: \(d.path) has no manifest.json (an older softq's run?): its files are unverified\n".utf8))
+        }
         if let run {
             let prefix = run.directory.path + "/"
             let written = [target.standardizedFileURL.path] + r.plots.map { targetDir.appendingPathComponent("plots/\($0.name)").standardizedFileURL.path }
