@@ -54,7 +54,7 @@ struct LengthCommand: ParsableCommand {
             [r.aggregate, AnalysisCLI.f(r.rewardLengthSpearman)] + r.buckets.map { "\(AnalysisCLI.f($0.accuracy)) (\($0.n))" }
                 + ["\(AnalysisCLI.f(r.matched.accuracy)) (\(r.matched.n))", AnalysisCLI.f(r.balancedAccuracy)]
         }), terminator: "")
-        print("wrote \(writer.directory.path)/length.json")
+        print("wrote \(io.out)/length.json")
     }
 }
 
@@ -119,7 +119,7 @@ struct SensitivityCommand: ParsableCommand {
                 print("  γ = \(b.gamma), terminal \(b.terminal.rawValue): max |Δ margin| = \(b.maxMarginChange), decisions changed: \(b.decisionsChanged) of \(b.pairs)")
             }
         }
-        print("wrote \(writer.directory.path)/sensitivity.json")
+        print("wrote \(io.out)/sensitivity.json")
     }
 }
 
@@ -186,7 +186,7 @@ struct StabilityCommand: ParsableCommand {
             [$0.first, $0.second, AnalysisCLI.f($0.marginSpearman.value), AnalysisCLI.f($0.marginKendall.value),
              AnalysisCLI.f($0.tokenSpearman.value), AnalysisCLI.f($0.tokenKendall.value), AnalysisCLI.f($0.decisionAgreement), AnalysisCLI.f($0.kappa)]
         }), terminator: "")
-        print("wrote \(writer.directory.path)/stability.json")
+        print("wrote \(io.out)/stability.json")
     }
 }
 
@@ -229,6 +229,6 @@ struct StyleCommand: ParsableCommand {
         print(AnalysisCLI.table(["chosen \\ rejected"] + (0..<m.k).map { "style \($0)" },
                                 (0..<m.k).map { i in ["style \(i)"] + m.accuracy[i].map { AnalysisCLI.f($0) } }), terminator: "")
         print("easy \(AnalysisCLI.f(m.easy))  normal \(AnalysisCLI.f(m.normal))  hard \(AnalysisCLI.f(m.hard))  (\(m.n) prompts)")
-        print("wrote \(writer.directory.path)/style.json")
+        print("wrote \(io.out)/style.json")
     }
 }

@@ -77,6 +77,6 @@ struct CorrelateCommand: ParsableCommand {
         print(AnalysisCLI.table(["N", "selector", "mean \(metricField)", "95% CI", "prompts"], bon.map {
             [String($0.n), $0.selector, AnalysisCLI.f($0.metricMean), AnalysisCLI.ci($0.ci), String($0.prompts)]
         }), terminator: "")
-        print("wrote \(writer.directory.path)/correlation.json")
+        print("wrote \(io.out)/correlation.json")
     }
 }

@@ -66,6 +66,6 @@ struct RobustnessCommand: ParsableCommand {
             [$0.type, String($0.strength), String($0.stats.n), AnalysisCLI.f($0.stats.winRate), AnalysisCLI.ci($0.stats.winRateCI),
              AnalysisCLI.f($0.stats.meanDrop), String($0.skipped)]
         }), terminator: "")
-        print("wrote \(writer.directory.path)/robustness.json")
+        print("wrote \(io.out)/robustness.json")
     }
 }
