@@ -194,6 +194,7 @@ public final class RunWriter: @unchecked Sendable {
         manifest = m
         run = m.run
         command = m.command
+        removedTemporaries = TemporaryFiles.removeStale(in: url) + TemporaryFiles.removeStale(in: url.appendingPathComponent("plots")).map { "plots/" + $0 }
         TemporaryFiles.installSignalCleanup()
     }
 

@@ -62,6 +62,10 @@ struct ReportCommand: ParsableCommand {
         options.title = title
         let dirs = directories.map { URL(fileURLWithPath: $0) }
         let target = out.map { URL(fileURLWithPath: $0) } ?? dirs[0].appendingPathComponent("report.html")
+        // The report never replaces a file of a run (summary.json, pairs.jsonl, …).
+        if target.lastPathComponent != "report.html" && RunWriter.isKnownOutputName(target.lastPathComponent) {
+            throw ValidationError("refusing to write the report over \(target.path): that name belongs to a run's outputs; choose another --out")
+        }
         // A report written into a run directory becomes part of that run: the directory is
         // locked and verified first, and its manifest lists the report and plots afterwards.
         let targetDir = target.deletingLastPathComponent()

@@ -160,6 +160,10 @@ final class RunDirectoryTests: XCTestCase {
         XCTAssertNotNil(try RunManifest.verify(run), "report rewrote the manifest over its new files")
         let html = try String(contentsOf: run.appendingPathComponent("report.html"), encoding: .utf8)
         XCTAssertFalse(html.contains("unverified"))
+        let (s2b, _, e2b) = try softq(["report", "run", "--out", "run/summary.json"])
+        XCTAssertNotEqual(s2b, 0)
+        XCTAssertTrue(e2b.contains("refusing to write the report over"), e2b)
+        XCTAssertNotNil(try RunManifest.verify(run), "summary.json is untouched")
 
         // A changed, an unlisted and a missing file are each named.
         let pairsURL = run.appendingPathComponent("pairs.jsonl")
