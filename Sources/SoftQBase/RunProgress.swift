@@ -23,6 +23,8 @@ public final class RunProgress {
     public let saved: [Data]
     public var resumed: Int { saved.count }
     public private(set) var count: Int
+    /// fsyncs done so far (so tests can check the durability policy).
+    public private(set) var syncs = 0
 
     private var fd: Int32
     private var unsynced = 0
@@ -98,6 +100,7 @@ public final class RunProgress {
         if fsync(fd) != 0 { throw RunDirectoryError.io(path: directory.path, reason: "fsync: " + String(cString: strerror(errno))) }
         unsynced = 0
         lastSync = Date()
+        syncs += 1
     }
 
     /// Removes the progress once the run's outputs and manifest are written.

@@ -68,6 +68,16 @@ final class RunDirectoryMachineryTests: XCTestCase {
         XCTAssertEqual(try RunProgress(runDirectory: dir, run: "score", command: [], fingerprint: other, resume: false).saved, [])
     }
 
+    func testProgressIsFsyncedEvery64Records() throws {
+        let p = try RunProgress(runDirectory: dir, run: "score", command: [], fingerprint: .null, resume: false)
+        for k in 0..<130 { try p.append([Data([UInt8(k)])]) }
+        // 130 appends within 5 s: synced after records 64 and 128 (more only if the machine stalls 5 s).
+        XCTAssertGreaterThanOrEqual(p.syncs, 2)
+        XCTAssertLessThanOrEqual(p.syncs, 4)
+        try p.append(Array(repeating: Data([1]), count: 64))
+        XCTAssertGreaterThanOrEqual(p.syncs, 3, "a block of 64 records is synced at once")
+    }
+
     func testManifestVerificationNamesTheFile() throws {
         try "a\n".write(to: dir.appendingPathComponent("pairs.jsonl"), atomically: true, encoding: .utf8)
         try FileManager.default.createDirectory(at: dir.appendingPathComponent("plots"), withIntermediateDirectories: true)
