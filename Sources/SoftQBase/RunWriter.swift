@@ -115,7 +115,9 @@ public final class RunWriter: @unchecked Sendable {
             throw RunDirectoryError.existingRun(directory: directory.path, resumable: true)
         case .resume:
             if !hasProgress { throw RunDirectoryError.nothingToResume(directory: directory.path) }
-            // Outputs of the interrupted attempt are rewritten from the saved progress.
+            // Outputs of the interrupted attempt are rewritten from the saved progress (a
+            // manifest too, if the attempt died between writing it and dropping the progress).
+            try remove(RunManifest.fileName)
             try removeOutputs(entries)
         case .force:
             // The manifest goes first: an interrupted replacement must not look like a whole run.
