@@ -45,8 +45,9 @@ let package = Package(
         .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
 
-        // Shared plumbing every stage may use: seeded randomness, ordered JSON, atomic writes.
-        .target(name: "SoftQBase"),
+        // Shared plumbing every stage may use: seeded randomness, ordered JSON, atomic writes,
+        // run directories (manifest, lock, resume progress) and file hashing.
+        .target(name: "SoftQBase", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "HDF5Kit", dependencies: ["CHDF5"]),
         .target(name: "SoftQCheckpoint", dependencies: [
             "HDF5Kit", "SoftQBase", .product(name: "Crypto", package: "swift-crypto"),
@@ -104,7 +105,7 @@ let package = Package(
         .testTarget(name: "SoftQReportTests", dependencies: [
             "SoftQReport", "SoftQEvaluation", "HDF5Kit", "SoftQBase", "TestSupport",
         ]),
-        .testTarget(name: "SoftQBaseTests", dependencies: ["SoftQBase"]),
+        .testTarget(name: "SoftQBaseTests", dependencies: ["SoftQBase", "TestSupport"]),
         .testTarget(name: "softqCLITests", dependencies: ["TestSupport", "SoftQBase"]),
     ],
     swiftLanguageModes: [.v5]

@@ -95,12 +95,16 @@ def correlation_value(corr, scope):
 
 
 def policy_run(softq, policy, out):
-    os.makedirs(out, exist_ok=True)
+    # Each softq run is a directory of its own (docs/outputs.md): the score run in OUT/<policy>,
+    # generations in OUT/<policy>-generations, the correlation in OUT/<policy>-correlation.
+    # --force replaces the runs of an earlier demo.
+    gen = out + "-generations"
+    os.makedirs(gen, exist_ok=True)
     prompts = os.path.join(TASK, "prompts_heldout.jsonl")
-    score = run([softq, "score", "--checkpoint", policy, "--pairs", os.path.join(TASK, "pairs_heldout.jsonl"), "--out", out])
+    score = run([softq, "score", "--checkpoint", policy, "--pairs", os.path.join(TASK, "pairs_heldout.jsonl"), "--out", out, "--force"])
     summary = json.load(open(os.path.join(out, "summary.json")))
-    greedy = os.path.join(out, "greedy.jsonl")
-    samples = os.path.join(out, "samples.jsonl")
+    greedy = os.path.join(gen, "greedy.jsonl")
+    samples = os.path.join(gen, "samples.jsonl")
     run([softq, "sample", "--checkpoint", policy, "--prompts", prompts, "--n", "1", "--temperature", "0",
          "--max-tokens", "96", "--out", greedy])
     run([softq, "sample", "--checkpoint", policy, "--prompts", prompts, "--n", str(SAMPLES_PER_PROMPT),
@@ -111,8 +115,8 @@ def policy_run(softq, policy, out):
         run([sys.executable, os.path.join("Scripts", "demo", "grade.py"), path, "--prompts", prompts, "--out", g])
         graded[name] = read_jsonl(g)
     run([softq, "correlate", "--checkpoint", policy, "--generations", samples.replace(".jsonl", "_graded.jsonl"),
-         "--prompts", prompts, "--out", out])
-    corr = json.load(open(os.path.join(out, "correlation.json")))
+         "--prompts", prompts, "--out", out + "-correlation", "--force"])
+    corr = json.load(open(os.path.join(out + "-correlation", "correlation.json")))
     d2, sb = diversity(graded["samples"])
     mean = lambda xs: sum(xs) / len(xs)
     return {
@@ -184,9 +188,9 @@ def main():
     for d in firsts:
         print(f"demo: robustness of {os.path.basename(d)} …", file=sys.stderr, flush=True)
         run([args.softq, "robustness", "--checkpoint", os.path.join(POLICIES, os.path.basename(d) + ".h5"),
-             "--pairs", os.path.join(TASK, "pairs_heldout.jsonl"), "--out", d])
+             "--pairs", os.path.join(TASK, "pairs_heldout.jsonl"), "--out", d + "-robustness", "--force"])
     report = os.path.join(args.out, "report.html")
-    run([args.softq, "report"] + firsts + ["--out", report])
+    run([args.softq, "report"] + firsts + [d + suffix for suffix in ("-robustness", "-correlation") for d in firsts] + ["--out", report])
     print(f"\nper-policy runs in {args.out}/<policy>/, table in {args.out}/demo_summary.json")
     print(f"report: {report} (open it in a browser; it needs no network)")
     print(f"demo took {time.time() - t0:.0f} s")

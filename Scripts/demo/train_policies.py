@@ -53,7 +53,7 @@ def train(softq, work, objective, seed, td_weight=None):
 
 
 def score(softq, model, pairs, out):
-    run([softq, "score", "--checkpoint", model, "--pairs", pairs, "--out", out, "--per-token", "none"])
+    run([softq, "score", "--checkpoint", model, "--pairs", pairs, "--out", out, "--per-token", "none", "--force"])
     with open(os.path.join(out, "summary.json")) as f:
         return json.load(f)
 

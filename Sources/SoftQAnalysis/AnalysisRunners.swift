@@ -7,13 +7,14 @@ import SoftQScoring
 public enum PairAnalyses {
     /// Every pair's responses in raw form (taken-token logits and log-sum-exps), from one
     /// scoring pass with α = 1, γ = 1 and terminal mode `never`, which keeps them exactly.
-    public static func rawPairs(_ pairs: [PreparedPair], scorer: PairScorer,
+    /// `saved`: resume progress (RunProgress) to continue and extend, when the run is resumable.
+    public static func rawPairs(_ pairs: [PreparedPair], scorer: PairScorer, saved: RunProgress? = nil,
                                 progress: ((Int, Int) -> Void)? = nil) throws -> [RawPair] {
         let raw = try PairScorer(model: scorer.model, reference: nil,
                                  options: ScoringOptions(rewards: RewardOptions(alpha: 1, gamma: 1, terminal: .never),
                                                          aggregate: .sum, threads: scorer.options.threads,
                                                          chunkSize: scorer.options.chunkSize))
-        let scored = try raw.scorePairs(pairs, progress: progress)
+        let scored = try ResumableScoring.scorePairs(pairs, scorer: raw, progress: saved, report: progress)
         return try zip(pairs, scored).map { p, s in
             RawPair(promptIDs: p.prompt,
                     chosen: try RawResponse(scoresWithAlphaOneNeverTerminal: s.chosen.scores, endsWithEOS: p.chosen.endsWithEOS,
@@ -97,15 +98,16 @@ public enum GenerationAnalyses {
     }
 
     /// Scores each generation under its prompt and pairs the reward with the metric.
+    /// `saved`: resume progress (RunProgress), when the run is resumable.
     public static func grade(_ lines: [GenerationLine], path: String, tokenization: TokenizationPolicy, scorer: PairScorer,
-                             progress: ((Int, Int) -> Void)? = nil) throws -> [GradedGeneration] {
+                             saved: RunProgress? = nil, progress: ((Int, Int) -> Void)? = nil) throws -> [GradedGeneration] {
         let singles = try lines.map { g in
             if let p = g.promptIDs, let t = g.tokenIDs {
                 return try tokenization.prepare(try ScoringBridge.idsRecord(id: g.id, prompt: p, response: t, line: g.line, file: path))
             }
             return try tokenization.prepare(try ScoringBridge.textRecord(id: g.id, prompt: g.prompt, response: g.text, line: g.line, file: path))
         }
-        let scored = try scorer.scoreSingles(singles, progress: progress)
+        let scored = try ResumableScoring.scoreSingles(singles, scorer: scorer, progress: saved, report: progress)
         return zip(lines, scored).map { g, s in
             let sc = s.response.scores
             return GradedGeneration(id: g.id, group: g.promptID, reward: ScoringBridge.value(sc, scorer.options.aggregate),

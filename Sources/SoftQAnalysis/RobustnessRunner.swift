@@ -23,7 +23,8 @@ public struct RobustnessRunner {
     /// Ids a substitution never draws: BOS and every end-of-episode id.
     var specialIDs: Set<Int> { Set(tokenization.special.eosIDs + [tokenization.bosID].compactMap { $0 }) }
 
-    public func run(_ pairs: [PreparedPair], progress: ((Int, Int) -> Void)? = nil) throws
+    /// `saved`: resume progress (RunProgress) of the scored copies, when the run is resumable.
+    public func run(_ pairs: [PreparedPair], saved: RunProgress? = nil, progress: ((Int, Int) -> Void)? = nil) throws
         -> (summary: RobustnessSummary, instances: [RobustnessInstance]) {
         var inputs: [ResponseInput] = [], contexts: [PerturbationContext] = [], endTokens: [Int?] = []
         for p in pairs {
@@ -67,7 +68,7 @@ public struct RobustnessRunner {
             }
         }
         planned = kept
-        let scored = try scorer.scoreSingles(singles, progress: progress)
+        let scored = try ResumableScoring.scoreSingles(singles, scorer: scorer, progress: saved, report: progress)
         let aggregate = scorer.options.aggregate
         var outcomes: [PerturbationOutcome] = [], instances: [RobustnessInstance] = []
         for (k, plan) in planned.enumerated() {

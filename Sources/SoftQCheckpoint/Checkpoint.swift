@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import HDF5Kit
 import SoftQBase
@@ -220,23 +219,13 @@ public struct TrainingMetadata: Sendable {
     public var json: JSONValue { .object(entries) }
 }
 
-/// Streaming SHA-256 of files, for provenance.
+/// Streaming SHA-256 of files, for provenance (SoftQBase.FileDigest, with the checkpoint's error type).
 public enum FileHash {
     public static func sha256(path: String) throws -> String {
-        guard let h = FileHandle(forReadingAtPath: path) else {
+        do { return try FileDigest.sha256(path: path) } catch {
             throw CheckpointError.file(HDF5Error(.openFailed, file: path, detail: "cannot read for hashing"))
         }
-        defer { try? h.close() }
-        var hasher = SHA256()
-        while true {
-            let chunk = try h.read(upToCount: 4 << 20) ?? Data()
-            if chunk.isEmpty { break }
-            hasher.update(data: chunk)
-        }
-        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
     }
 
-    public static func sha256(data: Data) -> String {
-        SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
-    }
+    public static func sha256(data: Data) -> String { FileDigest.sha256(data: data) }
 }

@@ -13,6 +13,8 @@ public enum ReportError: Error, CustomStringConvertible, Equatable {
     case unknownPair(id: String, path: String)
     case tokenFile(file: String, key: String, message: String)
     case writeFailed(path: String, reason: String)
+    /// The directory's files do not match its manifest.json, or it holds an unfinished run.
+    case runDirectory(message: String)
 
     public var description: String {
         func at(_ f: String, _ l: Int?) -> String { l.map { "\(f):\($0)" } ?? f }
@@ -27,6 +29,7 @@ public enum ReportError: Error, CustomStringConvertible, Equatable {
         case let .unknownPair(id, p): return "--pair \(id): no pair with that id in \(p)/pairs.jsonl"
         case let .tokenFile(f, k, m): return "\(f): \(k): \(m)"
         case let .writeFailed(p, r): return "cannot write \(p): \(r)"
+        case .runDirectory(let m): return m
         }
     }
 }
@@ -102,6 +105,15 @@ public struct RunData: Sendable {
         var run = RunData(directory: directory, name: directory.standardizedFileURL.lastPathComponent, summary: nil,
                           pairs: [], tokens: [], responses: [], robustness: nil, length: nil, correlation: nil,
                           sensitivity: nil)
+        // A run is read only as a whole: its files must match manifest.json (written last).
+        // Runs of softq versions before manifests are read, with a warning.
+        do {
+            if try RunManifest.verify(directory) == nil {
+                run.notes.append("unverified: \(run.name) has no manifest.json (written by an older softq, or not by softq), so its files could not be checked against the run that wrote them")
+            }
+        } catch let e as RunDirectoryError {
+            throw ReportError.runDirectory(message: e.description)
+        }
         if let u = file("summary.json") { run.summary = try readJSON(u) }
         if let u = file("pairs.jsonl") {
             run.pairs = try readJSONLines(u).map { try PairRecord(json: $0.1, line: $0.0, file: u.lastPathComponent, index: $0.2) }

@@ -17,7 +17,7 @@ struct AnalyzeCommand: ParsableCommand {
 
 /// What every analysis command shares: pairs file, output directory, aggregate, bootstrap.
 struct AnalysisIOOptions: ParsableArguments {
-    @Option(name: .long, help: "Output directory (created if missing).")
+    @Option(name: .long, help: "Output run directory (created if missing; see --force and, where offered, --resume).")
     var out: String
 
     @Option(name: .long, help: "The aggregate that decides margins: \(Aggregate.allCases.filter { $0 != .dpo }.map(\.rawValue).joined(separator: ", ")).")
@@ -70,13 +70,30 @@ enum AnalysisCLI {
         ] + extra)
     }
 
-    static func provenance(_ policy: LoadedPolicy, inputs: [(String, String)], others: [LoadedPolicy] = []) throws -> JSONValue {
-        var p = try Provenance.make(command: CommandLine.arguments, checkpoint: try policy.provenance(), reference: nil, inputs: inputs)
+    static func provenance(_ policy: LoadedPolicy, inputs: [(String, String)], others: [LoadedPolicy] = [],
+                           command: [String] = CommandLine.arguments) throws -> JSONValue {
+        var p = try Provenance.make(command: command, checkpoint: try policy.provenance(), reference: nil, inputs: inputs)
         if !others.isEmpty, case .object(var f) = p {
             f.insert(("checkpoints", .array(try ([policy] + others).map { try $0.provenance() })), at: 3)
             p = .object(f)
         }
         return p
+    }
+
+    /// Writes the analysis files into the run directory and commits it (manifest.json last).
+    static func commit(_ files: AnalysisFiles, into writer: RunWriter) throws {
+        try files.write(to: writer.directory.path)
+        try writer.commit(options: files.summary["options"] ?? .null, provenance: files.summary["provenance"] ?? .null)
+    }
+
+    /// Starts (or, with --resume, continues) the saved per-record progress of an analysis.
+    static func startProgress(_ writer: RunWriter, policy: LoadedPolicy, inputs: [(String, String)], scorer: PairScorer, tokenization: TokenizationPolicy,
+                              io: AnalysisIOOptions, seed: UInt64, extra: [(String, JSONValue)]) throws -> RunProgress {
+        let options = optionsJSON(scorer, tokenization: tokenization, io: io, seed: seed, skipped: 0, extra: extra)
+        let fields = (options.objectValue ?? []).filter { $0.0 != "skipped_inputs" }
+            + [("limit", io.limit.map { .int($0) } ?? .null), ("skip_invalid", .bool(io.skipInvalid))]
+        return try writer.startProgress(fingerprint: try ResumeFingerprint.make(policies: [("checkpoint", policy)],
+                                                                                inputs: inputs, options: fields))
     }
 
     static func progress(_ label: String, total: Int) -> (ProgressLine, (Int, Int) -> Void) {

@@ -20,17 +20,27 @@ struct LengthCommand: ParsableCommand {
     @OptionGroup var conventions: ConventionOptions
     @OptionGroup var runOptions: RunOptions
 
+    @OptionGroup var runMode: ResumeOptions
+
     func validate() throws {
         if !(matchTolerance >= 0 && matchTolerance.isFinite) { throw ValidationError("--match-tolerance must be ≥ 0") }
     }
 
     func run() throws {
         CLI.bootstrapLogging(verbose: runOptions.verbose)
+        let writer = try CLI.openRun(out: io.out, run: "analyze length", inputs: [policy.checkpoint, policy.tokenizer, pairs], mode: runMode.mode)
+        defer { writer.close() }
+        try writer.perform(analyze)
+    }
+
+    func analyze(into writer: RunWriter) throws {
         let loaded = try LoadedPolicy(path: policy.checkpoint, tokenizerPath: policy.tokenizer)
         let (tp, prepared, skipped) = try AnalysisCLI.preparePairs(pairs, policy: loaded, conventions: conventions, io: io)
         let scorer = try AnalysisCLI.scorer(loaded, conventions: conventions, io: io, run: runOptions)
-        let (line, report) = AnalysisCLI.progress("scoring", total: prepared.count)
-        let scored = try scorer.scorePairs(prepared, progress: report)
+        let saved = try AnalysisCLI.startProgress(writer, policy: loaded, inputs: [("pairs", pairs)], scorer: scorer, tokenization: tp, io: io,
+                                                  seed: runOptions.seed, extra: [("match_tolerance", .double(matchTolerance))])
+        let (line, report) = AnalysisCLI.progress(CLI.progressLabel("scoring", resumed: saved.resumed), total: prepared.count)
+        let scored = try ResumableScoring.scorePairs(prepared, scorer: scorer, progress: saved, report: report)
         line.finish()
         let aggregates = [io.score] + Aggregate.allCases.filter { $0 != io.score && $0 != .dpo }
         let results = try PairAnalyses.lengthBias(scored, aggregates: aggregates, tolerance: matchTolerance, seed: runOptions.seed,
@@ -38,8 +48,8 @@ struct LengthCommand: ParsableCommand {
         let files = lengthFiles(results, pairs: prepared.count,
                                 options: AnalysisCLI.optionsJSON(scorer, tokenization: tp, io: io, seed: runOptions.seed,
                                                                  skipped: skipped.count, extra: [("match_tolerance", .double(matchTolerance))]),
-                                provenance: try AnalysisCLI.provenance(loaded, inputs: [("pairs", pairs)]))
-        try files.write(to: io.out)
+                                provenance: try AnalysisCLI.provenance(loaded, inputs: [("pairs", pairs)], command: writer.command))
+        try AnalysisCLI.commit(files, into: writer)
         print(AnalysisCLI.table(["aggregate", "ρ(reward, length)", "shorter", "same", "longer", "matched", "balanced"], results.map { r in
             [r.aggregate, AnalysisCLI.f(r.rewardLengthSpearman)] + r.buckets.map { "\(AnalysisCLI.f($0.accuracy)) (\($0.n))" }
                 + ["\(AnalysisCLI.f(r.matched.accuracy)) (\(r.matched.n))", AnalysisCLI.f(r.balancedAccuracy)]
@@ -65,6 +75,8 @@ struct SensitivityCommand: ParsableCommand {
     @OptionGroup var conventions: ConventionOptions
     @OptionGroup var runOptions: RunOptions
 
+    @OptionGroup var runMode: ResumeOptions
+
     func validate() throws {
         if gammas.isEmpty || gammas.contains(where: { !($0 >= 0 && $0 <= 1) }) { throw ValidationError("--gammas must be numbers in [0, 1]") }
         if !(offsetScale >= 0 && offsetScale.isFinite) { throw ValidationError("--offset-scale must be ≥ 0") }
@@ -72,11 +84,20 @@ struct SensitivityCommand: ParsableCommand {
 
     func run() throws {
         CLI.bootstrapLogging(verbose: runOptions.verbose)
+        let writer = try CLI.openRun(out: io.out, run: "analyze sensitivity", inputs: [policy.checkpoint, policy.tokenizer, pairs], mode: runMode.mode)
+        defer { writer.close() }
+        try writer.perform(analyze)
+    }
+
+    func analyze(into writer: RunWriter) throws {
         let loaded = try LoadedPolicy(path: policy.checkpoint, tokenizerPath: policy.tokenizer)
         let (tp, prepared, skipped) = try AnalysisCLI.preparePairs(pairs, policy: loaded, conventions: conventions, io: io)
         let scorer = try AnalysisCLI.scorer(loaded, conventions: conventions, io: io, run: runOptions)
-        let (line, report) = AnalysisCLI.progress("scoring", total: prepared.count)
-        let raw = try PairAnalyses.rawPairs(prepared, scorer: scorer, progress: report)
+        let saved = try AnalysisCLI.startProgress(writer, policy: loaded, inputs: [("pairs", pairs)], scorer: scorer, tokenization: tp, io: io,
+                                                  seed: runOptions.seed, extra: [("offset_scale", .double(offsetScale)),
+                                                                                 ("gammas", .array(gammas.map { .double($0) }))])
+        let (line, report) = AnalysisCLI.progress(CLI.progressLabel("scoring", resumed: saved.resumed), total: prepared.count)
+        let raw = try PairAnalyses.rawPairs(prepared, scorer: scorer, saved: saved, progress: report)
         line.finish()
         let r = scorer.options.rewards
         let base = ConventionVariant(gamma: r.gamma, terminal: r.terminal, aggregate: io.score)
@@ -87,8 +108,8 @@ struct SensitivityCommand: ParsableCommand {
         let files = sensitivityFiles(rows, shaping: shaping, pairs: prepared.count,
                                      options: AnalysisCLI.optionsJSON(scorer, tokenization: tp, io: io, seed: runOptions.seed,
                                                                       skipped: skipped.count, extra: [("offset_scale", .double(offsetScale))]),
-                                     provenance: try AnalysisCLI.provenance(loaded, inputs: [("pairs", pairs)]))
-        try files.write(to: io.out)
+                                     provenance: try AnalysisCLI.provenance(loaded, inputs: [("pairs", pairs)], command: writer.command))
+        try AnalysisCLI.commit(files, into: writer)
         print(AnalysisCLI.table(["variant", "accuracy", "95% CI", "mean margin", "agree w/ base"], rows.map {
             [$0.variant.name, AnalysisCLI.f($0.accuracy), AnalysisCLI.ci($0.accuracyCI), AnalysisCLI.f($0.meanMargin), AnalysisCLI.f($0.agreementWithBase)]
         }), terminator: "")
@@ -120,6 +141,8 @@ struct StabilityCommand: ParsableCommand {
     @OptionGroup var conventions: ConventionOptions
     @OptionGroup var runOptions: RunOptions
 
+    @OptionGroup var runMode: ForceOption
+
     func validate() throws {
         if checkpoint.count < 2 { throw ValidationError("give at least two --checkpoint options") }
         if maxTokens < 2 { throw ValidationError("--max-tokens must be at least 2") }
@@ -127,6 +150,12 @@ struct StabilityCommand: ParsableCommand {
 
     func run() throws {
         CLI.bootstrapLogging(verbose: runOptions.verbose)
+        let writer = try CLI.openRun(out: io.out, run: "analyze stability", inputs: checkpoint.map { Optional($0) } + [tokenizer, pairs], mode: runMode.mode)
+        defer { writer.close() }
+        try writer.perform(analyze)
+    }
+
+    func analyze(into writer: RunWriter) throws {
         let loaded = try checkpoint.map { try LoadedPolicy(path: $0, tokenizerPath: tokenizer) }
         for other in loaded.dropFirst() {
             for w in try loaded[0].checkCompatible(reference: other) { CLI.logger.warning("\(w)") }
@@ -152,7 +181,7 @@ struct StabilityCommand: ParsableCommand {
         let rows = try stability(all, maxTokens: maxTokens, seed: runOptions.seed, resamples: io.bootstrapSamples)
         let files = stabilityFiles(rows, checkpoints: checkpoint, pairs: pairCount, options: optionsJSON,
                                    provenance: try AnalysisCLI.provenance(loaded[0], inputs: [("pairs", pairs)], others: Array(loaded.dropFirst())))
-        try files.write(to: io.out)
+        try AnalysisCLI.commit(files, into: writer)
         print(AnalysisCLI.table(["first", "second", "margin ρ", "margin τ", "token ρ", "token τ", "agreement", "κ"], rows.map {
             [$0.first, $0.second, AnalysisCLI.f($0.marginSpearman.value), AnalysisCLI.f($0.marginKendall.value),
              AnalysisCLI.f($0.tokenSpearman.value), AnalysisCLI.f($0.tokenKendall.value), AnalysisCLI.f($0.decisionAgreement), AnalysisCLI.f($0.kappa)]
@@ -174,8 +203,16 @@ struct StyleCommand: ParsableCommand {
     @OptionGroup var conventions: ConventionOptions
     @OptionGroup var runOptions: RunOptions
 
+    @OptionGroup var runMode: ForceOption
+
     func run() throws {
         CLI.bootstrapLogging(verbose: runOptions.verbose)
+        let writer = try CLI.openRun(out: io.out, run: "analyze style", inputs: [policy.checkpoint, policy.tokenizer, sets], mode: runMode.mode)
+        defer { writer.close() }
+        try writer.perform(analyze)
+    }
+
+    func analyze(into writer: RunWriter) throws {
         let loaded = try LoadedPolicy(path: policy.checkpoint, tokenizerPath: policy.tokenizer)
         var styleSets = try readStyleSets(path: sets)
         if let l = io.limit { styleSets = Array(styleSets.prefix(l)) }
@@ -188,7 +225,7 @@ struct StyleCommand: ParsableCommand {
         let files = styleFiles(m, aggregate: io.score.rawValue,
                                options: AnalysisCLI.optionsJSON(scorer, tokenization: tp, io: io, seed: runOptions.seed, skipped: 0),
                                provenance: try AnalysisCLI.provenance(loaded, inputs: [("sets", sets)]))
-        try files.write(to: io.out)
+        try AnalysisCLI.commit(files, into: writer)
         print(AnalysisCLI.table(["chosen \\ rejected"] + (0..<m.k).map { "style \($0)" },
                                 (0..<m.k).map { i in ["style \(i)"] + m.accuracy[i].map { AnalysisCLI.f($0) } }), terminator: "")
         print("easy \(AnalysisCLI.f(m.easy))  normal \(AnalysisCLI.f(m.normal))  hard \(AnalysisCLI.f(m.hard))  (\(m.n) prompts)")

@@ -41,6 +41,8 @@ struct BenchCommand: ParsableCommand {
 
     @OptionGroup var runOptions: RunOptions
 
+    @OptionGroup var runMode: ForceOption
+
     func validate() throws {
         if repeats < 1 { throw ValidationError("--repeats must be at least 1") }
         if chunkSize < 1 { throw ValidationError("--chunk-size must be at least 1") }
@@ -49,6 +51,14 @@ struct BenchCommand: ParsableCommand {
 
     func run() throws {
         CLI.bootstrapLogging(verbose: runOptions.verbose)
+        guard let out else { return try bench(into: nil) }
+        // Opened before the benchmark, so a refused --out fails at once, not after it.
+        let writer = try CLI.openRun(out: out, run: "bench", inputs: [policy.checkpoint, policy.tokenizer, pairs], mode: runMode.mode)
+        defer { writer.close() }
+        try writer.perform(bench)
+    }
+
+    func bench(into writer: RunWriter?) throws {
         let loaded = try LoadedPolicy(path: policy.checkpoint, tokenizerPath: policy.tokenizer)
         let (records, _) = try InputReader.readPairs(path: pairs, skipInvalid: false)
         let tp = try loaded.tokenization(conventions.tokenization, inputPath: pairs,
@@ -63,11 +73,16 @@ struct BenchCommand: ParsableCommand {
                                      threads: runOptions.threads, chunkSize: chunkSize)
         let report = try Bench.run(policy: loaded, pairs: prepared, scoring: scoring,
                                    options: BenchOptions(threads: runOptions.threads, chunkSize: chunkSize, repeats: repeats))
-        if let out {
-            let dir = try CLI.makeDirectory(out)
+        if let writer {
             var lines = JSONLinesWriter()
             for p in report.scored { lines.append(ScoreRunWriter.pairJSON(p, score: scoring.aggregate)) }
-            try lines.write(to: dir.appendingPathComponent("pairs.jsonl"))
+            try lines.write(to: writer.directory.appendingPathComponent("pairs.jsonl"))
+            let r = scoring.rewards
+            try writer.commit(options: .object([("score", .string(scoring.aggregate.rawValue)), ("temperature", .double(r.alpha)),
+                                                ("gamma", .double(r.gamma)), ("terminal", .string(r.terminal.rawValue)),
+                                                ("append_eos", .bool(!conventions.noAppendEos)), ("limit", limit.map { .int($0) } ?? .null)]),
+                              provenance: try Provenance.make(command: CommandLine.arguments, checkpoint: try loaded.provenance(),
+                                                              reference: nil, inputs: [("pairs", pairs)]))
         }
         print(json ? report.json.serialized() : report.table, terminator: json ? "\n" : "")
     }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import SoftQBase
 import SoftQRewards
 import SoftQScoring
 
@@ -92,6 +93,29 @@ struct RunOptions: ParsableArguments {
     }
 }
 
+/// `--force` for commands that write a run directory (docs/outputs.md, "A run directory is one unit").
+struct ForceOption: ParsableArguments {
+    @Flag(name: .long, help: "Replace the run already in --out as a whole (its files are removed first).")
+    var force = false
+
+    var mode: RunMode { force ? .force : .fresh }
+}
+
+/// `--force` and `--resume` for commands whose progress is saved as they go.
+struct ResumeOptions: ParsableArguments {
+    @Flag(name: .long, help: "Replace the run already in --out as a whole (its files are removed first).")
+    var force = false
+
+    @Flag(name: .long, help: "Continue the interrupted run in --out from its saved progress (the same inputs and options are required).")
+    var resume = false
+
+    var mode: RunMode { force ? .force : resume ? .resume : .fresh }
+
+    func validate() throws {
+        if force && resume { throw ValidationError("--force and --resume exclude each other: --force starts over, --resume continues") }
+    }
+}
+
 enum CLI {
     /// swift-log to stderr, once per process.
     static func bootstrapLogging(verbose: Bool) {
@@ -104,11 +128,19 @@ enum CLI {
 
     static let logger = Logger(label: "softq")
 
-    static func makeDirectory(_ path: String) throws -> URL {
-        let url = URL(fileURLWithPath: path)
-        do { try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true) } catch {
-            throw ValidationError("cannot create the output directory \(path): \(error.localizedDescription)")
+    /// Opens `out` as the run directory of `run`, refusing to write over any of `inputs`.
+    static func openRun(out: String, run: String, inputs: [String?], mode: RunMode) throws -> RunWriter {
+        let w = try RunWriter(out: out, run: run, inputs: inputs, mode: mode)
+        if !w.removedTemporaries.isEmpty {
+            logger.notice("removed \(w.removedTemporaries.count) temporary file(s) left by killed runs in \(w.directory.path)")
         }
-        return url
+        return w
+    }
+
+    /// The progress label, with how many records a resumed run found saved.
+    static func progressLabel(_ label: String, resumed: Int) -> String {
+        guard resumed > 0 else { return label }
+        FileHandle.standardError.write(Data("resuming: \(resumed) records already done\n".utf8))
+        return "\(label) (resumed \(resumed))"
     }
 }

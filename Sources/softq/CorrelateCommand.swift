@@ -35,6 +35,8 @@ struct CorrelateCommand: ParsableCommand {
     @OptionGroup var conventions: ConventionOptions
     @OptionGroup var runOptions: RunOptions
 
+    @OptionGroup var runMode: ResumeOptions
+
     func validate() throws {
         if draws < 1 { throw ValidationError("--draws must be at least 1") }
         if bestOfNSizes.contains(where: { $0 < 1 }) { throw ValidationError("--best-of-n sizes must be at least 1") }
@@ -42,24 +44,33 @@ struct CorrelateCommand: ParsableCommand {
 
     func run() throws {
         CLI.bootstrapLogging(verbose: runOptions.verbose)
+        let writer = try CLI.openRun(out: io.out, run: "correlate", inputs: [policy.checkpoint, policy.tokenizer, generations, prompts], mode: runMode.mode)
+        defer { writer.close() }
+        try writer.perform(analyze)
+    }
+
+    func analyze(into writer: RunWriter) throws {
         let loaded = try LoadedPolicy(path: policy.checkpoint, tokenizerPath: policy.tokenizer)
         var lines = try GenerationAnalyses.read(path: generations, promptsPath: prompts, metricField: metricField)
         if let l = io.limit { lines = Array(lines.prefix(l)) }
         let tp = try loaded.tokenization(conventions.tokenization, inputPath: generations, conversational: false)
         let scorer = try AnalysisCLI.scorer(loaded, conventions: conventions, io: io, run: runOptions)
-        let (line, report) = AnalysisCLI.progress("scoring", total: lines.count)
-        let graded = try GenerationAnalyses.grade(lines, path: generations, tokenization: tp, scorer: scorer, progress: report)
+        var inputs = [("generations", generations)]
+        if let prompts { inputs.append(("prompts", prompts)) }
+        let saved = try AnalysisCLI.startProgress(writer, policy: loaded, inputs: inputs, scorer: scorer, tokenization: tp, io: io,
+                                                  seed: runOptions.seed, extra: [("draws", .int(draws)), ("metric_field", .string(metricField)),
+                                                                                 ("best_of_n", .array(bestOfNSizes.map { .int($0) }))])
+        let (line, report) = AnalysisCLI.progress(CLI.progressLabel("scoring", resumed: saved.resumed), total: lines.count)
+        let graded = try GenerationAnalyses.grade(lines, path: generations, tokenization: tp, scorer: scorer, saved: saved, progress: report)
         line.finish()
         let rows = try rewardMetricCorrelations(graded, seed: runOptions.seed, resamples: io.bootstrapSamples)
         let bon = try bestOfN(graded, sizes: bestOfNSizes.isEmpty ? nil : bestOfNSizes, draws: draws, seed: runOptions.seed,
                               resamples: io.bootstrapSamples)
-        var inputs = [("generations", generations)]
-        if let prompts { inputs.append(("prompts", prompts)) }
         let files = correlationFiles(rows, bestOfN: bon, generations: graded, aggregate: io.score.rawValue, metric: metricField,
                                      options: AnalysisCLI.optionsJSON(scorer, tokenization: tp, io: io, seed: runOptions.seed,
                                                                       skipped: 0, extra: [("draws", .int(draws))]),
-                                     provenance: try AnalysisCLI.provenance(loaded, inputs: inputs))
-        try files.write(to: io.out)
+                                     provenance: try AnalysisCLI.provenance(loaded, inputs: inputs, command: writer.command))
+        try AnalysisCLI.commit(files, into: writer)
         print(AnalysisCLI.table(["correlation", "value", "95% CI", "n"], rows.map {
             [$0.name, AnalysisCLI.f($0.value), AnalysisCLI.ci($0.ci), String($0.n)]
         }), terminator: "")

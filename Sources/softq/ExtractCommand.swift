@@ -19,7 +19,7 @@ struct ExtractCommand: ParsableCommand {
     @Option(name: .long, help: "JSONL file of prompt/response lines.")
     var inputs: String
 
-    @Option(name: .long, help: "Output directory (created if missing).")
+    @Option(name: .long, help: "Output run directory (created if missing; see --force and --resume).")
     var out: String
 
     @OptionGroup var conventions: ConventionOptions
@@ -35,9 +35,16 @@ struct ExtractCommand: ParsableCommand {
 
     @OptionGroup var runOptions: RunOptions
 
+    @OptionGroup var runMode: ResumeOptions
+
     func run() throws {
         CLI.bootstrapLogging(verbose: runOptions.verbose)
-        let outDir = try CLI.makeDirectory(out)
+        let writer = try CLI.openRun(out: out, run: "extract", inputs: [policy.checkpoint, policy.tokenizer, inputs], mode: runMode.mode)
+        defer { writer.close() }
+        try writer.perform(extract)
+    }
+
+    func extract(into writer: RunWriter) throws {
         let loaded = try LoadedPolicy(path: policy.checkpoint, tokenizerPath: policy.tokenizer)
         let (records, readSkips) = try InputReader.readResponses(path: inputs, skipInvalid: skipInvalid)
         let tp = try loaded.tokenization(conventions.tokenization, inputPath: inputs,
@@ -48,17 +55,25 @@ struct ExtractCommand: ParsableCommand {
         for s in skipped { CLI.logger.warning("skipped \(s.description)") }
         let options = ScoringOptions(rewards: conventions.rewardOptions(trained: loaded.trainedRewardOptions()), threads: runOptions.threads)
         let scorer = try PairScorer(model: loaded.model, options: options)
-        let progress = ProgressLine(label: "extracting", total: prepared.count)
-        let scored = try scorer.scoreSingles(prepared) { done, tokens in
+        let r = options.rewards
+        let saved = try writer.startProgress(fingerprint: try ResumeFingerprint.make(
+            policies: [("checkpoint", loaded)], inputs: [("inputs", inputs)],
+            options: [("temperature", .double(r.alpha)), ("gamma", .double(r.gamma)), ("terminal", .string(r.terminal.rawValue)),
+                      ("append_eos", .bool(!conventions.noAppendEos)), ("limit", limit.map { .int($0) } ?? .null),
+                      ("skip_invalid", .bool(skipInvalid)), ("per_token", .string(perToken.rawValue)), ("seed", .string(String(runOptions.seed))),
+                      ("special_tokens", tp.special.json), ("chat_template", tp.chat?.json ?? .null)]))
+        let progress = ProgressLine(label: CLI.progressLabel("extracting", resumed: saved.resumed), total: prepared.count)
+        let scored = try ResumableScoring.scoreSingles(prepared, scorer: scorer, progress: saved) { done, tokens in
             progress.update(done: done, extra: "\(ProgressLine.rate(tokens, progress.elapsed)) tok/s")
         }
         progress.finish()
-        let provenance = try Provenance.make(command: CommandLine.arguments, checkpoint: try loaded.provenance(),
+        let provenance = try Provenance.make(command: writer.command, checkpoint: try loaded.provenance(),
                                              reference: nil, inputs: [("inputs", inputs)])
         let record = RunRecord(options: options, tokenization: tp, hasReference: false, perToken: perToken,
                                csv: false, bootstrap: BootstrapOptions(samples: 0, seed: runOptions.seed),
                                provenance: provenance, warnings: loaded.checkpoint.warnings, skipped: skipped)
-        try ExtractRunWriter.write(scored, record: record, tokenizer: loaded.tokenizer, to: outDir)
-        print("extracted \(scored.count) responses" + (skipped.isEmpty ? "" : " (\(skipped.count) skipped)") + " into \(outDir.path)")
+        try ExtractRunWriter.write(scored, record: record, tokenizer: loaded.tokenizer, to: writer.directory)
+        try writer.commit(options: record.optionsJSON, provenance: provenance)
+        print("extracted \(scored.count) responses" + (skipped.isEmpty ? "" : " (\(skipped.count) skipped)") + " into \(writer.directory.path)")
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SoftQBase
 import SoftQReport
 
 struct ReportCommand: ParsableCommand {
@@ -61,23 +62,41 @@ struct ReportCommand: ParsableCommand {
         options.title = title
         let dirs = directories.map { URL(fileURLWithPath: $0) }
         let target = out.map { URL(fileURLWithPath: $0) } ?? dirs[0].appendingPathComponent("report.html")
+        // The report never replaces a file of a run (summary.json, pairs.jsonl, …).
+        if target.lastPathComponent != "report.html" && RunWriter.isKnownOutputName(target.lastPathComponent) {
+            throw ValidationError("refusing to write the report over \(target.path): that name belongs to a run's outputs; choose another --out")
+        }
+        // A report written into a run directory becomes part of that run: the directory is
+        // locked and verified first, and its manifest lists the report and plots afterwards.
+        let targetDir = target.deletingLastPathComponent()
+        let run = try RunWriter.appending(to: targetDir)
+        defer { run?.close() }
         // ReportError describes itself (file, line, field); ArgumentParser prints it and exits 1.
         let r = try Report.write(runs: dirs, to: target, options: options)
+        for d in dirs where (try? RunManifest.read(d)) == nil {
+            FileHandle.standardError.write(Data("warning: \(d.path) has no manifest.json (an older softq's run?): its files are unverified\n".utf8))
+        }
+        if let run {
+            let prefix = run.directory.path + "/"
+            let written = [target.standardizedFileURL.path] + r.plots.map { targetDir.appendingPathComponent("plots/\($0.name)").standardizedFileURL.path }
+            try run.add(written.compactMap { $0.hasPrefix(prefix) ? String($0.dropFirst(prefix.count)) : nil })
+        }
         print("wrote \(target.path) and \(r.plots.count) plots in \(target.deletingLastPathComponent().appendingPathComponent("plots").path)")
     }
 }
 
 /// `--report` for commands that write a run directory (score, robustness, correlate): add
-/// `@OptionGroup var report: ReportFlag` and call `try report.writeIfRequested(runDirectory:)`
-/// after the command's own files are written.
+/// `@OptionGroup var report: ReportFlag` and call `try report.writeIfRequested(run:)` after
+/// the run is committed; the report and its plots join the run's manifest.
 struct ReportFlag: ParsableArguments {
     @Flag(name: .customLong("report"), help: "Also render the run directory into report.html (see softq report).")
     var enabled = false
 
-    func writeIfRequested(runDirectory: URL) throws {
+    func writeIfRequested(run: RunWriter) throws {
         guard enabled else { return }
-        let target = runDirectory.appendingPathComponent("report.html")
-        try Report.write(runs: [runDirectory], to: target)
+        let target = run.directory.appendingPathComponent("report.html")
+        let r = try Report.write(runs: [run.directory], to: target)
+        try run.add(["report.html"] + r.plots.map { "plots/\($0.name)" })
         print("wrote \(target.path)")
     }
 }

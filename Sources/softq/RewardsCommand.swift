@@ -24,6 +24,8 @@ struct RewardsCommand: ParsableCommand {
     @Option(name: .long, help: "Also write extract-style run files into this directory.")
     var out: String?
 
+    @OptionGroup var runMode: ForceOption
+
     func run() throws {
         CLI.bootstrapLogging(verbose: false)
         let loaded = try LoadedPolicy(path: policy.checkpoint, tokenizerPath: policy.tokenizer)
@@ -52,12 +54,16 @@ struct RewardsCommand: ParsableCommand {
         print("terminal: \(s.terminal)")
         print("sum \(String(format: "%.4f", a.sum))  mean \(String(format: "%.4f", a.mean))  discounted \(String(format: "%.4f", a.discounted))  logprob_sum \(String(format: "%.4f", a.logprobSum))  logprob_mean \(String(format: "%.4f", a.logprobMean))  logprob_norm \(String(format: "%.4f", a.logprobNorm))")
         if let out {
-            let dir = try CLI.makeDirectory(out)
-            let provenance = try Provenance.make(command: CommandLine.arguments, checkpoint: try loaded.provenance(), reference: nil, inputs: [])
-            let record = RunRecord(options: options, tokenization: tp, hasReference: false, perToken: .jsonl, csv: false,
-                                   bootstrap: BootstrapOptions(samples: 0, seed: 0), provenance: provenance,
-                                   warnings: loaded.checkpoint.warnings, skipped: [])
-            try ExtractRunWriter.write([scored], record: record, tokenizer: loaded.tokenizer, to: dir)
+            let writer = try CLI.openRun(out: out, run: "rewards", inputs: [policy.checkpoint, policy.tokenizer], mode: runMode.mode)
+            defer { writer.close() }
+            try writer.perform { writer in
+                let provenance = try Provenance.make(command: CommandLine.arguments, checkpoint: try loaded.provenance(), reference: nil, inputs: [])
+                let record = RunRecord(options: options, tokenization: tp, hasReference: false, perToken: .jsonl, csv: false,
+                                       bootstrap: BootstrapOptions(samples: 0, seed: 0), provenance: provenance,
+                                       warnings: loaded.checkpoint.warnings, skipped: [])
+                try ExtractRunWriter.write([scored], record: record, tokenizer: loaded.tokenizer, to: writer.directory)
+                try writer.commit(options: record.optionsJSON, provenance: provenance)
+            }
         }
     }
 }

@@ -29,29 +29,39 @@ struct RobustnessCommand: ParsableCommand {
     @OptionGroup var conventions: ConventionOptions
     @OptionGroup var runOptions: RunOptions
 
+    @OptionGroup var runMode: ResumeOptions
+
     func validate() throws {
         do { _ = try PerturbationSelection.parse(perturbations) } catch { throw ValidationError("--perturbation: \(error)") }
     }
 
     func run() throws {
         CLI.bootstrapLogging(verbose: runOptions.verbose)
+        let writer = try CLI.openRun(out: io.out, run: "robustness", inputs: [policy.checkpoint, policy.tokenizer, pairs], mode: runMode.mode)
+        defer { writer.close() }
+        try writer.perform(analyze)
+    }
+
+    func analyze(into writer: RunWriter) throws {
         let selections = try PerturbationSelection.parse(perturbations)
         let loaded = try LoadedPolicy(path: policy.checkpoint, tokenizerPath: policy.tokenizer)
         let (tp, prepared, skipped) = try AnalysisCLI.preparePairs(pairs, policy: loaded, conventions: conventions, io: io)
         let scorer = try AnalysisCLI.scorer(loaded, conventions: conventions, io: io, run: runOptions)
         let runner = RobustnessRunner(tokenization: tp, scorer: scorer, selections: selections, seed: runOptions.seed, resamples: io.bootstrapSamples)
         let total = prepared.count * (1 + selections.reduce(0) { $0 + $1.strengths.count })
-        let (line, report) = AnalysisCLI.progress("perturbations", total: total)
-        let (summary, instances) = try runner.run(prepared, progress: report)
-        line.finish()
         let selJSON = JSONValue.array(selections.map {
             .object([("type", .string($0.perturbation.name)), ("strengths", .array($0.strengths.map { .double($0) }))])
         })
+        let saved = try AnalysisCLI.startProgress(writer, policy: loaded, inputs: [("pairs", pairs)], scorer: scorer, tokenization: tp,
+                                                  io: io, seed: runOptions.seed, extra: [("perturbations", selJSON)])
+        let (line, report) = AnalysisCLI.progress(CLI.progressLabel("perturbations", resumed: saved.resumed), total: total)
+        let (summary, instances) = try runner.run(prepared, saved: saved, progress: report)
+        line.finish()
         let files = robustnessFiles(summary, instances: instances, aggregate: io.score.rawValue, pairs: prepared.count,
                                     options: AnalysisCLI.optionsJSON(scorer, tokenization: tp, io: io, seed: runOptions.seed,
                                                                      skipped: skipped.count, extra: [("perturbations", selJSON)]),
-                                    provenance: try AnalysisCLI.provenance(loaded, inputs: [("pairs", pairs)]))
-        try files.write(to: io.out)
+                                    provenance: try AnalysisCLI.provenance(loaded, inputs: [("pairs", pairs)], command: writer.command))
+        try AnalysisCLI.commit(files, into: writer)
         print(AnalysisCLI.table(["perturbation", "strength", "n", "win rate", "95% CI", "mean drop", "skipped"], summary.rows.map {
             [$0.type, String($0.strength), String($0.stats.n), AnalysisCLI.f($0.stats.winRate), AnalysisCLI.ci($0.stats.winRateCI),
              AnalysisCLI.f($0.stats.meanDrop), String($0.skipped)]

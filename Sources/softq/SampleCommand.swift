@@ -37,13 +37,16 @@ struct SampleCommand: ParsableCommand {
     @Option(name: .long, help: "Seed of the sampling streams.")
     var seed: UInt64 = 0
 
-    @Option(name: .long, help: "Output JSONL file (written atomically).")
+    @Option(name: .long, help: "Output JSONL file (written as OUT.partial, renamed when complete).")
     var out: String
 
     @Option(name: .long, help: "Sample only the first N prompts.")
     var limit: Int?
 
     @OptionGroup var tokens: TokenOptions
+
+    @Flag(name: .long, help: "Continue an interrupted run: append to OUT.partial after its last complete line (the same inputs and options are required).")
+    var resume = false
 
     func validate() throws {
         if n < 1 { throw ValidationError("--n must be at least 1") }
@@ -60,12 +63,22 @@ struct SampleCommand: ParsableCommand {
         for w in tp.special.warnings { CLI.logger.warning("\(w)") }
         let sampler = Sampler(model: loaded.model, stopIDs: Set(tp.special.eosIDs))
         let options = SamplingOptions(temperature: temperature, topP: topP, maxTokens: maxTokens, seed: seed)
-        var w = JSONLinesWriter()
-        let progress = ProgressLine(label: "sampling", total: records.count)
+        let fingerprint = try ResumeFingerprint.make(
+            policies: [("checkpoint", loaded)], inputs: [("prompts", prompts)],
+            options: [("n", .int(n)), ("temperature", .double(temperature)), ("top_p", .double(topP)),
+                      ("max_tokens", .int(maxTokens)), ("seed", .string(String(seed))), ("limit", limit.map { .int($0) } ?? .null),
+                      ("special_tokens", tp.special.json), ("chat_template", tp.chat?.json ?? .null)])
+        // Lines go to OUT.partial as they are sampled; --resume continues it after its last whole line.
+        let output = try ResumableLines(out: out, inputs: [policy.checkpoint, policy.tokenizer, prompts],
+                                        fingerprint: fingerprint, resume: resume)
+        let progress = ProgressLine(label: CLI.progressLabel("sampling", resumed: output.resumed), total: records.count)
         var generated = 0
-        for (i, r) in records.enumerated() {
+        // Sample k of prompt i draws from its own stream, so a resumed run redraws the first
+        // unfinished prompt's samples and skips those already written: the lines are identical.
+        for (i, r) in records.enumerated() where (i + 1) * n > output.resumed {
             let promptIDs = try tp.promptOnly(r)
-            for (k, s) in try sampler.sample(prompt: promptIDs, promptIndex: i, count: n, options: options).enumerated() {
+            for (k, s) in try sampler.sample(prompt: promptIDs, promptIndex: i, count: n, options: options).enumerated()
+            where i * n + k >= output.resumed {
                 let textIDs = s.finishReason == "eos" ? Array(s.tokens.dropLast()) : s.tokens
                 let text = try loaded.tokenizer.map { try $0.decode(textIDs, skipSpecialTokens: false) }
                 var f: [(String, JSONValue)] = [("prompt_id", .string(r.id)), ("sample", .int(k))]
@@ -77,13 +90,13 @@ struct SampleCommand: ParsableCommand {
                     ("logprob", .double(s.logprob)),
                     ("finish_reason", .string(s.finishReason)),
                 ]
-                w.append(.object(f))
+                try output.append(JSONValue.object(f).serialized())
                 generated += s.tokens.count
             }
             progress.update(done: i + 1, extra: "\(ProgressLine.rate(generated, progress.elapsed)) tok/s")
         }
         progress.finish()
-        try w.write(to: URL(fileURLWithPath: out))
+        try output.finish()
         FileHandle.standardError.write(Data("wrote \(records.count * n) samples to \(out)\n".utf8))
     }
 }

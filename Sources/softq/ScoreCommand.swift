@@ -10,7 +10,9 @@ struct ScoreCommand: ParsableCommand {
         commandName: "score",
         abstract: "Score held-out preference pairs with a policy's implicit soft-Q reward.",
         discussion: """
-        Writes pairs.jsonl, tokens.h5 (or tokens.jsonl) and summary.json into --out, atomically, \
+        Writes pairs.jsonl, tokens.h5 (or tokens.jsonl), summary.json and last manifest.json into --out, \
+        a run directory of its own (docs/outputs.md), saving progress as it goes so --resume can \
+        finish an interrupted run, \
         and prints accuracy with a bootstrap 95% CI, ties, the mean margin and per-subset accuracy. \
         Pairs are JSONL lines with prompt/chosen/rejected text, prompt_ids/chosen_ids/rejected_ids, \
         HH-RLHF-style full transcripts (chosen/rejected without prompt), or conversations: TRL's format \
@@ -27,7 +29,7 @@ struct ScoreCommand: ParsableCommand {
     @Option(name: .long, help: "JSONL file of preference pairs.")
     var pairs: String
 
-    @Option(name: .long, help: "Output directory (created if missing).")
+    @Option(name: .long, help: "Output run directory (created if missing; see --force and --resume).")
     var out: String
 
     @Option(name: .long, help: "The aggregate that decides margin and correctness: \(Aggregate.allCases.map(\.rawValue).joined(separator: ", ")).")
@@ -52,6 +54,8 @@ struct ScoreCommand: ParsableCommand {
 
     @OptionGroup var runOptions: RunOptions
 
+    @OptionGroup var runMode: ResumeOptions
+
     @OptionGroup var report: ReportFlag
 
     func validate() throws {
@@ -62,7 +66,13 @@ struct ScoreCommand: ParsableCommand {
 
     func run() throws {
         CLI.bootstrapLogging(verbose: runOptions.verbose)
-        let outDir = try CLI.makeDirectory(out)
+        let writer = try CLI.openRun(out: out, run: "score", inputs: [policy.checkpoint, policy.tokenizer, reference, pairs],
+                                     mode: runMode.mode)
+        defer { writer.close() }
+        try writer.perform(scoreRun)
+    }
+
+    func scoreRun(into writer: RunWriter) throws {
         let loaded = try LoadedPolicy(path: policy.checkpoint, tokenizerPath: policy.tokenizer)
         var warnings = loaded.checkpoint.warnings
         let ref = try reference.map { try LoadedPolicy(path: $0, tokenizerPath: policy.tokenizer) }
@@ -79,22 +89,36 @@ struct ScoreCommand: ParsableCommand {
         let options = ScoringOptions(rewards: conventions.rewardOptions(trained: loaded.trainedRewardOptions()),
                                      aggregate: score, threads: runOptions.threads)
         let scorer = try PairScorer(model: loaded.model, reference: ref?.model, options: options)
-        let progress = ProgressLine(label: "scoring", total: prepared.count)
-        let scored = try scorer.scorePairs(prepared) { done, tokens in
-            progress.update(done: done, extra: "\(ProgressLine.rate(done, progress.elapsed)) pairs/s, \(ProgressLine.rate(tokens, progress.elapsed)) tok/s")
+        let saved = try writer.startProgress(fingerprint: try ResumeFingerprint.make(
+            policies: [("checkpoint", loaded)] + (ref.map { [("reference", $0)] } ?? []), inputs: [("pairs", pairs)],
+            options: fingerprintOptions(options) + [("special_tokens", tp.special.json), ("chat_template", tp.chat?.json ?? .null)]))
+        let progress = ProgressLine(label: CLI.progressLabel("scoring", resumed: saved.resumed), total: prepared.count)
+        let scored = try ResumableScoring.scorePairs(prepared, scorer: scorer, progress: saved) { done, tokens in
+            progress.update(done: done, extra: "\(ProgressLine.rate(done - saved.resumed, progress.elapsed)) pairs/s, \(ProgressLine.rate(tokens, progress.elapsed)) tok/s")
         }
         progress.finish()
 
-        let provenance = try Provenance.make(command: CommandLine.arguments, checkpoint: try loaded.provenance(),
+        let provenance = try Provenance.make(command: writer.command, checkpoint: try loaded.provenance(),
                                              reference: try ref?.provenance(), inputs: [("pairs", pairs)])
         let record = RunRecord(options: options, tokenization: tp, boundaryChanges: prepared.reduce(0) { $0 + $1.boundaryChanges },
                                hasReference: ref != nil, perToken: perToken,
                                csv: csv, bootstrap: BootstrapOptions(samples: bootstrapSamples, seed: runOptions.seed),
                                provenance: provenance, warnings: warnings, skipped: skipped)
-        let (evaluation, _) = try ScoreRunWriter.write(pairs: scored, record: record, tokenizer: loaded.tokenizer, to: outDir)
+        let (evaluation, _) = try ScoreRunWriter.write(pairs: scored, record: record, tokenizer: loaded.tokenizer, to: writer.directory)
+        try writer.commit(options: record.optionsJSON, provenance: provenance)
         print(ScoreRunWriter.table(evaluation, score: score, skipped: skipped.count), terminator: "")
-        try report.writeIfRequested(runDirectory: outDir)
-        print("wrote \(outDir.path)/{pairs.jsonl,\(perToken == .none ? "" : perToken == .hdf5 ? "tokens.h5," : "tokens.jsonl,")\(csv ? "pairs.csv," : "")summary.json}")
+        try report.writeIfRequested(run: writer)
+        print("wrote \(writer.directory.path)/{pairs.jsonl,\(perToken == .none ? "" : perToken == .hdf5 ? "tokens.h5," : "tokens.jsonl,")\(csv ? "pairs.csv," : "")summary.json,manifest.json}")
+    }
+
+    /// Everything besides the input files that the saved scores depend on (checked by --resume).
+    func fingerprintOptions(_ options: ScoringOptions) -> [(String, JSONValue)] {
+        let r = options.rewards
+        return [("score", .string(score.rawValue)), ("temperature", .double(r.alpha)), ("gamma", .double(r.gamma)),
+                ("terminal", .string(r.terminal.rawValue)), ("beta", .double(r.beta)), ("append_eos", .bool(!conventions.noAppendEos)),
+                ("limit", limit.map { .int($0) } ?? .null), ("skip_invalid", .bool(skipInvalid)),
+                ("per_token", .string(perToken.rawValue)), ("csv", .bool(csv)), ("bootstrap_samples", .int(bootstrapSamples)),
+                ("seed", .string(String(runOptions.seed)))]
     }
 }
 

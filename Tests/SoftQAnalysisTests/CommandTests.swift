@@ -29,15 +29,16 @@ final class CommandTests: XCTestCase {
 
     func json(_ url: URL) throws -> JSONValue { try JSONParser.parse(String(contentsOf: url, encoding: .utf8)) }
 
+    /// Each analysis writes a run directory of its own, never the directory holding its input.
     func testRobustnessLengthSensitivityAndStabilityCommandsWriteTheirFiles() throws {
         let dir = try TestPaths.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let pairs = try writePairs(dir)
         let common = ["--pairs", pairs, "--bootstrap-samples", "50"]
-        let out = try run(["robustness", "--checkpoint", model, "--out", dir.path, "--perturbation", "shuffle_tokens=0.5",
+        let out = try run(["robustness", "--checkpoint", model, "--out", dir.appendingPathComponent("rob").path, "--perturbation", "shuffle_tokens=0.5",
                            "--perturbation", "truncate"] + common)
         XCTAssertTrue(out.contains("shuffle_tokens"), out)
-        let rob = try json(dir.appendingPathComponent("robustness.json"))
+        let rob = try json(dir.appendingPathComponent("rob/robustness.json"))
         XCTAssertEqual(rob["n_pairs"]?.intValue, 8)
         XCTAssertEqual(rob["perturbations"]?.arrayValue?.map { $0["type"]?.stringValue ?? "" },
                        ["shuffle_tokens", "truncate", "truncate", "truncate"])   // selection order
@@ -45,18 +46,18 @@ final class CommandTests: XCTestCase {
         XCTAssertEqual(rob["perturbations"]?.arrayValue?.last?["skipped"]?.intValue, 8)   // no text in id pairs
         XCTAssertNotNil(rob["provenance"]?["checkpoint"]?["sha256"])
 
-        _ = try run(["analyze", "length", "--checkpoint", model, "--out", dir.path] + common)
-        let len = try json(dir.appendingPathComponent("length.json"))
+        _ = try run(["analyze", "length", "--checkpoint", model, "--out", dir.appendingPathComponent("len").path] + common)
+        let len = try json(dir.appendingPathComponent("len/length.json"))
         XCTAssertEqual(len["aggregates"]?.arrayValue?.count, 6)
         XCTAssertEqual(len["buckets"]?.arrayValue?.reduce(0) { $0 + ($1["n"]?.intValue ?? 0) }, 8)
 
-        _ = try run(["analyze", "sensitivity", "--checkpoint", model, "--out", dir.path, "--gammas", "1", "0.9"] + common)
-        let sens = try json(dir.appendingPathComponent("sensitivity.json"))
+        _ = try run(["analyze", "sensitivity", "--checkpoint", model, "--out", dir.appendingPathComponent("sens").path, "--gammas", "1", "0.9"] + common)
+        let sens = try json(dir.appendingPathComponent("sens/sensitivity.json"))
         XCTAssertEqual(sens["variants"]?.arrayValue?.first?["agreement_with_base"]?.doubleValue, 1)
         XCTAssertEqual(sens["shaping"]?["conditions"]?.arrayValue?.first?["decisions_changed"]?.intValue, 0)
 
-        _ = try run(["analyze", "stability", "--checkpoint", model, "--checkpoint", model, "--out", dir.path] + common)
-        let stab = try json(dir.appendingPathComponent("stability.json"))
+        _ = try run(["analyze", "stability", "--checkpoint", model, "--checkpoint", model, "--out", dir.appendingPathComponent("stab").path] + common)
+        let stab = try json(dir.appendingPathComponent("stab/stability.json"))
         XCTAssertEqual(stab["comparisons"]?.arrayValue?.first?["decision_agreement"]?.doubleValue, 1)
         XCTAssertEqual(stab["comparisons"]?.arrayValue?.first?["margin_kendall"]?.doubleValue ?? 0, 1, accuracy: 1e-12)
     }
@@ -71,8 +72,8 @@ final class CommandTests: XCTestCase {
         }
         let gens = dir.appendingPathComponent("gens.jsonl")
         try text.write(to: gens, atomically: true, encoding: .utf8)
-        _ = try run(["correlate", "--checkpoint", model, "--generations", gens.path, "--out", dir.path, "--bootstrap-samples", "50"])
-        let corr = try json(dir.appendingPathComponent("correlation.json"))
+        _ = try run(["correlate", "--checkpoint", model, "--generations", gens.path, "--out", dir.appendingPathComponent("corr").path, "--bootstrap-samples", "50"])
+        let corr = try json(dir.appendingPathComponent("corr/correlation.json"))
         XCTAssertEqual(corr["n_generations"]?.intValue, 12)
         XCTAssertEqual(corr["n_prompts"]?.intValue, 3)
         XCTAssertEqual(corr["best_of_n"]?.arrayValue?.map { $0["n"]?.intValue ?? 0 }, [1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 4, 4, 4, 4, 4])
