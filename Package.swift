@@ -14,7 +14,7 @@ let package = Package(
         .library(name: "SoftQ", targets: [
             "SoftQBase", "HDF5Kit", "SoftQCheckpoint", "SoftQKernels", "SoftQModels", "SoftQTokenizers",
             "SoftQRewards", "SoftQEvaluation", "SoftQScoring", "SoftQSampling", "SoftQTraining",
-            "SoftQAnalysis", "SoftQReport",
+            "SoftQAnalysis", "SoftQReport", "SoftQTemplates",
         ]),
         .executable(name: "softq", targets: ["softq"]),
     ],
@@ -37,6 +37,8 @@ let package = Package(
         .target(name: "SoftQKernels", dependencies: ["COpenBLAS"]),
         .target(name: "SoftQModels", dependencies: ["SoftQKernels", "SoftQCheckpoint"]),
         .target(name: "SoftQTokenizers", dependencies: ["SoftQBase"]),
+        // Chat templates: a small Jinja interpreter with jinja2's semantics under transformers' settings.
+        .target(name: "SoftQTemplates", dependencies: ["SoftQBase"]),
         .target(name: "SoftQRewards", dependencies: ["SoftQBase"]),
         .target(name: "SoftQEvaluation", dependencies: ["SoftQRewards", "SoftQBase"]),
         .target(name: "SoftQScoring", dependencies: [
@@ -65,6 +67,8 @@ let package = Package(
         .testTarget(name: "SoftQModelsTests", dependencies: ["SoftQModels", "TestSupport"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "SoftQTokenizersTests", dependencies: ["SoftQTokenizers", "TestSupport"],
+                    resources: [.copy("Fixtures")]),
+        .testTarget(name: "SoftQTemplatesTests", dependencies: ["SoftQTemplates", "TestSupport"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "SoftQRewardsTests", dependencies: ["SoftQRewards", "TestSupport"]),
         .testTarget(name: "SoftQEvaluationTests", dependencies: ["SoftQEvaluation", "TestSupport"],

@@ -1,0 +1,537 @@
+#!/usr/bin/env python3
+"""Make the fixtures of SoftQTemplatesTests by rendering with Python jinja2 the way transformers does.
+
+Reads the real chat templates in Tests/SoftQTemplatesTests/Fixtures/templates/*.jinja (sources and
+licences in the NOTICE.md beside them) and writes into Tests/SoftQTemplatesTests/Fixtures/:
+
+  chat_cases.json   seeded conversations per template (system or not, 1-4 turns, empty, unicode,
+                    emoji, CJK and edge-whitespace contents, with and without the generation prompt,
+                    tool calls where the template has them) and role-order violations; each with the
+                    expected text or the message the template passes to raise_exception
+  snippets.json     small templates probing one semantic each (Python operators, loop variables,
+                    whitespace control, undefined values, filters, tests, methods, errors), with the
+                    expected text or the kind of exception jinja2 raises
+
+The environment is built here, not imported from transformers, to the same specification as
+transformers' `_compile_jinja_template`: jinja2.sandbox.ImmutableSandboxedEnvironment(trim_blocks=True,
+lstrip_blocks=True) with the extensions loopcontrols and a `generation` block tag, the globals
+raise_exception, strftime_now, dict and namespace (underscore names refused), and a tojson filter
+that is json.dumps(x, ensure_ascii=False, indent=None, separators=None, sort_keys=False).
+Variables as transformers passes them: messages, tools (None unless given), documents (None),
+add_generation_prompt, the special tokens and any extra keyword.
+
+With --cross-check it also renders every conversation case without a None-valued key through
+transformers' own tokenizer.apply_chat_template (a PreTrainedTokenizerFast built offline from a
+tiny word-level tokenizer, datetime.now pinned to the case's date) and fails on any difference.
+
+Run from the repository root:  python3 Scripts/reference/make_chat_template_fixtures.py [--cross-check]
+Needs: jinja2 3.1 (3.1.6 was used); transformers and tokenizers only for --cross-check.
+"""
+import argparse
+import datetime
+import json
+import os
+import random
+import re
+import sys
+
+import jinja2
+import jinja2.ext
+import jinja2.nodes
+import jinja2.utils
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+FORMAT_VERSION = 1
+SEED = 20261130
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+FIXTURES = os.path.join(ROOT, "Tests", "SoftQTemplatesTests", "Fixtures")
+TEMPLATES = os.path.join(FIXTURES, "templates")
+
+# The date strftime_now reports while a case renders (transformers reads the clock instead).
+_now = [datetime.datetime(2026, 11, 30, 9, 5, 7)]
+
+
+class GenerationTag(jinja2.ext.Extension):
+    """`{% generation %}…{% endgeneration %}`: transformers uses it to find assistant text; the
+    rendered output is the body itself."""
+    tags = {"generation"}
+
+    def parse(self, parser):
+        lineno = next(parser.stream).lineno
+        body = parser.parse_statements(("name:endgeneration",), drop_needle=True)
+        return jinja2.nodes.CallBlock(self.call_method("_render_body"), [], [], body).set_lineno(lineno)
+
+    def _render_body(self, caller):
+        return caller()
+
+
+def _raise_exception(message):
+    raise jinja2.exceptions.TemplateError(message)
+
+
+def _strftime_now(fmt):
+    return _now[0].strftime(fmt)
+
+
+def _tojson(x, ensure_ascii=False, indent=None, separators=None, sort_keys=False):
+    return json.dumps(x, ensure_ascii=ensure_ascii, indent=indent, separators=separators, sort_keys=sort_keys)
+
+
+class _DictGlobal:
+    """`dict(...)` without exposing the dict type itself."""
+    def __call__(self, *args, **kwargs):
+        return dict(*args, **kwargs)
+
+
+class _Namespace(jinja2.utils.Namespace):
+    """jinja2's namespace, refusing underscore-prefixed names."""
+    def __init__(*args, **kwargs):
+        self, rest = args[0], args[1:]
+        values = dict(*rest, **kwargs)
+        for key in values:
+            _Namespace._refuse(key)
+        jinja2.utils.Namespace.__init__(self, values)
+
+    def __setitem__(self, key, value):
+        _Namespace._refuse(key)
+        jinja2.utils.Namespace.__setitem__(self, key, value)
+
+    @staticmethod
+    def _refuse(key):
+        if isinstance(key, str) and key.startswith("_"):
+            raise jinja2.exceptions.SecurityError(f"underscore-prefixed namespace attribute {key!r}")
+
+
+def make_environment():
+    env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True,
+                                        extensions=[GenerationTag, jinja2.ext.loopcontrols])
+    env.filters["tojson"] = _tojson
+    env.globals["raise_exception"] = _raise_exception
+    env.globals["strftime_now"] = _strftime_now
+    env.globals["dict"] = _DictGlobal()
+    env.globals["namespace"] = _Namespace
+    return env
+
+
+ENV = make_environment()
+
+
+def error_kind(e):
+    """The TemplateError.Kind the Swift side reports for a Python exception."""
+    if isinstance(e, jinja2.exceptions.UndefinedError):
+        return "undefined"
+    if isinstance(e, jinja2.exceptions.SecurityError):
+        return "security"
+    if isinstance(e, jinja2.exceptions.TemplateSyntaxError):
+        return "syntax"
+    if isinstance(e, jinja2.exceptions.TemplateRuntimeError):
+        return "type"
+    if type(e) is jinja2.exceptions.TemplateError:
+        return "raised"
+    if isinstance(e, ZeroDivisionError):
+        return "zeroDivision"
+    if isinstance(e, (TypeError, ValueError, KeyError, IndexError, AttributeError)):
+        return "type"
+    raise e
+
+
+def render(source, variables, date):
+    """(text, None) or (None, (kind, message))."""
+    _now[0] = datetime.datetime(*date)
+    try:
+        return ENV.from_string(source).render(**variables), None
+    except Exception as e:  # noqa: BLE001 - every exception becomes an expected error
+        return None, (error_kind(e), str(e))
+
+
+# ---------------------------------------------------------------- conversations
+
+CONTENTS = [
+    "Hello!", "What is the capital of France?", "Paris.", "", " ", "  leading and trailing spaces  ",
+    "\nnewline first", "tab\tinside and newline\nin the middle\n", "Ünïcödé: café, naïve, Straße",
+    "Emoji 😀👍🏽 and a flag 🇫🇷", "中文：你好，世界。日本語のテキスト", "العربية من اليمين", "quotes ' \" and \\ backslash",
+    "{{ looks like a tag }} {% if %} {# comment #}", "Numbers 3.14 and -7 and 1e10", "line1\r\nline2",
+    "a" * 40, "Write a haiku about rewards.", "Sure: reward = Q(s,a) - γ·V(s′)", "<|im_end|> in text",
+    "trailing newline\n", "   ", "Multi\n\nparagraph\n\ntext",
+]
+SYSTEMS = ["You are a helpful assistant.", "Réponds en français. 🙂", "", "  padded system  ", "Be brief.\nVery brief."]
+TOKENS = {"bos_token": "<s>", "eos_token": "</s>", "unk_token": "<unk>", "pad_token": "<pad>"}
+
+
+def conversation(rng, with_system, turns, end_with_user=True):
+    messages = []
+    if with_system:
+        messages.append({"role": "system", "content": rng.choice(SYSTEMS)})
+    for t in range(turns):
+        messages.append({"role": "user", "content": rng.choice(CONTENTS)})
+        if t < turns - 1 or not end_with_user:
+            messages.append({"role": "assistant", "content": rng.choice(CONTENTS)})
+    return messages
+
+
+def random_date(rng):
+    return [rng.randint(2020, 2030), rng.randint(1, 12), rng.randint(1, 28), rng.randint(0, 23),
+            rng.randint(0, 59), rng.randint(0, 59)]
+
+
+WEATHER_TOOL = {"type": "function", "function": {
+    "name": "get_weather", "description": "Current weather in a city, in °C.",
+    "parameters": {"type": "object", "properties": {"city": {"type": "string", "description": "City name, e.g. 東京"},
+                                                    "unit": {"type": "string", "enum": ["c", "f"]}},
+                   "required": ["city"]}}}
+SEARCH_TOOL = {"type": "function", "function": {
+    "name": "search", "description": "Search the web.",
+    "parameters": {"type": "object", "properties": {"query": {"type": "string"}, "limit": {"type": "integer", "default": 3}},
+                   "required": ["query"]}, "return": {"type": "string"}}}
+
+
+def tool_conversations():
+    """Conversations with tool calls in the shapes Qwen2.5, Llama 3.2 and Mistral Nemo expect."""
+    call = {"id": "abc123XYZ", "type": "function",
+            "function": {"name": "get_weather", "arguments": {"city": "Zürich", "unit": "c", "days": 2, "scale": 1.5}}}
+    qwen = [
+        {"role": "system", "content": "You can call tools."},
+        {"role": "user", "content": "Weather in Zürich?"},
+        {"role": "assistant", "content": "", "tool_calls": [call, {"type": "function", "function": {"name": "search", "arguments": {"query": "Zürich 天气"}}}]},
+        {"role": "tool", "name": "get_weather", "content": "{\"temp\": 21.5}"},
+        {"role": "tool", "name": "search", "content": "sunny"},
+        {"role": "assistant", "content": "It is 21.5 °C and sunny."},
+        {"role": "user", "content": "Thanks"},
+    ]
+    llama = [
+        {"role": "system", "content": "  Answer with tools.  "},
+        {"role": "user", "content": "Weather in Zürich?"},
+        {"role": "assistant", "tool_calls": [call]},
+        {"role": "tool", "content": {"temp": 21.5, "ok": True, "note": None}},
+        {"role": "ipython", "content": "plain text result"},
+        {"role": "assistant", "content": "21.5 °C."},
+    ]
+    nemo = [
+        {"role": "user", "content": "Weather in Zürich?"},
+        {"role": "assistant", "tool_calls": [call]},
+        {"role": "tool", "tool_call_id": "abc123XYZ", "content": "{\"temp\": 21.5}"},
+        {"role": "assistant", "content": "21.5 °C."},
+        {"role": "user", "content": "And tomorrow?"},
+    ]
+    deepseek = [
+        {"role": "system", "content": "Think first."},
+        {"role": "user", "content": "Weather?"},
+        {"role": "assistant", "content": None, "tool_calls": [
+            {"type": "function", "function": {"name": "get_weather", "arguments": "{\"city\": \"Paris\"}"}},
+            {"type": "function", "function": {"name": "search", "arguments": "{\"query\": \"Paris\"}"}}]},
+        {"role": "tool", "content": "18 °C"},
+        {"role": "tool", "content": "cloudy"},
+        {"role": "assistant", "content": "<think>short</think>It is 18 °C and cloudy."},
+        {"role": "user", "content": "ok"},
+    ]
+    return {"qwen2.5": qwen, "llama-3.2": llama, "mistral-nemo": nemo, "deepseek-r1-distill-llama": deepseek}
+
+
+def conversation_cases(rng):
+    names = sorted(f[:-len(".jinja")] for f in os.listdir(TEMPLATES) if f.endswith(".jinja"))
+    sources = {n: open(os.path.join(TEMPLATES, n + ".jinja"), encoding="utf-8").read() for n in names}
+    no_system = {"gemma"}
+    strict_alternation = {"gemma", "mixtral-8x7b-v0.1", "mistral-nemo"}
+    cases = []
+
+    def add(name, messages, gen, tools=None, extra=None, tokens=TOKENS):
+        date = random_date(rng)
+        variables = {"messages": messages, "tools": tools, "documents": None, "add_generation_prompt": gen,
+                     **tokens, **(extra or {})}
+        text, err = render(sources[name], variables, date)
+        case = {"template": name, "messages": messages, "add_generation_prompt": gen, "special_tokens": tokens,
+                "date": date}
+        if tools is not None:
+            case["tools"] = tools
+        if extra:
+            case["extra"] = extra
+        if err is None:
+            case["expected"] = text
+        else:
+            assert err[0] == "raised", (name, err)
+            case["expected_error"] = err[1]
+        cases.append(case)
+
+    for name in names:
+        for k in range(14):
+            with_system = name not in no_system and k % 3 != 1
+            turns = 1 + k % 4
+            # Templates that do not enforce alternation also get conversations ending with the assistant.
+            end_with_user = name in strict_alternation or k % 5 != 4
+            add(name, conversation(rng, with_system, turns, end_with_user), gen=k % 2 == 0)
+        # The date path of Llama 3.x: strftime_now versus a date_string passed by the caller.
+        if name == "llama-3.2":
+            add(name, conversation(rng, True, 2), gen=True, extra={"date_string": "01 Jan 2025"})
+            add(name, conversation(rng, False, 1), gen=True, tools=[WEATHER_TOOL, SEARCH_TOOL],
+                extra={"tools_in_user_message": False})
+            add(name, conversation(rng, False, 2), gen=False, tools=[WEATHER_TOOL])
+            add(name, [{"role": "system", "content": "only a system message"}], gen=True, tools=[WEATHER_TOOL])
+            tc = tool_conversations()["llama-3.2"]
+            add(name, tc, gen=True)
+            two_calls = [tc[1], {"role": "assistant", "tool_calls": [tc[2]["tool_calls"][0]] * 2}]
+            add(name, two_calls, gen=False)
+        if name == "qwen2.5":
+            add(name, conversation(rng, True, 2), gen=True, tools=[WEATHER_TOOL, SEARCH_TOOL])
+            add(name, conversation(rng, False, 1), gen=True, tools=[WEATHER_TOOL])
+            add(name, tool_conversations()["qwen2.5"], gen=True, tools=[WEATHER_TOOL, SEARCH_TOOL])
+            add(name, tool_conversations()["qwen2.5"][1:], gen=False)
+        if name == "mistral-nemo":
+            add(name, tool_conversations()["mistral-nemo"], gen=False, tools=[WEATHER_TOOL, SEARCH_TOOL])
+            bad_id = json.loads(json.dumps(tool_conversations()["mistral-nemo"]))
+            bad_id[2]["tool_call_id"] = "short"
+            add(name, bad_id, gen=False)
+        if name == "deepseek-r1-distill-llama":
+            add(name, tool_conversations()["deepseek-r1-distill-llama"], gen=True)
+            add(name, tool_conversations()["deepseek-r1-distill-llama"][:5], gen=True)
+        # Role-order violations: what raise_exception says (or what the template does without a check).
+        if name in strict_alternation:
+            add(name, [{"role": "user", "content": "a"}, {"role": "user", "content": "b"}], gen=True)
+            add(name, [{"role": "assistant", "content": "first"}], gen=False)
+        if name in ("mixtral-8x7b-v0.1", "mistral-nemo"):
+            add(name, [{"role": "user", "content": "a"}, {"role": "assistant", "content": "b"},
+                       {"role": "tool_x", "content": "c"}], gen=False)
+        if name == "gemma":
+            add(name, conversation(rng, True, 1), gen=True)
+        if name not in strict_alternation:
+            add(name, [{"role": "user", "content": "a"}, {"role": "user", "content": "b"},
+                       {"role": "critic", "content": "c"}], gen=True)
+    # Different special-token spellings reach the output unchanged.
+    add("mixtral-8x7b-v0.1", conversation(rng, True, 2), gen=False,
+        tokens={"bos_token": "<|begin▁of▁sentence|>", "eos_token": "<|eot|>"})
+    add("phi-3-mini", conversation(rng, True, 1), gen=False, tokens={"eos_token": "<|endoftext|>"})
+    return sources, cases
+
+
+# ---------------------------------------------------------------- snippets
+
+SNIPPETS = [
+    # Python arithmetic
+    ("floor_div_neg", "{{ -7 // 2 }} {{ 7 // -2 }} {{ -7.5 // 2 }} {{ 7 // 2.0 }}", {}),
+    ("mod_neg", "{{ -7 % 3 }} {{ 7 % -3 }} {{ -7.5 % 2 }} {{ 7.5 % -2 }} {{ 0 % 5 }}", {}),
+    ("true_div", "{{ 1 / 2 }} {{ 4 / 2 }} {{ 1 / 3 }} {{ -0.0 }} {{ 10 / 4 * 2 }}", {}),
+    ("pow_left_assoc", "{{ 2 ** 3 ** 2 }} {{ 2 ** -1 }} {{ -2 ** 2 }} {{ 2.0 ** 0.5 }}", {}),
+    ("precedence", "{{ 1 + 2 * 3 }} {{ (1 + 2) * 3 }} {{ 10 - 2 - 3 }} {{ 2 * 3 ~ 4 }} {{ 'a' ~ 1 + 2 }} {{ -1|abs }}", {}),
+    ("precedence_concat_binds_tighter", "{{ 1 + 2 ~ 3 }}", {}),
+    ("float_repr", "{{ 0.1 + 0.2 }} {{ 1e20 }} {{ 1.5e-7 }} {{ 1e16 }} {{ 123456789.0 }} {{ 1e15 }} {{ 0.0001 }} {{ 0.00001 }} {{ 3.0 }} {{ 2.5e-5 }}", {}),
+    ("int_float_mix", "{{ 1 + 1.0 }} {{ 3 * 1.5 }} {{ 1 == 1.0 }} {{ true + 1 }} {{ 7 - true }}", {}),
+    ("zero_div", "{{ 1 / 0 }}", {}),
+    ("zero_mod", "{{ 1 % 0 }}", {}),
+    ("string_mul", "{{ 'ab' * 3 }}|{{ 3 * 'x' }}|{{ 'a' * 0 }}|{{ [1, 2] * 2 }}", {}),
+    ("str_plus_int", "{{ 'a' + 1 }}", {}),
+    ("concat_tilde", "{{ 'a' ~ 1 ~ none ~ true ~ 1.0 ~ [1] ~ undefined_name }}", {}),
+    ("list_plus", "{{ [1] + [2, 'x'] }} {{ (1,) + (2,) }}", {}),
+    # comparisons, logic
+    ("chained_compare", "{{ 1 < 2 < 3 }} {{ 1 < 3 < 2 }} {{ 3 > 2 == 2 }} {{ 1 == 1 != 2 }}", {}),
+    ("string_compare", "{{ 'a' < 'b' }} {{ 'Z' < 'a' }} {{ 'é' > 'z' }} {{ [1, 2] < [1, 3] }} {{ (1, 2) == (1, 2) }} {{ [1] == (1,) }}", {}),
+    ("compare_type_error", "{{ 1 < 'a' }}", {}),
+    ("in_operator", "{{ 'b' in 'abc' }} {{ 'x' not in 'abc' }} {{ 2 in [1, 2] }} {{ 'k' in {'k': 1} }} {{ '' in 'a' }} {{ 1 in (1.0,) }}", {}),
+    ("and_or_operands", "{{ 0 or 'x' }}|{{ 'a' and 'b' }}|{{ '' and 'b' }}|{{ none or [] }}|{{ [] or none }}|{{ 1 and 0 }}|{{ u or 'fallback' }}", {}),
+    ("not_precedence", "{{ not 1 == 2 }} {{ not true and false }} {{ not (true and false) }} {{ not x is defined }}", {}),
+    ("conditional_expr", "{{ 'y' if true else 'n' }}{{ 'y' if false else 'n' }}[{{ 'y' if false }}]{{ 1 if 0 else 2 if 0 else 3 }}", {}),
+    ("equality_mixed", "{{ none == none }} {{ 1 == true }} {{ 0 == false }} {{ 'a' == 'a' }} {{ {'a': 1, 'b': 2} == {'b': 2, 'a': 1} }} {{ u == v }}", {}),
+    # literals and rendering
+    ("literals_render", "{{ true }} {{ True }} {{ none }} {{ None }} {{ [1, 'a', none, true, 1.5] }} {{ {'k': 'v', 'n': [1]} }} {{ (1,) }} {{ () }} {{ ('a', 2) }}", {}),
+    ("string_escapes", "{{ 'a\\tb' }}|{{ \"q\\\"q\" }}|{{ 'it\\'s' }}|{{ '\\x41\\u00e9\\U0001F600' }}|{{ '\\q' }}|{{ 'a' 'b' }}", {}),
+    ("repr_strings", "{{ ['it\\'s', 'say \"hi\"', 'both \\' \"', 'tab\\t', 'nl\\n', 'bs\\\\', '\\x01', 'é', '\\u00a0', '\\u200b', '😀'] }}", {}),
+    ("dict_render_order", "{{ {'b': 1, 'a': 2, 1: 'int key', none: 'n'} }}", {}),
+    ("integer_underscore", "{{ 1_000 + 1 }} {{ 1_0.5 }} {{ 12e2 }}", {}),
+    ("render_data_types", "{{ d }} {{ d.k }} {{ d.f }} {{ d.n }} {{ d.b }} {{ d.l }}", {"d": {"k": "v", "f": 2.0, "n": None, "b": False, "l": [1, 2.5, "x"]}}),
+    # slicing and subscripts
+    ("slicing", "{{ 'abcdef'[1:4] }} {{ 'abcdef'[::-1] }} {{ 'abcdef'[-2:] }} {{ [1,2,3,4][::2] }} {{ [1,2,3][5:] }} {{ 'abcdef'[-10:2] }} {{ [1,2,3,4,5][4:1:-2] }} {{ 'abc'[:-1] }}", {}),
+    ("slicing_unicode", "{{ s[1:3] }}|{{ s[-1] }}|{{ s|length }}", {"s": "a😀中e\u0301"}),
+    ("negative_index", "{{ l[-1] }} {{ l[0] }} [{{ l[10] }}] {{ l[10] is defined }}", {"l": [1, 2, 3]}),
+    ("messages_slice", "{% for m in messages[1:] %}{{ m.role }} {% endfor %}|{{ messages[-1]['content'] }}", {"messages": [{"role": "system", "content": "s"}, {"role": "user", "content": "u"}]}),
+    ("getattr_vs_getitem", "{{ d.items is defined }} {{ d['items'] }} {{ d.role }} {{ d['role'] }} [{{ d.missing }}] {{ d.get('role') }} {{ d.get('x', 'dflt') }} {{ d.get('x') }}", {"d": {"role": "user", "items": "key"}}),
+    ("dict_methods", "{% for k, v in d.items() %}{{ k }}={{ v }};{% endfor %} {{ d.keys()|list }} {{ d.values()|list }} {{ d.items() }}", {"d": {"a": 1, "b": [2]}}),
+    # undefined behaviour
+    ("undefined_renders_empty", "[{{ nothing }}][{{ d.nothing }}][{{ nothing is defined }}][{{ nothing is undefined }}]", {"d": {}}),
+    ("undefined_falsy_iter", "{% if nothing %}T{% else %}F{% endif %}{% for x in nothing %}x{% else %}empty{% endfor %}{{ nothing|length }}", {}),
+    ("undefined_attr_of_undefined", "{{ nothing.attr }}", {}),
+    ("undefined_attr_missing_key_chain", "{{ d.a.b }}", {"d": {}}),
+    ("undefined_arith", "{{ nothing + 1 }}", {}),
+    ("undefined_default", "{{ nothing|default('dflt') }} {{ ''|default('dflt') }} {{ ''|default('dflt', true) }} {{ none|d('n') }} {{ 0|default(5, boolean=true) }}", {}),
+    ("undefined_in_list", "{{ [nothing] }} {{ (nothing, 1) }}", {}),
+    ("undefined_tests", "{{ nothing is none }} {{ nothing is iterable }} {{ nothing is sequence }} {{ nothing is string }} {{ none is defined }}", {}),
+    ("undefined_in", "{{ 'a' in nothing }}", {}),
+    ("undefined_call", "{{ nothing() }}", {}),
+    ("undefined_trim", "[{{ nothing|trim }}][{{ nothing|string }}][{{ nothing|upper }}]", {}),
+    ("undefined_tojson", "{{ nothing|tojson }}", {}),
+    # loops
+    ("loop_vars", "{% for x in 'abc' %}{{ loop.index }}{{ loop.index0 }}{{ loop.revindex }}{{ loop.revindex0 }}{{ loop.first }}{{ loop.last }}{{ loop.length }}|{% endfor %}", {}),
+    ("loop_prev_next", "{% for x in [1, 2, 3] %}{{ loop.previtem|default('-') }}{{ x }}{{ loop.nextitem|default('-') }} {% endfor %}", {}),
+    ("loop_else", "{% for x in [] %}x{% else %}none{% endfor %}{% for x in [1] %}{{ x }}{% else %}none{% endfor %}", {}),
+    ("loop_filter", "{% for x in range(10) if x is odd %}{{ x }}:{{ loop.index }}/{{ loop.length }} {% endfor %}", {}),
+    ("loop_unpack", "{% for a, b in [[1, 2], (3, 4), 'xy'] %}{{ a }}{{ b }} {% endfor %}", {}),
+    ("loop_unpack_error", "{% for a, b in [[1, 2, 3]] %}{{ a }}{% endfor %}", {}),
+    ("loop_dict", "{% for k in {'b': 1, 'a': 2} %}{{ k }}{% endfor %}", {}),
+    ("loop_nested_depth", "{% for a in [1, 2] %}{% for b in 'xy' %}{{ a }}{{ b }}{{ loop.depth }}{{ loop.index }} {% endfor %}{{ loop.depth }}{% endfor %}", {}),
+    ("loop_break_continue", "{% for x in range(10) %}{% if x == 2 %}{% continue %}{% endif %}{% if x == 5 %}{% break %}{% endif %}{{ x }}{% endfor %}", {}),
+    ("loop_scope", "{% set x = 0 %}{% for i in [1, 2, 3] %}{% set x = x + i %}{{ x }}{% endfor %}{{ x }}", {}),
+    ("loop_scope_fresh", "{% for i in [1, 2] %}{% if i > 1 %}[{{ y }}]{% endif %}{% set y = i %}{% endfor %}[{{ y }}]", {}),
+    ("loop_cycle", "{% for x in range(5) %}{{ loop.cycle('a', 'b') }}{% endfor %}", {}),
+    ("loop_over_int", "{% for x in 5 %}{{ x }}{% endfor %}", {}),
+    ("range_forms", "{{ range(3)|list }} {{ range(1, 7, 2)|list }} {{ range(5, 0, -2)|list }} {{ range(0)|list }} {{ range(3) }} {{ range(1, 4) }} {{ range(0, 9, 3) }} {{ range(3)|length }}", {}),
+    ("if_elif_else", "{% for x in [1, 2, 3] %}{% if x == 1 %}one{% elif x == 2 %}two{% else %}many{% endif %} {% endfor %}", {}),
+    # set, namespace, macros
+    ("set_tuple", "{% set a, b = 1, 2 %}{{ a }}{{ b }}{% set t = 1, 2 %}{{ t }}", {}),
+    ("set_block", "{% set x %}  hello {{ 1 + 1 }}\n{% endset %}[{{ x }}]{% set y | upper %}abc{% endset %}{{ y }}", {}),
+    ("namespace_counter", "{% set ns = namespace(n=0, s='') %}{% for i in range(4) %}{% set ns.n = ns.n + i %}{% set ns.s = ns.s ~ i %}{% endfor %}{{ ns.n }} {{ ns.s }} {{ ns.missing is defined }}", {}),
+    ("namespace_dict_arg", "{% set ns = namespace({'a': 1}, b=2) %}{{ ns.a }}{{ ns.b }}", {}),
+    ("namespace_underscore", "{% set ns = namespace() %}{% set ns._x = 1 %}{{ ns._x }}", {}),
+    ("set_attr_non_namespace", "{% set d = {} %}{% set d.x = 1 %}", {}),
+    ("dict_global", "{{ dict(a=1, b='x') }} {{ dict([('k', 1)]) }}", {}),
+    ("macro_basic", "{% macro greet(name, punct='!') %}Hi {{ name }}{{ punct }}{% endmacro %}{{ greet('A') }} {{ greet('B', '?') }} {{ greet(punct='.', name='C') }} [{{ greet() }}]", {}),
+    ("macro_call_block", "{% macro wrap(tag) %}<{{ tag }}>{{ caller() }}</{{ tag }}>{% endmacro %}{% call wrap('b') %}inner {{ 1 + 1 }}{% endcall %}", {}),
+    ("macro_call_args", "{% macro each(items) %}{% for i in items %}{{ caller(i) }}{% endfor %}{% endmacro %}{% call(x) each([1, 2]) %}[{{ x }}]{% endcall %}", {}),
+    ("macro_too_many_args", "{% macro m(a) %}{{ a }}{% endmacro %}{{ m(1, 2) }}", {}),
+    ("macro_sees_outer", "{% set g = 'outer' %}{% macro m() %}{{ g }}{% endmacro %}{{ m() }}{% set g = 'later' %}{{ m() }}", {}),
+    ("macro_render", "{% macro m() %}x{% endmacro %}{{ m }}", {}),
+    ("raise_exception", "{% if true %}{{ raise_exception('Roles must alternate: ' ~ 3) }}{% endif %}", {}),
+    ("strftime", "{{ strftime_now('%Y-%m-%d %H:%M:%S') }}|{{ strftime_now('%d %b %Y') }}|{{ strftime_now('%A %B %-d %j %I%p %y') }}", {}),
+    # whitespace control
+    ("trim_blocks", "{% if true %}\nyes\n{% endif %}\nafter", {}),
+    ("lstrip_blocks", "line\n    {% if true %}\n    indented\n    {% endif %}\nend", {}),
+    ("lstrip_not_for_vars", "    {{ 'v' }}\n  {# c #}\nx", {}),
+    ("lstrip_text_before", "text {% if true %}x{% endif %} tail", {}),
+    ("minus_control", "a   \n  {%- if true -%}  \n  b  \n  {%- endif -%}  \n  c {{- ' d ' -}} e", {}),
+    ("plus_control", "a\n    {%+ if true %}b{% endif +%}\nc", {}),
+    ("comment_trim", "a\n  {# comment #}\nb{#- c -#}  c", {}),
+    ("raw_block", "{% raw %}{{ not rendered }} {% if %}{% endraw %}|{%- raw -%}  x  {%- endraw %}", {}),
+    ("trailing_newline", "a\n", {}),
+    ("trailing_newlines_two", "a\n\n", {}),
+    ("crlf_source", "a\r\n{% if true %}\r\nb\r\n{% endif %}\r\nc", {}),
+    ("var_end_minus_newline", "{{ 'a' -}}\n\n   b", {}),
+    ("block_at_start_lstrip", "   {% if true %}x{% endif %}", {}),
+    ("generation_tag", "{% for m in messages %}{% if m.role == 'assistant' %}{% generation %}{{ m.content }}!{% endgeneration %}{% else %}{{ m.content }}{% endif %}\n{% endfor %}", {"messages": [{"role": "user", "content": "q"}, {"role": "assistant", "content": "a"}]}),
+    ("filter_block", "{% filter upper %}abc {{ 'd' }}{% endfilter %}", {}),
+    # filters
+    ("filter_trim", "[{{ '  a b \\n'|trim }}][{{ 'xxaxx'|trim('x') }}][{{ '\\u3000wide\\u00a0'|trim }}][{{ '\\u200bzw'|trim }}]", {}),
+    ("filter_case", "{{ 'hello WORLD'|upper }} {{ 'HeLLo'|lower }} {{ 'hello world'|capitalize }} {{ 'hello big-world (x)'|title }} {{ 'ßtraße'|upper }}", {}),
+    ("filter_length", "{{ 'héllo😀'|length }} {{ [1, 2]|count }} {{ {'a': 1}|length }}", {}),
+    ("filter_length_error", "{{ 5|length }}", {}),
+    ("filter_join", "{{ ['a', 'b']|join(', ') }} {{ [1, 2]|join }} {{ users|join('/', attribute='name') }}", {"users": [{"name": "x"}, {"name": "y"}]}),
+    ("filter_first_last", "{{ [1, 2, 3]|first }} {{ [1, 2, 3]|last }} {{ 'abc'|first }} {{ 'abc'|last }} [{{ []|first }}]", {}),
+    ("filter_list_string", "{{ 'ab'|list }} {{ 3|string }} {{ none|string }} {{ [1]|string }} {{ {'a': 1}|list }}", {}),
+    ("filter_int_float", "{{ '42'|int }} {{ '42.7'|int }} {{ 'x'|int }} {{ 'x'|int(7) }} {{ 3.9|int }} {{ '3'|float }} {{ 'a'|float }} {{ 2|float }} {{ ' 12 '|int }} {{ true|int }}", {}),
+    ("filter_replace", "{{ 'aaa'|replace('a', 'b') }} {{ 'aaa'|replace('a', 'b', 2) }} {{ 'abc'|replace('', '-') }}", {}),
+    ("filter_round_abs", "{{ 2.5|round }} {{ 3.5|round }} {{ 2.675|round(2) }} {{ 1.25|round(1) }} {{ 3.7|round(0, 'floor') }} {{ 3.2|round(0, 'ceil') }} {{ 5|round }} {{ -3|abs }} {{ -2.5|abs }}", {}),
+    ("filter_indent", "{{ 'a\\nb\\n\\nc'|indent }}|{{ 'a\\nb'|indent(2, true) }}|{{ 'a\\n\\nb'|indent('> ', blank=true) }}", {}),
+    ("filter_map", "{{ users|map(attribute='name')|list }} {{ ['a', 'b']|map('upper')|list }} {{ users|map(attribute='age', default=0)|list }} {{ ['1', '2']|map('int')|list }}", {"users": [{"name": "x", "age": 3}, {"name": "y"}]}),
+    ("filter_select", "{{ [1, 2, 3, 4]|select('odd')|list }} {{ [1, 2, 3]|reject('even')|list }} {{ [0, 1, '', 'a']|select|list }} {{ [1, 5, 9]|select('>', 4)|list }} {{ [1, 2, 3]|select('divisibleby', 3)|list }}", {}),
+    ("filter_selectattr", "{{ msgs|selectattr('role', 'equalto', 'user')|list|length }} {{ msgs|rejectattr('role', 'equalto', 'user')|map(attribute='content')|list }} {{ msgs|selectattr('tool')|list }}", {"msgs": [{"role": "user", "content": "a"}, {"role": "assistant", "content": "b", "tool": True}, {"role": "user", "content": "c"}]}),
+    ("generator_truthy", "{% if [1]|select('even') %}truthy{% endif %}", {}),
+    ("generator_length_error", "{{ [1, 2]|select('odd')|length }}", {}),
+    ("generator_print_error", "{{ [1, 2]|select('odd') }}", {}),
+    ("filter_unique", "{{ ['a', 'A', 'b', 'a']|unique|list }} {{ ['a', 'A']|unique(case_sensitive=true)|list }} {{ [3, 1, 3]|unique|list }}", {}),
+    ("filter_reverse_sort", "{{ 'abc'|reverse }} {{ [1, 2, 3]|reverse|list }} {{ ['b', 'A', 'c']|sort }} {{ [3, 1, 2]|sort(reverse=true) }} {{ ['b', 'A']|sort(case_sensitive=true) }} {{ users|sort(attribute='n')|map(attribute='n')|join }}", {"users": [{"n": 2}, {"n": 1}]}),
+    ("filter_items", "{% for k, v in {'x': 1, 'y': 2}|items %}{{ k }}{{ v }}{% endfor %}{% for k in nothing|items %}x{% endfor %}", {}),
+    ("filter_safe_string", "{{ '<b>'|safe }} {{ 3|safe }}", {}),
+    ("tojson_basic", "{{ d|tojson }}", {"d": {"s": "é😀\"\\/\n\t\u0001\u007f\u2028", "i": 1, "f": 1.0, "g": 0.1, "b": True, "n": None, "l": [1, [2, {}], []], "e": {}}}),
+    ("tojson_indent", "{{ d|tojson(indent=2) }}|{{ d|tojson(indent='\\t') }}|{{ d|tojson(indent=0) }}", {"d": {"a": [1, 2], "b": {"c": None}, "e": []}}),
+    ("tojson_options", "{{ d|tojson(separators=(',', ':')) }}|{{ d|tojson(sort_keys=true) }}|{{ d|tojson(ensure_ascii=true) }}|{{ d|tojson(4) }}", {"d": {"z": "é😀", "a": [1, 2]}}),
+    ("tojson_scalars", "{{ 'x'|tojson }} {{ 1.5|tojson }} {{ 1e100|tojson }} {{ none|tojson }} {{ true|tojson }} {{ (1, 2)|tojson }} {{ {1: 'a'}|tojson }}", {}),
+    ("tojson_html_not_escaped", "{{ '<a href=\"x\">&</a>'|tojson }}", {}),
+    ("unknown_filter", "{{ 1|nonexistentfilter }}", {}),
+    # tests
+    ("tests_types", "{{ 1 is number }}{{ 1.5 is number }}{{ true is number }}{{ 1 is integer }}{{ true is integer }}{{ 1.0 is float }}{{ true is boolean }}{{ 'a' is string }}{{ {} is mapping }}{{ [] is sequence }}{{ 'a' is sequence }}{{ {} is sequence }}{{ 1 is iterable }}{{ 'a' is iterable }}", {}),
+    ("tests_values", "{{ true is true }}{{ 1 is true }}{{ false is false }}{{ none is none }}{{ 3 is odd }}{{ 4 is even }}{{ 9 is divisibleby 3 }}{{ 9 is divisibleby(4) }}{{ 'a' is in 'abc' }}{{ 2 is in [1] }}", {}),
+    ("tests_compare", "{{ 'user' is equalto 'user' }}{{ 1 is eq 1.0 }}{{ 2 is ne 2 }}{{ 3 is gt 2 }}{{ 3 is ge 3 }}{{ 1 is lt 2 }}{{ 1 is le 0 }}{{ 1 is not none }}{{ x is not defined }}", {}),
+    # string methods
+    ("str_strip", "[{{ '  a  '.strip() }}][{{ 'xxaxx'.strip('x') }}][{{ '  a  '.lstrip() }}][{{ '  a  '.rstrip() }}][{{ '\\n\\ta\\n'.strip() }}]", {}),
+    ("str_split", "{{ 'a b  c'.split() }} {{ 'a,b,,c'.split(',') }} {{ 'a b c'.split(' ', 1) }} {{ ''.split() }} {{ ''.split(',') }} {{ 'a<think>b</think>c'.split('</think>')[-1] }} {{ 'a b c'.rsplit(' ', 1) }} {{ '  x  y '.split(None, 1) }}", {}),
+    ("str_startswith", "{{ 'hello'.startswith('he') }} {{ 'hello'.endswith('lo') }} {{ 'hello'.startswith(('x', 'h')) }} {{ 'é'.startswith('e') }}", {}),
+    ("str_case_methods", "{{ 'hello wORLD'.title() }} {{ \"they're bill's\".title() }} {{ 'hELLO'.capitalize() }} {{ 'Ab'.upper() }}{{ 'Ab'.lower() }}", {}),
+    ("str_replace_find", "{{ 'aXbXc'.replace('X', '-') }} {{ 'abcabc'.find('c') }} {{ 'abc'.find('z') }} {{ 'abcabc'.rfind('b') }} {{ 'aaaa'.count('aa') }} {{ '-'.join(['a', 'b']) }} {{ 'a😀b'.find('b') }}", {}),
+    ("str_format", "{{ '{} and {}'.format('a', 1) }} {{ '{0}{1}{0}'.format('x', 'y') }} {{ '{name}!'.format(name='N') }} {{ '{{literal}}'.format() }}", {}),
+    ("str_splitlines", "{{ 'a\\nb\\r\\nc'.splitlines() }} {{ ''.splitlines() }}", {}),
+    ("str_is_methods", "{{ '123'.isdigit() }} {{ 'abc'.isalpha() }} {{ ' \\t'.isspace() }} {{ ''.isdigit() }}", {}),
+    ("list_methods", "{{ [1, 2, 1].count(1) }} {{ ['a', 'b'].index('b') }}", {}),
+    ("list_append_unsafe", "{% set l = [] %}{{ l.append(1) }}", {}),
+    ("list_append_render", "[{{ [].append }}]", {}),
+    # syntax and unsupported
+    ("syntax_unclosed", "{% if true %}x", {}),
+    ("syntax_unknown_tag", "{% frobnicate %}", {}),
+    ("syntax_bad_expr", "{{ 1 + }}", {}),
+]
+
+
+def snippet_cases():
+    out = []
+    for name, source, variables in SNIPPETS:
+        text, err = render(source, variables, [2026, 11, 30, 9, 5, 7])
+        case = {"name": name, "source": source, "variables": variables}
+        if err is None and re.search(r" at 0x[0-9a-f]+>", text):
+            # Python printed an object's memory address; softq refuses such output instead.
+            case["expected_error_kind"] = "unsupported"
+            case["python_output"] = re.sub(r"0x[0-9a-f]+", "0x…", text)
+        elif err is None:
+            case["expected"] = text
+        else:
+            case["expected_error_kind"] = err[0]
+            if err[0] == "raised":
+                case["expected_error"] = err[1]
+        out.append(case)
+    return out
+
+
+def cross_check(sources, cases):
+    """Render the cases through transformers' apply_chat_template and compare."""
+    from unittest import mock
+
+    import transformers
+    import transformers.utils.chat_template_utils as ctu
+    from tokenizers import Tokenizer, models, pre_tokenizers
+
+    vocab = {t: i for i, t in enumerate(["<unk>", "<s>", "</s>", "<pad>", "x"])}
+    backend = Tokenizer(models.WordLevel(vocab, unk_token="<unk>"))
+    backend.pre_tokenizer = pre_tokenizers.Whitespace()
+    checked = skipped = 0
+    for case in cases:
+        if "expected" not in case or set(case["special_tokens"]) != set(TOKENS) or case.get("extra"):
+            skipped += 1
+            continue
+        if any(v is None for m in case["messages"] for v in m.values()):
+            skipped += 1  # transformers drops None-valued keys before rendering
+            continue
+        tok = transformers.PreTrainedTokenizerFast(tokenizer_object=backend, **case["special_tokens"])
+        tok.chat_template = sources[case["template"]]
+
+        class FixedClock(datetime.datetime):
+            @classmethod
+            def now(cls, tz=None):
+                return datetime.datetime(*case["date"])
+
+        with mock.patch.object(ctu, "datetime", FixedClock):
+            got = tok.apply_chat_template(json.loads(json.dumps(case["messages"])), tools=case.get("tools"),
+                                          tokenize=False, add_generation_prompt=case["add_generation_prompt"])
+        if got != case["expected"]:
+            sys.exit(f"cross-check failed for {case['template']}: {got!r} != {case['expected']!r}")
+        checked += 1
+    print(f"cross-check: {checked} cases identical to transformers {transformers.__version__} "
+          f"apply_chat_template ({skipped} skipped: errors, other tokens, extra kwargs or None values)")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--cross-check", action="store_true", help="also compare with transformers' apply_chat_template")
+    args = ap.parse_args()
+    rng = random.Random(SEED)
+    sources, cases = conversation_cases(rng)
+    header = {"format_version": FORMAT_VERSION, "jinja2_version": jinja2.__version__,
+              "generator": "Scripts/reference/make_chat_template_fixtures.py"}
+    with open(os.path.join(FIXTURES, "chat_cases.json"), "w", encoding="utf-8") as f:
+        json.dump({**header, "cases": cases}, f, ensure_ascii=False, indent=1)
+        f.write("\n")
+    snippets = snippet_cases()
+    with open(os.path.join(FIXTURES, "snippets.json"), "w", encoding="utf-8") as f:
+        json.dump({**header, "cases": snippets}, f, ensure_ascii=False, indent=1)
+        f.write("\n")
+    errors = sum("expected_error" in c for c in cases)
+    print(f"{len(cases)} conversation cases ({errors} raise_exception) over {len(sources)} templates, "
+          f"{len(snippets)} snippets ({sum('expected_error_kind' in s for s in snippets)} errors)")
+    if args.cross_check:
+        cross_check(sources, cases)
+
+
+if __name__ == "__main__":
+    main()
