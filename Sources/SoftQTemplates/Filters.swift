@@ -30,8 +30,8 @@ enum Filters {
             try args.check(name, names: ["chars"])
             return .string(StringMethods.strip(try PythonFormat.str(v), chars: try StringMethods.argString(arg(0, "chars"), "trim"),
                                                leading: true, trailing: true))
-        case "upper": try args.check(name, names: []); return .string(try PythonFormat.str(v).uppercased())
-        case "lower": try args.check(name, names: []); return .string(try PythonFormat.str(v).lowercased())
+        case "upper": try args.check(name, names: []); return .string(StringMethods.upper(try PythonFormat.str(v)))
+        case "lower": try args.check(name, names: []); return .string(StringMethods.lower(try PythonFormat.str(v)))
         case "capitalize": try args.check(name, names: []); return .string(StringMethods.capitalize(try PythonFormat.str(v)))
         case "title": try args.check(name, names: []); return .string(jinjaTitle(try PythonFormat.str(v)))
         case "string": try args.check(name, names: []); return .string(try PythonFormat.str(v))
@@ -107,7 +107,7 @@ enum Filters {
             var seen: [Value] = [], out: [Value] = []
             for item in try iterate(v, name) {
                 var key = try get?(item) ?? item
-                if !caseSensitive, case .string(let s) = key { key = .string(s.lowercased()) }
+                if !caseSensitive, case .string(let s) = key { key = .string(StringMethods.lower(s)) }
                 if case .list = key { throw TemplateError(.type, "unhashable type: 'list'") }
                 if case .dict = key { throw TemplateError(.type, "unhashable type: 'dict'") }
                 if !seen.contains(where: { pythonEquals($0, key) }) { seen.append(key); out.append(item) }
@@ -125,7 +125,7 @@ enum Filters {
             let items = try iterate(v, name)
             let keys = try items.map { item -> Value in
                 let k = try get?(item) ?? item
-                if !caseSensitive, case .string(let s) = k { return .string(s.lowercased()) }
+                if !caseSensitive, case .string(let s) = k { return .string(StringMethods.lower(s)) }
                 return k
             }
             let order = try stableSort(Array(items.indices)) { a, b in
@@ -149,7 +149,7 @@ enum Filters {
             while i < v.count && isSeparator(v[i]) == separator { i += 1 }
             let piece = Array(v[start..<i])
             if separator { out += StringMethods.string(piece) } else {
-                out += String(piece[0]).uppercased() + StringMethods.string(Array(piece.dropFirst())).lowercased()
+                out += StringMethods.upper(String(piece[0])) + StringMethods.lower(StringMethods.string(Array(piece.dropFirst())))
             }
         }
         return out

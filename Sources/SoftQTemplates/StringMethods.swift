@@ -19,8 +19,8 @@ enum StringMethods {
             try args.check(name, names: ["chars"])
             return .string(strip(s, chars: try argString(args.value(at: 0, named: "chars"), name),
                                  leading: name != "rstrip", trailing: name != "lstrip"))
-        case "upper": return .string(s.uppercased())
-        case "lower": return .string(s.lowercased())
+        case "upper": return .string(upper(s))
+        case "lower": return .string(lower(s))
         case "title": return .string(pythonTitle(s))
         case "capitalize": return .string(capitalize(s))
         case "startswith", "endswith":
@@ -157,6 +157,34 @@ enum StringMethods {
         return parts.map(string)
     }
 
+    /// Python's `str.upper()`: the full Unicode mapping per code point ("ß" → "SS").
+    static func upper(_ s: String) -> String {
+        var out = ""
+        for c in s.unicodeScalars { out += c.properties.uppercaseMapping }
+        return out
+    }
+
+    /// Python's `str.lower()`: the full mapping per code point, with the one context rule Python
+    /// applies — a capital sigma ending a word becomes final sigma "ς".
+    static func lower(_ s: String) -> String {
+        let v = Array(s.unicodeScalars)
+        var out = ""
+        for (i, c) in v.enumerated() {
+            out += c == "\u{03A3}" && isFinalSigma(v, i) ? "\u{03C2}" : c.properties.lowercaseMapping
+        }
+        return out
+    }
+
+    /// Unicode's Final_Sigma: a cased letter before (skipping case-ignorable ones), none after.
+    static func isFinalSigma(_ v: Scalars, _ i: Int) -> Bool {
+        var j = i - 1
+        while j >= 0 && v[j].properties.isCaseIgnorable { j -= 1 }
+        guard j >= 0 && isCased(v[j]) else { return false }
+        var k = i + 1
+        while k < v.count && v[k].properties.isCaseIgnorable { k += 1 }
+        return !(k < v.count && isCased(v[k]))
+    }
+
     static func isCased(_ c: Unicode.Scalar) -> Bool {
         c.properties.isLowercase || c.properties.isUppercase || c.properties.generalCategory == .titlecaseLetter
     }
@@ -174,7 +202,7 @@ enum StringMethods {
     /// Python's `str.capitalize()`: the first character titlecased, the rest lowered.
     static func capitalize(_ s: String) -> String {
         guard let first = s.unicodeScalars.first else { return "" }
-        return first.properties.titlecaseMapping + string(Array(s.unicodeScalars.dropFirst())).lowercased()
+        return first.properties.titlecaseMapping + lower(string(Array(s.unicodeScalars.dropFirst())))
     }
 
     /// `str.format` with `{}`, `{0}`, `{name}` and `{{`/`}}`; conversions and format specs are refused.
