@@ -386,6 +386,8 @@ SNIPPETS = [
     ("macro_too_many_args", "{% macro m(a) %}{{ a }}{% endmacro %}{{ m(1, 2) }}", {}),
     ("macro_sees_outer", "{% set g = 'outer' %}{% macro m() %}{{ g }}{% endmacro %}{{ m() }}{% set g = 'later' %}{{ m() }}", {}),
     ("macro_render", "{% macro m() %}x{% endmacro %}{{ m }}", {}),
+    ("macro_varargs_kwargs", "{% macro m(a) %}{{ a }}{{ varargs }}{{ kwargs }}{% endmacro %}{{ m(1) }}", {}),
+    ("macro_nested_call", "{% macro inner(x) %}<{{ x }}>{% endmacro %}{% macro outer(l) %}{% for i in l %}{{ inner(i) }}{% endfor %}{% endmacro %}{{ outer([1, 2]) }}", {}),
     ("raise_exception", "{% if true %}{{ raise_exception('Roles must alternate: ' ~ 3) }}{% endif %}", {}),
     ("strftime", "{{ strftime_now('%Y-%m-%d %H:%M:%S') }}|{{ strftime_now('%d %b %Y') }}|{{ strftime_now('%A %B %-d %j %I%p %y') }}", {}),
     # whitespace control

@@ -103,8 +103,7 @@ final class Evaluator {
             try render(otherwise, Scope(parent: scope), into: &out)
             return
         }
-        // loop.depth counts recursive-loop levels, which this interpreter does not support: always 1.
-        let state = LoopState(items: items, depth0: 0)
+        let state = LoopState(items: items)
         loopDepth += 1
         defer { loopDepth -= 1 }
         for (k, item) in items.enumerated() {
@@ -216,7 +215,7 @@ final class Evaluator {
             return .bool(!(try eval(a, scope).truthy))
         case let .conditional(test, then, otherwise):
             if try eval(test, scope).truthy { return try eval(then, scope) }
-            guard let otherwise else { return .undefined("the inline if-expression on line evaluated to false and no else section was defined.") }
+            guard let otherwise else { return .undefined("the inline if-expression evaluated to false and no else section was defined.") }
             return try eval(otherwise, scope)
         }
     }
@@ -224,7 +223,7 @@ final class Evaluator {
     func applyFilter(_ f: FilterCall, to v: Value, _ scope: Scope) throws -> Value {
         let a = try f.args.map { try eval($0, scope) }
         let kw = try f.kwargs.map { ($0.0, try eval($0.1, scope)) }
-        return try Filters.apply(f.name, v, Arguments(a, kw), self)
+        return try located(f.line) { try Filters.apply(f.name, v, Arguments(a, kw), self) }
     }
 
     func call(_ f: Value, _ args: [Value], _ kwargs: [(String, Value)]) throws -> Value {
@@ -262,6 +261,9 @@ final class Evaluator {
         for (k, _) in kwargs where !m.parameters.contains(where: { $0.name == k }) {
             throw TemplateError(.type, "macro '\(m.name)' takes no keyword argument '\(k)'")
         }
+        // jinja2 gives every macro `varargs` and `kwargs`; extra arguments are refused above.
+        s.variables["varargs"] = .tuple([])
+        s.variables["kwargs"] = .dict(Dict())
         if let caller { s.variables["caller"] = caller }
         return try renderBody(m.body, s)
     }

@@ -268,12 +268,7 @@ extension Parser {
             let l = line
             var n = try expectName()
             while skipOp(".") { n += "." + (try expectName()) }
-            // jinja2 checks filter names when it compiles the template; so does this parser.
-            if !Filters.implemented.contains(n) {
-                throw TemplateError(Filters.jinjaOnly.contains(n) ? .unsupported : .syntax,
-                                    Filters.jinjaOnly.contains(n) ? "the filter '\(n)'" : "no filter named '\(n)'",
-                                    template: name, line: l)
-            }
+            try checkKnown(n, "filter", implemented: Filters.implemented, jinjaOnly: Filters.jinjaOnly, line: l)
             var args: [Expr] = [], kwargs: [(String, Expr)] = []
             if isOp("(") { (args, kwargs) = try parseCallArguments() }
             out.append(FilterCall(name: n, args: args, kwargs: kwargs, line: l))
@@ -287,11 +282,7 @@ extension Parser {
         let negated = skipName("not")
         var n = try expectName()
         while skipOp(".") { n += "." + (try expectName()) }
-        if !Predicates.names.contains(n) {
-            throw TemplateError(Predicates.jinjaOnly.contains(n) ? .unsupported : .syntax,
-                                Predicates.jinjaOnly.contains(n) ? "the test '\(n)'" : "no test named '\(n)'",
-                                template: name, line: l)
-        }
+        try checkKnown(n, "test", implemented: Predicates.names, jinjaOnly: Predicates.jinjaOnly, line: l)
         var args: [Expr] = []
         if isOp("(") {
             let (a, kw) = try parseCallArguments()
@@ -308,5 +299,13 @@ extension Parser {
             }
         }
         return .located(.test(base, name: n, args: args, negated: negated), line: l)
+    }
+
+    /// jinja2 checks filter and test names when it compiles a template; so does this parser.
+    /// A name jinja2 knows but this interpreter lacks is `.unsupported`; any other is `.syntax`.
+    func checkKnown(_ n: String, _ what: String, implemented: Set<String>, jinjaOnly: Set<String>, line l: Int) throws {
+        if implemented.contains(n) { return }
+        if jinjaOnly.contains(n) { throw TemplateError(.unsupported, "the \(what) '\(n)'", template: name, line: l) }
+        throw TemplateError(.syntax, "no \(what) named '\(n)'", template: name, line: l)
     }
 }

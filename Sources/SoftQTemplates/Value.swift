@@ -170,8 +170,7 @@ final class Namespace {
 final class LoopState {
     let items: [Value]
     var index0 = 0
-    let depth0: Int
-    init(items: [Value], depth0: Int) { self.items = items; self.depth0 = depth0 }
+    init(items: [Value]) { self.items = items }
 
     func attribute(_ name: String) -> Value? {
         let n = items.count
@@ -183,8 +182,9 @@ final class LoopState {
         case "first": return .bool(index0 == 0)
         case "last": return .bool(index0 == n - 1)
         case "length": return .int(n)
-        case "depth": return .int(depth0 + 1)
-        case "depth0": return .int(depth0)
+        // Depth counts levels of recursive loops, which this interpreter refuses: always the first.
+        case "depth": return .int(1)
+        case "depth0": return .int(0)
         case "previtem": return index0 > 0 ? items[index0 - 1] : .undefined("there is no previous item")
         case "nextitem": return index0 + 1 < n ? items[index0 + 1] : .undefined("there is no next item")
         default: return nil
