@@ -231,7 +231,7 @@ def conversation_cases(rng):
     names = sorted(f[:-len(".jinja")] for f in os.listdir(TEMPLATES) if f.endswith(".jinja"))
     sources = {n: open(os.path.join(TEMPLATES, n + ".jinja"), encoding="utf-8").read() for n in names}
     no_system = {"gemma"}
-    strict_alternation = {"gemma", "mixtral-8x7b-v0.1", "mistral-nemo"}
+    strict_alternation = {"gemma", "mixtral-8x7b-v0.1", "mistral-nemo", "llama-2-chat"}
     cases = []
 
     def add(name, messages, gen, tools=None, extra=None, tokens=TOKENS):
