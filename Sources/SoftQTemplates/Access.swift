@@ -121,7 +121,9 @@ enum Access {
         case .range:
             throw TemplateError(.unsupported, "slicing a range")
         default:
-            return .undefined("'\(v.typeName) object' is not subscriptable")
+            // jinja2 compiles slices to plain Python subscripts (no environment.getitem), so a
+            // value that cannot be sliced raises instead of becoming undefined.
+            throw TemplateError(.type, "'\(v.typeName)' object is not subscriptable")
         }
     }
 }

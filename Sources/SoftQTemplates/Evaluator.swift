@@ -4,6 +4,8 @@ final class Evaluator {
     let name: String
     let date: TemplateDate
     private var macroDepth = 0
+    /// Set while ConstantFolding evaluates at parse time, where slices follow jinja2's optimizer.
+    var folding = false
 
     init(name: String, date: TemplateDate) {
         self.name = name
@@ -172,8 +174,14 @@ final class Evaluator {
         case let .getitem(base, key):
             return try Access.item(try eval(base, scope), try eval(key, scope))
         case let .slice(base, start, stop, step):
-            return try Access.slice(try eval(base, scope), start.map { try eval($0, scope) },
-                                    stop.map { try eval($0, scope) }, step.map { try eval($0, scope) })
+            let b = try eval(base, scope)
+            let bounds = (try start.map { try eval($0, scope) }, try stop.map { try eval($0, scope) }, try step.map { try eval($0, scope) })
+            do {
+                return try Access.slice(b, bounds.0, bounds.1, bounds.2)
+            } catch let e as TemplateError where folding && e.kind == .type {
+                // At compile time jinja2 slices through environment.getitem, which turns failure into undefined.
+                return .undefined("'\(b.typeName) object' cannot be sliced")
+            }
         case let .call(callee, args, kwargs):
             let f = try eval(callee, scope)
             let a = try args.map { try eval($0, scope) }

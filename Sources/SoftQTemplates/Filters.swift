@@ -87,19 +87,25 @@ enum Filters {
         case "round": try args.check(name, names: ["precision", "method"]); return try round(v, precision: arg(0, "precision"), method: arg(1, "method"))
         case "indent":
             try args.check(name, names: ["width", "first", "blank"])
-            return .string(try indent(try PythonFormat.str(v), width: arg(0, "width") ?? .int(4),
+            // jinja2 appends "\n" to the value itself: only strings (and undefined, which raises) pass.
+            guard case .string(let text) = v else {
+                if v.isUndefined { throw undefinedError(v) }
+                throw TemplateError(.type, "can only concatenate \(v.typeName) (not \"str\") to \(v.typeName)")
+            }
+            return .string(try indent(text, width: arg(0, "width") ?? .int(4),
                                       first: arg(1, "first")?.truthy ?? false, blank: arg(2, "blank")?.truthy ?? false))
         case "tojson": return .string(try toJSON(v, args))
         case "map": return try map(v, args, evaluator)
         case "select", "reject":
-            let items = try iterate(v, name)
+            // jinja2's select/reject/map start with `if value:`: a falsy value yields nothing.
+            let items = v.truthy ? try iterate(v, name) : []
             let keep = name == "select"
             return generator(try items.filter { try passes($0, args.positional, from: 0, evaluator) == keep })
         case "selectattr", "rejectattr":
             guard let attribute = args.positional.first else { throw TemplateError(.type, "\(name) needs an attribute name") }
             let get = try attributeGetter(attribute)
             let keep = name == "selectattr"
-            return generator(try iterate(v, name).filter { try passes(try get($0), args.positional, from: 1, evaluator) == keep })
+            return generator(try (v.truthy ? iterate(v, name) : []).filter { try passes(try get($0), args.positional, from: 1, evaluator) == keep })
         case "unique":
             try args.check(name, names: ["case_sensitive", "attribute"])
             let caseSensitive = arg(0, "case_sensitive")?.truthy ?? false
@@ -174,7 +180,7 @@ enum Filters {
     }
 
     static func map(_ v: Value, _ args: Arguments, _ evaluator: Evaluator) throws -> Value {
-        let items = try iterate(v, "map")
+        let items = v.truthy ? try iterate(v, "map") : []
         if let attribute = args.keyword.first(where: { $0.0 == "attribute" })?.1 {
             let fallback = args.keyword.first { $0.0 == "default" }?.1
             let get = try attributeGetter(attribute)
@@ -234,11 +240,8 @@ enum Filters {
         let p = precision?.integer ?? 0
         let m = try method.map(PythonFormat.str) ?? "common"
         guard p >= 0 else { throw TemplateError(.unsupported, "round with a negative precision") }
-        if case .int(let i) = v, m == "common" { return .int(i) }
-        guard let x = v.numeric else {
-            if v.isUndefined { throw undefinedError(v) }
-            throw TemplateError(.type, "type \(v.typeName) doesn't define __round__ method")
-        }
+        if let i = v.integer, m == "common" { return .int(i) }  // round(int or bool, n) is an int
+        guard let x = v.numeric else { throw TemplateError(.type, "type \(v.typeName) doesn't define __round__ method") }
         switch m {
         case "common":
             guard x.isFinite else { return .double(x) }

@@ -73,7 +73,7 @@ struct Parser {
                 let e = try parseTuple()
                 guard case .variableEnd = current.kind else { throw error("expected '}}', got \(describe(current))") }
                 next()
-                nodes.append(.output(e, line: l))
+                nodes.append(.output(ConstantFolding.fold(e, whole: true), line: l))
             case .blockBegin:
                 next()
                 if case .name(let n) = current.kind, ends.contains(n) {
