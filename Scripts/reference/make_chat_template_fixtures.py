@@ -9,8 +9,11 @@ licences in the NOTICE.md beside them) and writes into Tests/SoftQTemplatesTests
                     tool calls where the template has them) and role-order violations; each with the
                     expected text or the message the template passes to raise_exception
   snippets.json     small templates probing one semantic each (Python operators, loop variables,
-                    whitespace control, undefined values, filters, tests, methods, errors), with the
-                    expected text or the kind of exception jinja2 raises
+                    whitespace control, undefined values, filters, tests, methods, errors), then
+                    1000 seeded random expressions over operands, operators, filters and tests;
+                    each with the expected text or the kind of exception jinja2 raises.
+                    FUZZ_COUNT and FUZZ_SEED (environment) change the random part, for a
+                    larger local search: the committed fixture uses the defaults.
 
 The environment is built here, not imported from transformers, to the same specification as
 transformers' `_compile_jinja_template`: jinja2.sandbox.ImmutableSandboxedEnvironment(trim_blocks=True,
@@ -28,6 +31,7 @@ Run from the repository root:  python3 Scripts/reference/make_chat_template_fixt
 Needs: jinja2 3.1 (3.1.6 was used); transformers and tokenizers only for --cross-check.
 """
 import argparse
+import copy
 import datetime
 import json
 import os
@@ -139,7 +143,8 @@ def render(source, variables, date):
     """(text, None) or (None, (kind, message))."""
     _now[0] = datetime.datetime(*date)
     try:
-        return ENV.from_string(source).render(**variables), None
+        # A copy: some filters mutate their input in Python (`[1]|indent` extends the list).
+        return ENV.from_string(source).render(**copy.deepcopy(variables)), None
     except Exception as e:  # noqa: BLE001 - every exception becomes an expected error
         return None, (error_kind(e), str(e))
 
@@ -529,7 +534,7 @@ def fuzz_expression(rng, depth):
     return a + rng.choice(["[0]", "[-1]", "[1:]", "[::-1]", "[:2]", ".a", "['b']"])
 
 
-def fuzz_cases(count=400, seed=SEED + 1):
+def fuzz_cases(count=int(os.environ.get("FUZZ_COUNT", "1000")), seed=SEED + int(os.environ.get("FUZZ_SEED", "1"))):
     rng = random.Random(seed)
     out = []
     while len(out) < count:

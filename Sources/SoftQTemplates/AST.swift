@@ -23,33 +23,6 @@ indirect enum Expr {
     case located(Expr, line: Int)
 }
 
-extension Expr {
-    /// Whether jinja2's optimizer can evaluate this at compile time: literals and operations on
-    /// them, including filters and tests, except filters that need the context (`map`, `select`…).
-    var isConstant: Bool {
-        switch self {
-        case .literal: return true
-        case .name: return false
-        case .list(let items), .tuple(let items): return items.allSatisfy(\.isConstant)
-        case .dict(let pairs): return pairs.allSatisfy { $0.0.isConstant && $0.1.isConstant }
-        case .getattr(let base, _): return base.isConstant
-        case .getitem(let base, let key): return base.isConstant && key.isConstant
-        case let .slice(base, start, stop, step):
-            return base.isConstant && [start, stop, step].allSatisfy { $0?.isConstant ?? true }
-        case .call: return false
-        case let .filter(base, name, args, kwargs):
-            return !["map", "select", "reject", "selectattr", "rejectattr"].contains(name)
-                && base.isConstant && args.allSatisfy(\.isConstant) && kwargs.allSatisfy { $0.1.isConstant }
-        case let .test(base, _, args, _): return base.isConstant && args.allSatisfy(\.isConstant)
-        case .unary(_, let e), .not(let e), .located(let e, _): return e.isConstant
-        case .binary(_, let a, let b), .and(let a, let b), .or(let a, let b): return a.isConstant && b.isConstant
-        case .compare(let first, let ops): return first.isConstant && ops.allSatisfy { $0.1.isConstant }
-        case let .conditional(test, then, otherwise):
-            return test.isConstant && then.isConstant && (otherwise?.isConstant ?? true)
-        }
-    }
-}
-
 /// What `set` and `for` assign to.
 indirect enum Target {
     case name(String)

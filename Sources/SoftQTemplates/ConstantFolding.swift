@@ -7,10 +7,13 @@
 enum ConstantFolding {
     static func fold(_ e: Expr, whole: Bool) -> Expr {
         let folded = foldChildren(e)
-        guard folded.isConstant, !isLiteral(folded) else { return folded }
+        if isLiteral(folded) { return folded }
         let evaluator = Evaluator(name: "", date: TemplateDate(year: 1970, month: 1, day: 1))
         evaluator.folding = true
-        guard let v = try? evaluator.eval(folded, Scope(parent: nil)) else { return folded }  // not foldable: runtime decides
+        // jinja2's as_const: evaluation stops (and the runtime decides) at the first variable,
+        // call or context filter it reaches, or at any error; `and`, `or` and `if` short-circuit
+        // first, so `0.1[::-1] and x` is constant while `x and 0.1[::-1]` is not.
+        guard let v = try? evaluator.eval(folded, Scope(parent: nil)) else { return folded }
         return whole || hasSafeRepr(v) ? .literal(v) : folded
     }
 

@@ -153,6 +153,7 @@ final class Evaluator {
         case .literal(let v):
             return v
         case .name(let n):
+            if folding { throw TemplateError(.unsupported, "not a constant") }
             return scope.lookup(n) ?? .undefined("'\(n)' is undefined")
         case .list(let items):
             return .list(try items.map { try eval($0, scope) })
@@ -183,11 +184,13 @@ final class Evaluator {
                 return .undefined("'\(b.typeName) object' cannot be sliced")
             }
         case let .call(callee, args, kwargs):
+            if folding { throw TemplateError(.unsupported, "not a constant") }
             let f = try eval(callee, scope)
             let a = try args.map { try eval($0, scope) }
             let kw = try kwargs.map { ($0.0, try eval($0.1, scope)) }
             return try call(f, a, kw)
         case .filter(let base, let filterName, let args, let kwargs):
+            if folding && Filters.needContext.contains(filterName) { throw TemplateError(.unsupported, "not a constant") }
             return try applyFilter(FilterCall(name: filterName, args: args, kwargs: kwargs, line: 0), to: try eval(base, scope), scope)
         case let .test(base, testName, args, negated):
             let v = try eval(base, scope)

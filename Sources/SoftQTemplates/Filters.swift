@@ -9,6 +9,8 @@ enum Filters {
         "items", "list", "replace", "first", "last", "int", "float", "abs", "round", "indent", "tojson", "map", "select",
         "reject", "selectattr", "rejectattr", "unique", "reverse", "sort",
     ]
+    /// Filters jinja2 marks `pass_context`: its optimizer never evaluates them at compile time.
+    static let needContext: Set<String> = ["map", "select", "reject", "selectattr", "rejectattr"]
     /// jinja2's other built-in filters: valid in a template, refused here.
     static let jinjaOnly: Set<String> = [
         "attr", "batch", "center", "dictsort", "e", "escape", "filesizeformat", "forceescape", "format", "groupby",
@@ -74,7 +76,10 @@ enum Filters {
             default: throw TemplateError(.type, "'\(v.typeName)' object is not reversible")
             }
         case "int": try args.check(name, names: ["default", "base"]); return try toInt(v, default: arg(0, "default") ?? .int(0), base: arg(1, "base"))
-        case "float": try args.check(name, names: ["default"]); return toFloat(v) ?? (arg(0, "default") ?? .double(0))
+        case "float":
+            try args.check(name, names: ["default"])
+            if v.isUndefined { throw undefinedError(v) }  // Undefined.__float__ raises
+            return toFloat(v) ?? (arg(0, "default") ?? .double(0))
         case "abs":
             try args.check(name, names: [])
             switch v {
@@ -197,6 +202,7 @@ enum Filters {
 
     static func toInt(_ v: Value, default fallback: Value, base: Value?) throws -> Value {
         switch v {
+        case .undefined: throw undefinedError(v)  // Undefined.__int__ raises
         case .int, .bool: return .int(v.integer!)
         case .double(let d):
             guard d.isFinite else { throw TemplateError(.type, "cannot convert float \(PythonFormat.floatRepr(d)) to integer") }

@@ -75,7 +75,6 @@ func pythonContains(_ container: Value, _ item: Value) throws -> Bool {
     case .undefined: return false
     case .string(let s):
         guard case .string(let needle) = item else {
-            if item.isUndefined { throw undefinedError(item) }
             throw TemplateError(.type, "'in <string>' requires string as left operand, not \(item.typeName)")
         }
         return needle.isEmpty || Array(s.utf8).firstRange(of: Array(needle.utf8)) != nil
@@ -114,8 +113,19 @@ enum Arithmetic {
         case let ("*", _, .string(s)): if let n = a.integer { return .string(repeatString(s, n)) }
         case let ("*", .list(x), _): if let n = b.integer { return .list(repeatItems(x, n)) }
         case let ("*", _, .list(x)): if let n = a.integer { return .list(repeatItems(x, n)) }
-        case ("%", .string, _):
-            throw TemplateError(.unsupported, "printf-style string formatting with '%'")
+        case let ("*", .tuple(x), _): if let n = b.integer { return .tuple(repeatItems(x, n)) }
+        case let ("*", _, .tuple(x)): if let n = a.integer { return .tuple(repeatItems(x, n)) }
+        case let ("%", .string(format), _):
+            // printf-style formatting. Without a `%` directive Python returns the text unchanged
+            // for an empty tuple or a mapping-like argument and raises otherwise; real
+            // formatting is refused.
+            guard !format.contains("%") else { throw TemplateError(.unsupported, "printf-style string formatting with '%'") }
+            switch b {
+            case .tuple(let items) where items.isEmpty: return a
+            case .dict, .list, .string: if case .string = b { break }; return a
+            default: break
+            }
+            throw TemplateError(.type, "not all arguments converted during string formatting")
         default: break
         }
         if let x = a.integer, let y = b.integer { return try integerOp(op, x, y) }
