@@ -552,6 +552,55 @@ def fuzz_cases(count=int(os.environ.get("FUZZ_COUNT", "1000")), seed=SEED + int(
     return out
 
 
+# Seeded random templates for the lexer: text with spaces, tabs and line breaks around block,
+# variable and comment tags carrying every whitespace-control sign, nested blocks and raw.
+WS_TEXT = ["", " ", "  ", "\t", "\n", "\n\n", "  \n", "\n  ", " \t\n\t ", "a", "b c", "\r\n", "x\n  y", "\u3000"]
+
+
+def ws_block(rng, depth):
+    out = []
+    for _ in range(rng.randint(1, 4)):
+        k = rng.random()
+        if k < 0.35 or depth == 0:
+            out.append(rng.choice(WS_TEXT) + rng.choice(WS_TEXT))
+        elif k < 0.55:
+            out.append("{{" + rng.choice(["", "-"]) + rng.choice([" ", "  ", "\n"]) + rng.choice(["'v'", "n", "' s '", "'\\n'"])
+                       + rng.choice([" ", "\n"]) + rng.choice(["", "-"]) + "}}")
+        elif k < 0.65:
+            out.append("{#" + rng.choice(["", "-", "+"]) + " c " + rng.choice(["", "-", "+"]) + "#}")
+        elif k < 0.72:
+            out.append(ws_tag(rng, "raw") + rng.choice(["{{ x }}", " {% if %} ", "\n t \n"]) + ws_tag(rng, "endraw"))
+        elif k < 0.80:
+            out.append(ws_tag(rng, "set x = 1"))
+        else:
+            head = rng.choice(["if true", "if false", "for i in [1, 2]"])
+            body = ws_tag(rng, head) + ws_block(rng, depth - 1)
+            if rng.random() < 0.4:
+                body += ws_tag(rng, "else") + ws_block(rng, depth - 1)
+            out.append(body + ws_tag(rng, "endif" if head.startswith("if") else "endfor"))
+    return "".join(out)
+
+
+def ws_tag(rng, inner):
+    return ("{%" + rng.choice(["", "-", "+"]) + rng.choice([" ", "  ", "\n"]) + inner + rng.choice([" ", "\n"])
+            + rng.choice(["", "-", "+"]) + "%}" + rng.choice(WS_TEXT))
+
+
+def whitespace_cases(count=int(os.environ.get("WS_COUNT", "300")), seed=SEED + 2 + int(os.environ.get("FUZZ_SEED", "1")) - 1):
+    rng = random.Random(seed)
+    out = []
+    while len(out) < count:
+        source = ws_block(rng, 3) + rng.choice(["", "\n", "\n\n", "\r\n"])
+        text, err = render(source, {"n": 1}, [2026, 11, 30, 9, 5, 7])
+        case = {"name": f"whitespace_{len(out)}", "source": source, "variables": {"n": 1}}
+        if err is None:
+            case["expected"] = text
+        else:
+            case["expected_error_kind"] = err[0]
+        out.append(case)
+    return out
+
+
 def snippet_cases():
     out = []
     for name, source, variables, *refusal in SNIPPETS:
@@ -574,7 +623,7 @@ def snippet_cases():
             if err[0] == "raised":
                 case["expected_error"] = err[1]
         out.append(case)
-    return out + fuzz_cases()
+    return out + fuzz_cases() + whitespace_cases()
 
 
 def cross_check(sources, cases):
