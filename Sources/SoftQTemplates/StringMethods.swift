@@ -89,11 +89,11 @@ enum StringMethods {
     static func strip(_ s: String, chars: String?, leading: Bool, trailing: Bool) -> String {
         let set = chars.map { Set($0.unicodeScalars) }
         let drop: (Unicode.Scalar) -> Bool = { c in set.map { $0.contains(c) } ?? PythonFormat.isSpace(c) }
-        let v = Array(s.unicodeScalars)
-        var a = 0, b = v.count
-        if leading { while a < b && drop(v[a]) { a += 1 } }
-        if trailing { while b > a && drop(v[b - 1]) { b -= 1 } }
-        return string(Array(v[a..<b]))
+        let v = s.unicodeScalars
+        var a = v.startIndex, b = v.endIndex
+        if leading { while a < b && drop(v[a]) { a = v.index(after: a) } }
+        if trailing { while b > a && drop(v[v.index(before: b)]) { b = v.index(before: b) } }
+        return String(v[a..<b])
     }
 
     /// Non-overlapping match positions of needle in hay, left to right (Python's count/replace).
