@@ -4,7 +4,7 @@
 // Data flows one way, and each target knows only the ones before it:
 //   HDF5Kit → SoftQCheckpoint → SoftQKernels/SoftQModels → SoftQRewards → SoftQEvaluation
 //   → SoftQScoring → SoftQAnalysis → SoftQReport → softq (CLI)
-// SoftQTokenizers and SoftQRewards are leaves: plain data in, plain data out.
+// SoftQTokenizers, SoftQTemplates and SoftQRewards are leaves: plain data in, plain data out.
 import PackageDescription
 
 let package = Package(
@@ -68,7 +68,7 @@ let package = Package(
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "SoftQTokenizersTests", dependencies: ["SoftQTokenizers", "TestSupport"],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "SoftQTemplatesTests", dependencies: ["SoftQTemplates", "TestSupport"],
+        .testTarget(name: "SoftQTemplatesTests", dependencies: ["SoftQTemplates", "SoftQBase"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "SoftQRewardsTests", dependencies: ["SoftQRewards", "TestSupport"]),
         .testTarget(name: "SoftQEvaluationTests", dependencies: ["SoftQEvaluation", "TestSupport"],

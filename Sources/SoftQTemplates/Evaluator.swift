@@ -296,7 +296,7 @@ final class Evaluator {
     private func renderBody(_ body: [Node], _ s: Scope) throws -> Value {
         macroDepth += 1
         defer { macroDepth -= 1 }
-        guard macroDepth < 100 else { throw TemplateError(.unsupported, "macro recursion deeper than 100 calls") }
+        guard macroDepth < 64 else { throw TemplateError(.unsupported, "macro recursion deeper than 64 calls") }
         let savedDepth = loopDepth
         loopDepth = 0
         defer { loopDepth = savedDepth }

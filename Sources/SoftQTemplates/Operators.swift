@@ -109,12 +109,12 @@ enum Arithmetic {
         case let ("+", .string(x), .string(y)): return .string(x + y)
         case let ("+", .list(x), .list(y)): return .list(x + y)
         case let ("+", .tuple(x), .tuple(y)): return .tuple(x + y)
-        case let ("*", .string(s), _): if let n = b.integer { return .string(repeatString(s, n)) }
-        case let ("*", _, .string(s)): if let n = a.integer { return .string(repeatString(s, n)) }
-        case let ("*", .list(x), _): if let n = b.integer { return .list(repeatItems(x, n)) }
-        case let ("*", _, .list(x)): if let n = a.integer { return .list(repeatItems(x, n)) }
-        case let ("*", .tuple(x), _): if let n = b.integer { return .tuple(repeatItems(x, n)) }
-        case let ("*", _, .tuple(x)): if let n = a.integer { return .tuple(repeatItems(x, n)) }
+        case let ("*", .string(s), _): if let n = b.integer { return .string(try repeatString(s, n)) }
+        case let ("*", _, .string(s)): if let n = a.integer { return .string(try repeatString(s, n)) }
+        case let ("*", .list(x), _): if let n = b.integer { return .list(try repeatItems(x, n)) }
+        case let ("*", _, .list(x)): if let n = a.integer { return .list(try repeatItems(x, n)) }
+        case let ("*", .tuple(x), _): if let n = b.integer { return .tuple(try repeatItems(x, n)) }
+        case let ("*", _, .tuple(x)): if let n = a.integer { return .tuple(try repeatItems(x, n)) }
         case let ("%", .string(format), _):
             // printf-style formatting. Without a `%` directive Python returns the text unchanged
             // for an empty tuple or a mapping-like argument and raises otherwise; real
@@ -136,8 +136,21 @@ enum Arithmetic {
         throw TemplateError(.type, "unsupported operand type(s) for \(op): '\(a.typeName)' and '\(b.typeName)'")
     }
 
-    static func repeatString(_ s: String, _ n: Int) -> String { n > 0 ? String(repeating: s, count: n) : "" }
-    static func repeatItems(_ x: [Value], _ n: Int) -> [Value] { n > 0 ? Array([[Value]](repeating: x, count: n).joined()) : [] }
+    /// Repetition beyond this many elements is refused (Python would try, and run out of memory).
+    static let maxRepetition = 100_000_000
+
+    static func repeatString(_ s: String, _ n: Int) throws -> String {
+        guard n > 0 else { return "" }
+        guard s.utf8.count.multipliedReportingOverflow(by: n).partialValue <= maxRepetition, s.utf8.count <= maxRepetition / n
+        else { throw TemplateError(.unsupported, "a repeated string longer than \(maxRepetition) bytes") }
+        return String(repeating: s, count: n)
+    }
+
+    static func repeatItems(_ x: [Value], _ n: Int) throws -> [Value] {
+        guard n > 0 else { return [] }
+        guard x.count <= maxRepetition / n else { throw TemplateError(.unsupported, "a repeated sequence longer than \(maxRepetition) items") }
+        return Array([[Value]](repeating: x, count: n).joined())
+    }
 
     static func integerOp(_ op: String, _ x: Int, _ y: Int) throws -> Value {
         func checked(_ r: (Int, Bool)) throws -> Value { if r.1 { throw overflow }; return .int(r.0) }

@@ -12,7 +12,7 @@ public struct TemplateDate: Sendable, Equatable {
     }
 
     /// The calendar fields of `date` in `timeZone` (Gregorian calendar).
-    public init(_ date: Date, timeZone: TimeZone = TimeZone(identifier: "UTC")!) {
+    public init(_ date: Date, timeZone: TimeZone = TimeZone(secondsFromGMT: 0) ?? .current) {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = timeZone
         let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
@@ -45,6 +45,10 @@ public struct TemplateDate: Sendable, Equatable {
     /// C's strftime in the C locale, as Python's `datetime.strftime` calls it on Linux, for the
     /// directives chat templates use; glibc's `%-d` (no padding) is accepted. Others are refused.
     func strftime(_ format: String) throws -> String {
+        guard (1...12).contains(month), (1...31).contains(day), (0...23).contains(hour), (0...59).contains(minute),
+              (0...61).contains(second) else {
+            throw TemplateError(.type, "strftime_now: the date \(year)-\(month)-\(day) \(hour):\(minute):\(second) is not valid")
+        }
         var out = ""
         var it = format.unicodeScalars.makeIterator()
         while let c = it.next() {

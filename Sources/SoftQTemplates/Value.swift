@@ -86,8 +86,12 @@ indirect enum Value {
 
     static func rangeCount(_ v: Value) -> Int {
         guard case let .range(start, stop, step) = v else { return 0 }
-        if step > 0 { return stop > start ? (stop - start + step - 1) / step : 0 }
-        return start > stop ? (start - stop - step - 1) / (-step) : 0
+        // Spans beyond Int (range(-2**63, 2**63-1)) count as Int.max; the sandbox refuses them anyway.
+        let (span, overflow) = step > 0 ? stop.subtractingReportingOverflow(start) : start.subtractingReportingOverflow(stop)
+        if overflow { return Int.max }
+        guard span > 0 else { return 0 }
+        let stride = step.magnitude
+        return Int((span.magnitude + stride - 1) / stride)
     }
 
     /// The items `for x in value` visits, or nil when Python's `iter()` would fail.

@@ -67,6 +67,24 @@ final class ChatTemplateAPITests: XCTestCase {
         XCTAssertEqual(try t.render(messages: [], date: TemplateDate(Date(timeIntervalSince1970: 0))), "Thursday 01 Jan 1970 00:00:00 001")
     }
 
+    /// Inputs that would crash a careless implementation are errors: absurd dates, ranges and
+    /// repetitions, deep recursion.
+    func testHostileInputsAreErrors() throws {
+        let bad: [(String, TemplateDate, TemplateError.Kind)] = [
+            ("{{ strftime_now('%b') }}", TemplateDate(year: 2026, month: 13, day: 1), .type),
+            ("{{ range(-9223372036854775807, 9223372036854775807)|length }}", date, .security),
+            ("{{ 'ab' * 9223372036854775807 }}", date, .unsupported),
+            ("{{ [1] * 1000000000 }}", date, .unsupported),
+            ("{% macro f() %}{{ f() }}{% endmacro %}{{ f() }}", date, .unsupported),
+            ("{{ 2 ** 63 }}", date, .unsupported),
+        ]
+        for (source, when, kind) in bad {
+            XCTAssertThrowsError(try ChatTemplate(source: source, name: "h").render(messages: [], date: when), source) { error in
+                XCTAssertEqual((error as? TemplateError)?.kind, kind, "\(source): \(error)")
+            }
+        }
+    }
+
     func testParseOnceRenderManyAcrossThreads() throws {
         let source = try fixtureText("templates/qwen2.5.jinja")
         let t = try ChatTemplate(source: source, name: "qwen2.5")
