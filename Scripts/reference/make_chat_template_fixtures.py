@@ -53,6 +53,8 @@ TEMPLATES = os.path.join(FIXTURES, "templates")
 
 # The date strftime_now reports while a case renders (transformers reads the clock instead).
 _now = [datetime.datetime(2026, 11, 30, 9, 5, 7)]
+# (rendered blocks, spans) while a rendering records its {% generation %} spans.
+_tracking = [None]
 
 
 class GenerationTag(jinja2.ext.Extension):
@@ -66,7 +68,13 @@ class GenerationTag(jinja2.ext.Extension):
         return jinja2.nodes.CallBlock(self.call_method("_render_body"), [], [], body).set_lineno(lineno)
 
     def _render_body(self, caller):
-        return caller()
+        text = caller()
+        if _tracking[0] is not None:
+            # As transformers' AssistantTracker: the span starts after everything yielded so far.
+            blocks, spans = _tracking[0]
+            start = len("".join(blocks))
+            spans.append([start, start + len(text)])
+        return text
 
 
 def _raise_exception(message):
@@ -137,6 +145,19 @@ def error_kind(e):
     if isinstance(e, (TypeError, ValueError, KeyError, IndexError, AttributeError)):
         return "type"
     raise e
+
+
+def render_with_spans(source, variables, date):
+    """Like transformers' _render_with_assistant_indices: generate() block by block, recording spans."""
+    _now[0] = datetime.datetime(*date)
+    blocks, spans = [], []
+    _tracking[0] = (blocks, spans)
+    try:
+        for block in ENV.from_string(source).generate(**copy.deepcopy(variables)):
+            blocks.append(block)
+    finally:
+        _tracking[0] = None
+    return "".join(blocks), spans
 
 
 def render(source, variables, date):
@@ -252,6 +273,10 @@ def conversation_cases(rng):
             case["extra"] = extra
         if err is None:
             case["expected"] = text
+            if "{% generation" in sources[name] or "{%- generation" in sources[name]:
+                tracked, spans = render_with_spans(sources[name], variables, date)
+                assert tracked == text, name
+                case["expected_generation_spans"] = spans
         else:
             assert err[0] == "raised", (name, err)
             case["expected_error"] = err[1]
@@ -637,7 +662,7 @@ def cross_check(sources, cases):
     vocab = {t: i for i, t in enumerate(["<unk>", "<s>", "</s>", "<pad>", "x"])}
     backend = Tokenizer(models.WordLevel(vocab, unk_token="<unk>"))
     backend.pre_tokenizer = pre_tokenizers.Whitespace()
-    checked = skipped = 0
+    checked = skipped = masks = 0
     for case in cases:
         if "expected" not in case or set(case["special_tokens"]) != set(TOKENS) or case.get("extra"):
             skipped += 1
@@ -659,8 +684,26 @@ def cross_check(sources, cases):
         if got != case["expected"]:
             sys.exit(f"cross-check failed for {case['template']}: {got!r} != {case['expected']!r}")
         checked += 1
+        if "expected_generation_spans" in case:
+            # transformers turns its recorded spans into a token mask; so do we with ours.
+            with mock.patch.object(ctu, "datetime", FixedClock):
+                out = tok.apply_chat_template(json.loads(json.dumps(case["messages"])), tokenize=True, return_dict=True,
+                                              return_assistant_tokens_mask=True,
+                                              add_generation_prompt=case["add_generation_prompt"])
+            enc = backend.encode(case["expected"])
+            mask = [0] * len(enc.ids)
+            for start, end in case["expected_generation_spans"]:
+                first, last = enc.char_to_token(start), enc.char_to_token(end - 1)
+                if first is None:
+                    continue
+                for t in range(first, last + 1 if last else len(mask)):
+                    mask[t] = 1
+            if list(out["assistant_masks"]) != mask:
+                sys.exit(f"cross-check of generation spans failed: {out['assistant_masks']} != {mask}")
+            masks += 1
     print(f"cross-check: {checked} cases identical to transformers {transformers.__version__} "
-          f"apply_chat_template ({skipped} skipped: errors, other tokens, extra kwargs or None values)")
+          f"apply_chat_template ({skipped} skipped: errors, other tokens, extra kwargs or None values); "
+          f"{masks} assistant token masks identical")
 
 
 def main():

@@ -55,5 +55,5 @@ indirect enum Node {
     case breakLoop(line: Int)
     case continueLoop(line: Int)
     /// transformers' `{% generation %}`: marks assistant text for masks; renders its body unchanged.
-    case generation([Node])
+    case generation([Node], line: Int)
 }

@@ -46,6 +46,22 @@ public struct ChatTemplate: @unchecked Sendable {
     public func render(messages: [JSONValue], addGenerationPrompt: Bool = false, specialTokens: [String: String] = [:],
                        date: TemplateDate, tools: [JSONValue]? = nil, documents: [JSONValue]? = nil,
                        extra: [String: JSONValue] = [:]) throws -> String {
+        try run(ChatTemplate.variables(messages, addGenerationPrompt, specialTokens, tools, documents, extra), date, spans: false).text
+    }
+
+    /// Renders as `render(messages:…)` and also returns where each `{% generation %}` block's
+    /// output lies in the text — transformers' `return_assistant_tokens_mask`, for templates that
+    /// mark assistant turns that way. Templates without the tag give no spans.
+    public func renderWithGenerationSpans(messages: [JSONValue], addGenerationPrompt: Bool = false,
+                                          specialTokens: [String: String] = [:], date: TemplateDate,
+                                          tools: [JSONValue]? = nil, documents: [JSONValue]? = nil,
+                                          extra: [String: JSONValue] = [:]) throws -> ChatRendering {
+        try run(ChatTemplate.variables(messages, addGenerationPrompt, specialTokens, tools, documents, extra), date, spans: true)
+    }
+
+    private static func variables(_ messages: [JSONValue], _ addGenerationPrompt: Bool, _ specialTokens: [String: String],
+                                  _ tools: [JSONValue]?, _ documents: [JSONValue]?,
+                                  _ extra: [String: JSONValue]) -> [String: JSONValue] {
         var variables: [String: JSONValue] = [
             "messages": .array(messages),
             "tools": tools.map(JSONValue.array) ?? .null,
@@ -54,21 +70,57 @@ public struct ChatTemplate: @unchecked Sendable {
         ]
         for (k, v) in specialTokens { variables[k] = .string(v) }
         for (k, v) in extra { variables[k] = v }
-        return try render(variables: variables, date: date)
+        return variables
     }
 
     /// Renders with exactly the given top-level variables (plus the environment's globals).
     public func render(variables: [String: JSONValue], date: TemplateDate) throws -> String {
+        try run(variables, date, spans: false).text
+    }
+
+    private func run(_ variables: [String: JSONValue], _ date: TemplateDate, spans: Bool) throws -> ChatRendering {
         let context = Scope(parent: nil)
         context.variables = Globals.all
         for (k, v) in variables { context.variables[k] = Value(v) }
         let evaluator = Evaluator(name: name, date: date)
+        if spans { evaluator.generationSpans = [] }
         var out = ""
         do {
             try evaluator.render(body, Scope(parent: context), into: &out)
         } catch let e as TemplateError {
             throw e.located(template: name, line: 0)
         }
-        return out
+        return ChatRendering(text: out, generationSpans: evaluator.generationSpans ?? [])
+    }
+}
+
+/// A rendered conversation with the spans of its `{% generation %}` blocks.
+public struct ChatRendering: Sendable, Equatable {
+    public let text: String
+    /// Half-open ranges in Unicode scalars of `text` (Python's string indices, as transformers
+    /// reports them), in output order.
+    public let generationSpans: [Range<Int>]
+
+    public init(text: String, generationSpans: [Range<Int>]) {
+        self.text = text
+        self.generationSpans = generationSpans
+    }
+
+    /// The same spans as UTF-8 byte offsets into `text`.
+    public var generationUTF8Spans: [Range<Int>] {
+        var offsets: [Int] = [0]  // offsets[k]: UTF-8 offset of the k-th scalar
+        offsets.reserveCapacity(text.unicodeScalars.count + 1)
+        for s in text.unicodeScalars { offsets.append(offsets.last! + UTF8.width(s)) }
+        return generationSpans.map { offsets[$0.lowerBound]..<offsets[$0.upperBound] }
+    }
+
+    /// The text of each generation span.
+    public var generatedTexts: [String] {
+        let scalars = Array(text.unicodeScalars)
+        return generationSpans.map { span in
+            var v = String.UnicodeScalarView()
+            v.append(contentsOf: scalars[span])
+            return String(v)
+        }
     }
 }

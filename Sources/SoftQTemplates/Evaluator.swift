@@ -6,6 +6,20 @@ final class Evaluator {
     private var macroDepth = 0
     /// Set while ConstantFolding evaluates at parse time, where slices follow jinja2's optimizer.
     var folding = false
+    /// When set, `{% generation %}` bodies written to the top-level output are recorded here, in
+    /// Unicode scalars (Python's string indices), as transformers' assistant masks record them.
+    var generationSpans: [Range<Int>]? = nil
+    /// How many nested buffers (macro bodies, block sets, filter blocks) are being rendered.
+    private var bufferDepth = 0
+
+    /// Renders into a fresh buffer, as macro calls and block sets do.
+    private func renderNested(_ nodes: [Node], _ scope: Scope) throws -> String {
+        bufferDepth += 1
+        defer { bufferDepth -= 1 }
+        var text = ""
+        try render(nodes, scope, into: &text)
+        return text
+    }
 
     init(name: String, date: TemplateDate) {
         self.name = name
@@ -45,9 +59,7 @@ final class Evaluator {
                 let v = try eval(e, scope)
                 try located(line) { try assign(target, v, scope) }
             case let .setBlock(target, body, filters, line):
-                var text = ""
-                try render(body, Scope(parent: scope), into: &text)
-                var v = Value.string(text)
+                var v = Value.string(try renderNested(body, Scope(parent: scope)))
                 for f in filters { v = try applyFilter(f, to: v, scope) }
                 try located(line) { try assign(target, v, scope) }
             case let .macro(macroName, parameters, body, line):
@@ -65,9 +77,7 @@ final class Evaluator {
                     return try PythonFormat.str(try callMacro(m, a, kw, caller: caller))
                 }
             case let .filterBlock(filters, body, _):
-                var text = ""
-                try render(body, Scope(parent: scope), into: &text)
-                var v = Value.string(text)
+                var v = Value.string(try renderNested(body, Scope(parent: scope)))
                 for f in filters { v = try applyFilter(f, to: v, scope) }
                 out += try PythonFormat.str(v)
             case .breakLoop(let line):
@@ -76,8 +86,20 @@ final class Evaluator {
             case .continueLoop(let line):
                 guard loopDepth > 0 else { throw TemplateError(.syntax, "'continue' outside a loop", template: name, line: line) }
                 return .continueLoop
-            case .generation(let body):
+            case let .generation(body, line):
+                guard generationSpans != nil else {
+                    let flow = try render(body, scope, into: &out)
+                    if flow != .normal { return flow }
+                    break
+                }
+                // transformers measures spans against the top-level output only.
+                guard bufferDepth == 0 else {
+                    throw TemplateError(.unsupported, "generation spans of a {% generation %} inside a macro or block set",
+                                        template: name, line: line)
+                }
+                let start = out.unicodeScalars.count
                 let flow = try render(body, scope, into: &out)
+                generationSpans?.append(start..<out.unicodeScalars.count)
                 if flow != .normal { return flow }
             }
         }
@@ -300,9 +322,7 @@ final class Evaluator {
         let savedDepth = loopDepth
         loopDepth = 0
         defer { loopDepth = savedDepth }
-        var text = ""
-        try render(body, s, into: &text)
-        return .string(text)
+        return .string(try renderNested(body, s))
     }
 }
 

@@ -119,7 +119,7 @@ struct Parser {
             try expectBlockEnd()
             let (body, _) = try parseBody(until: ["endgeneration"])
             try expectBlockEnd()
-            return .generation(body)
+            return .generation(body, line: l)
         default:
             if Parser.knownUnsupported.contains(keyword) {
                 throw TemplateError(.unsupported, "the '\(keyword)' tag", template: name, line: l)

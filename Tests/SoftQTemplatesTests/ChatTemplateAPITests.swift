@@ -25,6 +25,24 @@ final class ChatTemplateAPITests: XCTestCase {
         XCTAssertEqual(withTools, "1")
     }
 
+    func testGenerationSpans() throws {
+        let source = "{% for m in messages %}{{ m.role }}: {% if m.role == 'assistant' %}{% generation %}{{ m.content }}{% endgeneration %}{% else %}{{ m.content }}{% endif %}{{ '\\n' }}{% endfor %}"
+        let t = try ChatTemplate(source: source, name: "g")
+        let r = try t.renderWithGenerationSpans(messages: [message("user", "héllo"), message("assistant", "😀 ok"), message("user", "x"), message("assistant", "done")], date: date)
+        XCTAssertEqual(r.text, "user: héllo\nassistant: 😀 ok\nuser: x\nassistant: done\n")
+        XCTAssertEqual(r.generatedTexts, ["😀 ok", "done"])
+        XCTAssertEqual(r.generationSpans, [23..<27, 47..<51])          // Unicode scalars, as Python indexes
+        XCTAssertEqual(r.generationUTF8Spans, [24..<31, 51..<55])      // "é" and "😀" take 2 and 4 bytes
+        XCTAssertEqual(try t.render(messages: [message("assistant", "a")], date: date), "assistant: a\n")
+        let plain = try ChatTemplate(source: "{{ messages|length }}", name: "p").renderWithGenerationSpans(messages: [], date: date)
+        XCTAssertEqual(plain, ChatRendering(text: "0", generationSpans: []))
+        let nested = try ChatTemplate(source: "{% macro m() %}{% generation %}x{% endgeneration %}{% endmacro %}{{ m() }}", name: "n")
+        XCTAssertEqual(try nested.render(messages: [], date: date), "x")
+        XCTAssertThrowsError(try nested.renderWithGenerationSpans(messages: [], date: date)) { error in
+            XCTAssertEqual((error as? TemplateError)?.kind, .unsupported)
+        }
+    }
+
     func testErrorsCarryTemplateNameAndLine() throws {
         let cases: [(String, TemplateError.Kind, Int)] = [
             ("a\nb\n{{ 1 + }}", .syntax, 3),

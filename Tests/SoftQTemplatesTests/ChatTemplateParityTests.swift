@@ -10,7 +10,7 @@ final class ChatTemplateParityTests: XCTestCase {
         let cases = try fixtureCases("chat_cases.json")
         XCTAssertGreaterThan(cases.count, 150)
         var templates: [String: ChatTemplate] = [:]
-        var families = Set<String>(), rendered = 0, raised = 0
+        var families = Set<String>(), rendered = 0, raised = 0, spansChecked = 0
         for (k, c) in cases.enumerated() {
             let name = try XCTUnwrap(c["template"]?.stringValue)
             families.insert(name)
@@ -32,6 +32,20 @@ final class ChatTemplateParityTests: XCTestCase {
                     XCTAssertTrue(got == expected && got.utf8.elementsEqual(expected.utf8),
                                   "case \(k) (\(name)): \(firstDifference(got, expected))")
                     rendered += 1
+                    // Templates with {% generation %}: the spans transformers' tracker records.
+                    if let spans = c["expected_generation_spans"]?.arrayValue {
+                        let r = try templates[name]!.renderWithGenerationSpans(
+                            messages: c["messages"]?.arrayValue ?? [],
+                            addGenerationPrompt: c["add_generation_prompt"] == .bool(true),
+                            specialTokens: tokens, date: templateDate(c["date"]), tools: c["tools"]?.arrayValue, extra: extra)
+                        XCTAssertEqual(r.text, got)
+                        let expectedSpans = spans.map { pair -> Range<Int> in
+                            let b = pair.arrayValue?.compactMap(\.intValue) ?? []
+                            return b.count == 2 ? b[0]..<b[1] : 0..<0
+                        }
+                        XCTAssertEqual(r.generationSpans, expectedSpans, "case \(k) (\(name)) generation spans")
+                        spansChecked += 1
+                    }
                 } catch {
                     XCTFail("case \(k) (\(name)) threw \(error)")
                 }
@@ -49,6 +63,7 @@ final class ChatTemplateParityTests: XCTestCase {
         }
         XCTAssertGreaterThanOrEqual(families.count, 10)
         XCTAssertGreaterThan(raised, 5)
-        print("chat template parity: \(rendered) renderings identical, \(raised) raise_exception messages identical, \(families.count) templates")
+        XCTAssertGreaterThan(spansChecked, 10)
+        print("chat template parity: \(rendered) renderings identical, \(raised) raise_exception messages identical, \(spansChecked) generation-span lists identical, \(families.count) templates")
     }
 }
