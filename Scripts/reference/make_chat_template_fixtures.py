@@ -195,6 +195,22 @@ def conversation(rng, with_system, turns, end_with_user=True):
     return messages
 
 
+REASONING_FIELDS = ("reasoning_content", "thinking", "reasoning")
+
+
+def prepare_like_transformers(messages):
+    """What transformers 5 does to messages before rendering: drop keys whose value is None,
+    then give reasoning found under any of REASONING_FIELDS as `thinking` and `reasoning_content`."""
+    out = []
+    for message in messages:
+        message = {k: v for k, v in message.items() if v is not None}
+        reasoning = next((message[k] for k in REASONING_FIELDS if message.get(k) is not None), None)
+        if reasoning is not None:
+            message = {"thinking": reasoning, **message, "reasoning_content": reasoning}
+        out.append(message)
+    return out
+
+
 def random_date(rng):
     return [rng.randint(2020, 2030), rng.randint(1, 12), rng.randint(1, 28), rng.randint(0, 23),
             rng.randint(0, 59), rng.randint(0, 59)]
@@ -260,13 +276,17 @@ def conversation_cases(rng):
     strict_alternation = {"gemma", "mixtral-8x7b-v0.1", "mistral-nemo", "llama-2-chat"}
     cases = []
 
-    def add(name, messages, gen, tools=None, extra=None, tokens=TOKENS):
+    def add(name, messages, gen, tools=None, extra=None, tokens=TOKENS, prepare=False):
         date = random_date(rng)
-        variables = {"messages": messages, "tools": tools, "documents": None, "add_generation_prompt": gen,
+        rendered = prepare_like_transformers(messages) if prepare else messages
+        variables = {"messages": rendered, "tools": tools, "documents": None, "add_generation_prompt": gen,
                      **tokens, **(extra or {})}
         text, err = render(sources[name], variables, date)
         case = {"template": name, "messages": messages, "add_generation_prompt": gen, "special_tokens": tokens,
                 "date": date}
+        if prepare:
+            case["prepare_messages"] = True
+            case["prepared_messages"] = rendered
         if tools is not None:
             case["tools"] = tools
         if extra:
@@ -313,6 +333,12 @@ def conversation_cases(rng):
         if name == "deepseek-r1-distill-llama":
             add(name, tool_conversations()["deepseek-r1-distill-llama"], gen=True)
             add(name, tool_conversations()["deepseek-r1-distill-llama"][:5], gen=True)
+        if name in ("qwen2.5", "smollm2", "llama-3.2", "deepseek-r1-distill-llama", "phi-3.5-mini"):
+            reasoning = [{"role": "user", "content": "2+2?", "name": None},
+                         {"role": "assistant", "content": "4", "reasoning": "adding", "reasoning_content": None},
+                         {"role": "user", "content": "and 3+3?"},
+                         {"thinking": "t", "role": "assistant", "content": "6", "reasoning_content": "r"}]
+            add(name, reasoning, gen=True, prepare=True)
         # Role-order violations: what raise_exception says (or what the template does without a check).
         if name in strict_alternation:
             add(name, [{"role": "user", "content": "a"}, {"role": "user", "content": "b"}], gen=True)
@@ -667,8 +693,8 @@ def cross_check(sources, cases):
         if "expected" not in case or set(case["special_tokens"]) != set(TOKENS) or case.get("extra"):
             skipped += 1
             continue
-        if any(v is None for m in case["messages"] for v in m.values()):
-            skipped += 1  # transformers drops None-valued keys before rendering
+        if not case.get("prepare_messages") and any(v is None for m in case["messages"] for v in m.values()):
+            skipped += 1  # transformers drops None-valued keys before rendering: see the prepared cases
             continue
         tok = transformers.PreTrainedTokenizerFast(tokenizer_object=backend, **case["special_tokens"])
         tok.chat_template = sources[case["template"]]
@@ -702,7 +728,8 @@ def cross_check(sources, cases):
                 sys.exit(f"cross-check of generation spans failed: {out['assistant_masks']} != {mask}")
             masks += 1
     print(f"cross-check: {checked} cases identical to transformers {transformers.__version__} "
-          f"apply_chat_template ({skipped} skipped: errors, other tokens, extra kwargs or None values); "
+          f"apply_chat_template ({skipped} skipped: errors, other tokens, extra kwargs, or None values "
+          f"in cases rendered without transformers' message preparation); "
           f"{masks} assistant token masks identical")
 
 

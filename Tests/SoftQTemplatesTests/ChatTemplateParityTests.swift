@@ -10,7 +10,7 @@ final class ChatTemplateParityTests: XCTestCase {
         let cases = try fixtureCases("chat_cases.json")
         XCTAssertGreaterThan(cases.count, 150)
         var templates: [String: ChatTemplate] = [:]
-        var families = Set<String>(), rendered = 0, raised = 0, spansChecked = 0
+        var families = Set<String>(), rendered = 0, raised = 0, spansChecked = 0, prepared = 0
         for (k, c) in cases.enumerated() {
             let name = try XCTUnwrap(c["template"]?.stringValue)
             families.insert(name)
@@ -19,9 +19,16 @@ final class ChatTemplateParityTests: XCTestCase {
             }
             let tokens = Dictionary(uniqueKeysWithValues: (c["special_tokens"]?.objectValue ?? []).map { ($0.0, $0.1.stringValue ?? "") })
             let extra = Dictionary(uniqueKeysWithValues: c["extra"]?.objectValue ?? [])
+            var messages = c["messages"]?.arrayValue ?? []
+            if c["prepare_messages"] == .bool(true) {
+                // transformers 5 drops null-valued keys and aliases reasoning before rendering.
+                messages = ChatTemplate.transformersPreparedMessages(messages)
+                XCTAssertEqual(JSONValue.array(messages), c["prepared_messages"], "case \(k) (\(name)): prepared messages")
+                prepared += 1
+            }
             let render = {
                 try templates[name]!.render(
-                    messages: c["messages"]?.arrayValue ?? [],
+                    messages: messages,
                     addGenerationPrompt: c["add_generation_prompt"] == .bool(true),
                     specialTokens: tokens, date: templateDate(c["date"]),
                     tools: c["tools"]?.arrayValue, extra: extra)
@@ -35,7 +42,7 @@ final class ChatTemplateParityTests: XCTestCase {
                     // Templates with {% generation %}: the spans transformers' tracker records.
                     if let spans = c["expected_generation_spans"]?.arrayValue {
                         let r = try templates[name]!.renderWithGenerationSpans(
-                            messages: c["messages"]?.arrayValue ?? [],
+                            messages: messages,
                             addGenerationPrompt: c["add_generation_prompt"] == .bool(true),
                             specialTokens: tokens, date: templateDate(c["date"]), tools: c["tools"]?.arrayValue, extra: extra)
                         XCTAssertEqual(r.text, got)
@@ -64,6 +71,7 @@ final class ChatTemplateParityTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(families.count, 10)
         XCTAssertGreaterThan(raised, 5)
         XCTAssertGreaterThan(spansChecked, 10)
+        XCTAssertGreaterThanOrEqual(prepared, 5)
         print("chat template parity: \(rendered) renderings identical, \(raised) raise_exception messages identical, \(spansChecked) generation-span lists identical, \(families.count) templates")
     }
 }
