@@ -94,7 +94,9 @@ enum JSONDump {
         return PythonFormat.floatRepr(d)
     }
 
-    /// ensure_ascii=False: only `"`, `\` and the C0 controls are escaped.
+    /// ensure_ascii=False: only `"`, `\` and the C0 controls are escaped. (SoftQBase's JSONValue
+    /// writer also escapes U+2028/U+2029 for JavaScript readers; Python's json.dumps does not, so
+    /// parity needs this separate writer.)
     static func writeString(_ s: String, to out: inout String) {
         out += "\""
         for c in s.unicodeScalars {
