@@ -652,6 +652,63 @@ def whitespace_cases(count=int(os.environ.get("WS_COUNT", "300")), seed=SEED + 2
     return out
 
 
+# Seeded random statement nests: loops (filters, else, break/continue, loop variables), sets
+# that must not leak out of loops, namespace counters, conditionals and macros.
+ST_LISTS = ["[1, 2, 3]", "[]", "'ab'", "range(4)", "l", "d", "d.items()", "[[1, 2], [3, 4]]", "l[::-1]"]
+ST_EXPRS = ["i", "x", "ns.c", "loop.index", "loop.index0", "loop.revindex", "loop.first", "loop.last", "loop.length",
+            "loop.previtem", "loop.nextitem", "x + 1", "i ~ x", "ns.c * 2", "y", "l|length", "(i, x)", "loop.cycle('a', 'b')"]
+ST_CONDS = ["i is odd", "x > 1", "loop.first", "not loop.last", "ns.c > 2", "i in l", "y is defined", "i", "x == 0"]
+
+
+def st_block(rng, depth, in_loop):
+    out = []
+    for _ in range(rng.randint(1, 3)):
+        k = rng.random()
+        if k < 0.3 or depth == 0:
+            out.append("{{ " + rng.choice(ST_EXPRS) + " }},")
+        elif k < 0.42:
+            out.append("{% set " + rng.choice(["x", "y"]) + " = " + rng.choice(["x + 1", "i", "loop.index", "5"]) + " %}")
+        elif k < 0.52:
+            out.append("{% set ns.c = ns.c + " + rng.choice(["1", "i", "x"]) + " %}")
+        elif k < 0.75:
+            target = rng.choice(["i", "i, j"])
+            head = "{% for " + target + " in " + rng.choice(ST_LISTS)
+            if rng.random() < 0.3:
+                head += " if " + rng.choice(["i", "loop is undefined", "i != 2"])
+            body = head + " %}" + st_block(rng, depth - 1, True)
+            if rng.random() < 0.3:
+                body += "{% else %}E" + st_block(rng, depth - 1, in_loop)
+            out.append(body + "{% endfor %}")
+        elif k < 0.9:
+            body = "{% if " + rng.choice(ST_CONDS) + " %}" + st_block(rng, depth - 1, in_loop)
+            if rng.random() < 0.5:
+                body += "{% elif " + rng.choice(ST_CONDS) + " %}" + st_block(rng, depth - 1, in_loop)
+            if rng.random() < 0.5:
+                body += "{% else %}" + st_block(rng, depth - 1, in_loop)
+            out.append(body + "{% endif %}")
+        elif in_loop:
+            out.append(rng.choice(["{% break %}", "{% continue %}"]))
+        else:
+            out.append("{% macro m(a, b=2) %}[{{ a }}{{ b }}{{ x }}]{% endmacro %}{{ m(x) }}{{ m(1, b=i) }}")
+    return "".join(out)
+
+
+def statement_cases(count=int(os.environ.get("ST_COUNT", "300")), seed=SEED + 3 + int(os.environ.get("FUZZ_SEED", "1")) - 1):
+    rng = random.Random(seed)
+    out = []
+    variables = {"l": [3, 1, 2], "d": {"a": 1, "b": 2}, "i": "outer-i"}
+    while len(out) < count:
+        source = "{% set ns = namespace(c=0) %}{% set x = 0 %}" + st_block(rng, 3, False) + "|{{ x }}|{{ ns.c }}|{{ y }}"
+        text, err = render(source, variables, [2026, 11, 30, 9, 5, 7])
+        case = {"name": f"statements_{len(out)}", "source": source, "variables": variables}
+        if err is None:
+            case["expected"] = text
+        else:
+            case["expected_error_kind"] = err[0]
+        out.append(case)
+    return out
+
+
 def snippet_cases():
     out = []
     for name, source, variables, *refusal in SNIPPETS:
@@ -674,7 +731,7 @@ def snippet_cases():
             if err[0] == "raised":
                 case["expected_error"] = err[1]
         out.append(case)
-    return out + fuzz_cases() + whitespace_cases()
+    return out + fuzz_cases() + whitespace_cases() + statement_cases()
 
 
 def cross_check(sources, cases):

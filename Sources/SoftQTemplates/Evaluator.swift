@@ -54,7 +54,8 @@ final class Evaluator {
                     if flow != .normal { return flow }
                 }
             case let .forLoop(target, iterable, filter, body, otherwise, line):
-                try renderFor(target, iterable, filter, body, otherwise, line, scope, &out)
+                let flow = try renderFor(target, iterable, filter, body, otherwise, line, scope, &out)
+                if flow != .normal { return flow }
             case let .set(target, e, line):
                 let v = try eval(e, scope)
                 try located(line) { try assign(target, v, scope) }
@@ -108,8 +109,10 @@ final class Evaluator {
 
     private var loopDepth = 0
 
+    /// Returns the flow of the `else` block, which belongs to the enclosing loop (a `break` there
+    /// leaves the outer loop).
     private func renderFor(_ target: Target, _ iterable: Expr, _ filter: Expr?, _ body: [Node], _ otherwise: [Node],
-                           _ line: Int, _ scope: Scope, _ out: inout String) throws {
+                           _ line: Int, _ scope: Scope, _ out: inout String) throws -> Flow {
         let source = try eval(iterable, scope)
         var items = try located(line) { () throws -> [Value] in
             guard let items = source.iterationItems else { throw TemplateError(.type, "'\(source.typeName)' object is not iterable") }
@@ -117,25 +120,42 @@ final class Evaluator {
         }
         if let filter {
             // `for x in xs if cond`: the condition sees the target; loop.length counts kept items.
-            items = try items.filter { item in
+            // jinja2's filter generator yields the target itself, so `for a, b in … if …` turns
+            // each kept item into the tuple (a, b) (what loop.previtem/nextitem then show).
+            var kept: [Value] = []
+            for item in items {
                 let s = Scope(parent: scope)
                 try located(line) { try assign(target, item, s) }
-                return try eval(filter, s).truthy
+                if try eval(filter, s).truthy { kept.append(Evaluator.pack(target, s)) }
+            }
+            items = kept
+        }
+        // jinja2 clears its "else" flag at the end of an iteration's body, so `else` runs unless
+        // some iteration finished without `break` or `continue` — even after a `break`.
+        var completed = false
+        if !items.isEmpty {
+            let state = LoopState(items: items)
+            loopDepth += 1
+            defer { loopDepth -= 1 }
+            for (k, item) in items.enumerated() {
+                state.index0 = k
+                let s = Scope(parent: scope)
+                try located(line) { try assign(target, item, s) }
+                s.variables["loop"] = .loop(state)
+                let flow = try render(body, s, into: &out)
+                if flow == .breakLoop { break }
+                if flow == .normal { completed = true }
             }
         }
-        if items.isEmpty {
-            try render(otherwise, Scope(parent: scope), into: &out)
-            return
-        }
-        let state = LoopState(items: items)
-        loopDepth += 1
-        defer { loopDepth -= 1 }
-        for (k, item) in items.enumerated() {
-            state.index0 = k
-            let s = Scope(parent: scope)
-            try located(line) { try assign(target, item, s) }
-            s.variables["loop"] = .loop(state)
-            if try render(body, s, into: &out) == .breakLoop { break }
+        return completed ? .normal : try render(otherwise, Scope(parent: scope), into: &out)
+    }
+
+    /// The value of an assignment target just bound in `scope` (a tuple for `a, b`).
+    static func pack(_ target: Target, _ scope: Scope) -> Value {
+        switch target {
+        case .name(let n): return scope.variables[n] ?? .undefined("'\(n)' is undefined")
+        case .attribute(let ns, let attr): return .undefined("'\(ns).\(attr)' is not a loop target")
+        case .tuple(let targets): return .tuple(targets.map { pack($0, scope) })
         }
     }
 
