@@ -549,9 +549,16 @@ SNIPPETS = [
 # grammar below allows is fair game; jinja2 decides what the answer (or the error) is.
 FUZZ_VARIABLES = {"n": 7, "x": -2.5, "s": "Hello World", "e": "", "l": [3, 1, 2], "w": ["b", "A", "c"],
                   "d": {"a": 1, "b": [1, 2], "c": None}, "t": True, "z": None}
-FUZZ_ATOMS = ["0", "1", "-3", "5", "2.5", "-0.5", "1e-05", "1e20", "0.1", "'a'", "''", "'Ab c'", "' x '",
+FUZZ_ATOMS = ["0", "1", "-3", "5", "2.5", "-0.5", "1e-05", "1e15", "0.1", "'a'", "''", "'Ab c'", "' x '",
               "'é😀'", "[1, 2]", "['a', 'b']", "[]", "(1, 'a')", "{'k': 1}", "none", "true", "false", "u",
-              "n", "x", "s", "e", "l", "w", "d", "t", "z", "d.a", "d.b", "d.c", "d.q", "l[0]", "s[-1]"]
+              "n", "x", "s", "e", "l", "w", "d", "t", "z", "d.a", "d.b", "d.c", "d.q", "l[0]", "s[-1]",
+              "'ǅemal ΣΑΣ ß'", "'  a\\tb  '", "'a,b,,c'", "'1\\n2\\r\\n3'", "'{} {0}'", "'42'"]
+FUZZ_METHODS = [".strip()", ".strip('a ')", ".lstrip()", ".rstrip('c')", ".split()", ".split(',')", ".split(' ', 1)",
+                ".rsplit(',', 1)", ".upper()", ".lower()", ".title()", ".capitalize()", ".startswith('a')",
+                ".endswith(('c', 'x'))", ".replace('a', 'XY')", ".find('b')", ".rfind(',')", ".count('a')",
+                ".splitlines()", ".index('b')", ".rindex('a')", ".isdigit()", ".isalpha()", ".isspace()", ".format(1)", ".get('a')",
+                ".get('q', 0)", ".items()|list", ".keys()|list", ".values()|list", ".index(1)", ".count(1)",
+                "|join('-')"]
 # No `%`: on strings it is printf-style formatting, which softq refuses (see the snippets).
 FUZZ_BINARY = ["+", "-", "*", "/", "//", "~", "==", "!=", "<", "<=", ">", ">=", "in", "not in", "and", "or"]
 FUZZ_FILTERS = ["length", "string", "trim", "upper", "lower", "first", "last", "list", "tojson", "abs", "int",
@@ -578,7 +585,9 @@ def fuzz_expression(rng, depth):
         return f"({a}|{rng.choice(FUZZ_FILTERS)})"
     if k < 0.75:
         return f"({a} is {rng.choice(['', 'not '])}{rng.choice(FUZZ_TESTS)})"
-    if k < 0.82:
+    if k < 0.80:
+        return f"({a}{rng.choice(FUZZ_METHODS)})"
+    if k < 0.84:
         return f"(not {a})"
     if k < 0.88:
         return f"({a} if {fuzz_expression(rng, depth - 1)} else {fuzz_expression(rng, depth - 1)})"

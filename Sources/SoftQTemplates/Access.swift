@@ -8,7 +8,8 @@ enum Access {
     static let otherDictAttributes: Set<String> = ["pop", "popitem", "update", "setdefault", "clear", "copy", "fromkeys"]
     static let stringMethods: Set<String> = ["strip", "lstrip", "rstrip", "startswith", "endswith", "split", "rsplit",
                                              "upper", "lower", "title", "capitalize", "replace", "format", "find",
-                                             "rfind", "count", "join", "splitlines", "isdigit", "isalpha", "isspace"]
+                                             "rfind", "index", "rindex", "count", "join", "splitlines", "isdigit", "isalpha",
+                                             "isspace"]
     static let listMethods: Set<String> = ["index", "count"]
     /// Mutating methods the immutable sandbox refuses (calling them raises SecurityError).
     static let unsafeListMethods: Set<String> = ["append", "extend", "insert", "pop", "remove", "clear", "sort", "reverse"]

@@ -79,7 +79,11 @@ func pythonContains(_ container: Value, _ item: Value) throws -> Bool {
         }
         return needle.isEmpty || Array(s.utf8).firstRange(of: Array(needle.utf8)) != nil
     case .list(let a), .tuple(let a), .view(_, let a): return a.contains { pythonEquals($0, item) }
-    case .dict(let d): return d[item] != nil
+    case .dict(let d):
+        switch item {
+        case .list, .dict, .view: throw TemplateError(.type, "unhashable type: '\(item.typeName)'")
+        default: return d[item] != nil
+        }
     case .range: return (container.iterationItems ?? []).contains { pythonEquals($0, item) }
     default:
         throw TemplateError(.type, "argument of type '\(container.typeName)' is not iterable")

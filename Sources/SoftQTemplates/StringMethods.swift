@@ -52,13 +52,16 @@ enum StringMethods {
                 throw TemplateError(.type, "replace() takes two strings and an optional count")
             }
             return .string(replace(s, old, new, count: a.count == 3 ? (a[2].integer ?? -1) : -1))
-        case "find", "rfind", "count":
-            guard a.count == 1, case .string(let sub) = a[0] else { throw TemplateError(.unsupported, "\(name) with start/end positions or a non-string") }
+        case "find", "rfind", "index", "rindex", "count":
+            guard a.count == 1, args.keyword.isEmpty else { throw TemplateError(.unsupported, "\(name) with start/end positions") }
+            guard case .string(let sub) = a[0] else { throw TemplateError(.type, "must be str, not \(a[0].typeName)") }
             let hay = Array(s.unicodeScalars), needle = Array(sub.unicodeScalars)
             let hits = occurrences(hay, needle)
             if name == "count" { return .int(hits.count) }
-            if name == "find" { return .int(hits.first ?? -1) }
-            return .int(needle.isEmpty ? hay.count : (allOccurrences(hay, needle).last ?? -1))
+            let found = name.hasPrefix("r") ? (needle.isEmpty ? hay.count : allOccurrences(hay, needle).last) : hits.first
+            if let found { return .int(found) }
+            if name.hasSuffix("index") { throw TemplateError(.type, "substring not found") }
+            return .int(-1)
         case "join":
             guard a.count == 1, let items = a[0].iterationItems else { throw TemplateError(.type, "can only join an iterable") }
             return .string(try items.enumerated().map { k, item in
@@ -169,10 +172,13 @@ enum StringMethods {
     static func lower(_ s: String) -> String {
         let v = Array(s.unicodeScalars)
         var out = ""
-        for (i, c) in v.enumerated() {
-            out += c == "\u{03A3}" && isFinalSigma(v, i) ? "\u{03C2}" : c.properties.lowercaseMapping
-        }
+        for i in v.indices { out += lowerScalar(v, i) }
         return out
+    }
+
+    /// The lowercase of v[i], in the context of the whole string (for final sigma).
+    static func lowerScalar(_ v: Scalars, _ i: Int) -> String {
+        v[i] == "\u{03A3}" && isFinalSigma(v, i) ? "\u{03C2}" : v[i].properties.lowercaseMapping
     }
 
     /// Unicode's Final_Sigma: a cased letter before (skipping case-ignorable ones), none after.
@@ -191,9 +197,10 @@ enum StringMethods {
 
     /// Python's `str.title()`: a cased character after a cased one is lowered, others titlecased.
     static func pythonTitle(_ s: String) -> String {
+        let v = Array(s.unicodeScalars)
         var out = "", previousCased = false
-        for c in s.unicodeScalars {
-            out += previousCased ? c.properties.lowercaseMapping : c.properties.titlecaseMapping
+        for (i, c) in v.enumerated() {
+            out += previousCased ? lowerScalar(v, i) : c.properties.titlecaseMapping
             previousCased = isCased(c)
         }
         return out
@@ -201,8 +208,9 @@ enum StringMethods {
 
     /// Python's `str.capitalize()`: the first character titlecased, the rest lowered.
     static func capitalize(_ s: String) -> String {
-        guard let first = s.unicodeScalars.first else { return "" }
-        return first.properties.titlecaseMapping + lower(string(Array(s.unicodeScalars.dropFirst())))
+        let v = Array(s.unicodeScalars)
+        guard let first = v.first else { return "" }
+        return first.properties.titlecaseMapping + v.indices.dropFirst().map { lowerScalar(v, $0) }.joined()
     }
 
     /// `str.format` with `{}`, `{0}`, `{name}` and `{{`/`}}`; conversions and format specs are refused.
