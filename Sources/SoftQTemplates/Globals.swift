@@ -1,10 +1,11 @@
 /// The global functions transformers' environment defines: jinja2's `range`, `namespace` and
 /// `dict`, plus `raise_exception` and `strftime_now`. (`len` is not a jinja global.)
 enum Globals {
-    static let all: [String: Value] = [
-        "range": .builtin(.range), "namespace": .builtin(.namespace), "dict": .builtin(.dict),
-        "raise_exception": .builtin(.raiseException), "strftime_now": .builtin(.strftimeNow),
-    ]
+    /// Built per rendering: values are not Sendable, so no shared static copy.
+    static var all: [String: Value] {
+        ["range": .builtin(.range), "namespace": .builtin(.namespace), "dict": .builtin(.dict),
+         "raise_exception": .builtin(.raiseException), "strftime_now": .builtin(.strftimeNow)]
+    }
 
     /// jinja2's sandbox refuses ranges longer than this (`MAX_RANGE`).
     static let maxRange = 100_000
