@@ -278,6 +278,8 @@ def conversation_cases(rng):
 
     def add(name, messages, gen, tools=None, extra=None, tokens=TOKENS, prepare=False):
         date = random_date(rng)
+        if tools is None and name == "hermes-3-tool-use":
+            tools = [WEATHER_TOOL]  # its tool_use template iterates `tools` unconditionally
         rendered = prepare_like_transformers(messages) if prepare else messages
         variables = {"messages": rendered, "tools": tools, "documents": None, "add_generation_prompt": gen,
                      **tokens, **(extra or {})}
@@ -325,6 +327,19 @@ def conversation_cases(rng):
             add(name, conversation(rng, False, 1), gen=True, tools=[WEATHER_TOOL])
             add(name, tool_conversations()["qwen2.5"], gen=True, tools=[WEATHER_TOOL, SEARCH_TOOL])
             add(name, tool_conversations()["qwen2.5"][1:], gen=False)
+        if name == "hermes-3-tool-use":
+            types_tool = {"type": "function", "function": {
+                "name": "plan", "description": "Plan a trip.",
+                "parameters": {"type": "object", "properties": {
+                    "stops": {"type": "array", "items": {"type": "string"}, "description": " Cities in order. "},
+                    "budget": {"type": ["number", "integer"], "description": "EUR"},
+                    "options": {"type": "object", "additionalProperties": {"type": "boolean"}, "description": "flags"},
+                    "extra": {"type": "object", "description": "anything"},
+                    "mode": {"description": "untyped"}}},
+                "return": {"type": "string", "description": "the plan"}}}
+            for k in range(4):
+                add(name, tool_conversations()["qwen2.5"][1:] if k % 2 else conversation(rng, k > 1, 2), gen=k % 2 == 0,
+                    tools=[WEATHER_TOOL, types_tool] if k < 3 else [])
         if name == "mistral-nemo":
             add(name, tool_conversations()["mistral-nemo"], gen=False, tools=[WEATHER_TOOL, SEARCH_TOOL])
             bad_id = json.loads(json.dumps(tool_conversations()["mistral-nemo"]))
