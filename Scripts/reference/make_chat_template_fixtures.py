@@ -560,6 +560,19 @@ SNIPPETS = [
 ]
 
 
+def expectation_case(name, source, variables):
+    """A snippet case: the text jinja2 renders, or the kind of exception it raises."""
+    text, err = render(source, variables, [2026, 11, 30, 9, 5, 7])
+    case = {"name": name, "source": source, "variables": variables}
+    if err is None:
+        case["expected"] = text
+    else:
+        case["expected_error_kind"] = err[0]
+        if err[0] == "raised":
+            case["expected_error"] = err[1]
+    return case
+
+
 # Seeded random expressions: every combination of operands, operators, filters and tests the
 # grammar below allows is fair game; jinja2 decides what the answer (or the error) is.
 FUZZ_VARIABLES = {"n": 7, "x": -2.5, "s": "Hello World", "e": "", "l": [3, 1, 2], "w": ["b", "A", "c"],
@@ -571,10 +584,10 @@ FUZZ_ATOMS = ["0", "1", "-3", "5", "2.5", "-0.5", "1e-05", "1e15", "0.1", "'a'",
 FUZZ_METHODS = [".strip()", ".strip('a ')", ".lstrip()", ".rstrip('c')", ".split()", ".split(',')", ".split(' ', 1)",
                 ".rsplit(',', 1)", ".upper()", ".lower()", ".title()", ".capitalize()", ".startswith('a')",
                 ".endswith(('c', 'x'))", ".replace('a', 'XY')", ".find('b')", ".rfind(',')", ".count('a')",
-                ".splitlines()", ".index('b')", ".rindex('a')", ".isdigit()", ".isalpha()", ".isspace()", ".format(1)", ".get('a')",
-                ".get('q', 0)", ".items()|list", ".keys()|list", ".values()|list", ".index(1)", ".count(1)",
+                ".splitlines()", ".index('b')", ".rindex('a')", ".isdigit()", ".isalpha()", ".isspace()",
+                ".format(1)", ".get('a')", ".get('q', 0)", ".items()|list", ".keys()|list", ".values()|list", ".index(1)", ".count(1)",
                 "|join('-')"]
-# No `%`: on strings it is printf-style formatting, which softq refuses (see the snippets).
+# `%` only between numbers (below): on strings it is printf-style formatting, which softq refuses.
 FUZZ_BINARY = ["+", "-", "*", "/", "//", "~", "==", "!=", "<", "<=", ">", ">=", "in", "not in", "and", "or"]
 FUZZ_FILTERS = ["length", "string", "trim", "upper", "lower", "first", "last", "list", "tojson", "abs", "int",
                 "float", "round", "default('x')", "default('x', true)", "join(',')", "reverse|list", "sort",
@@ -613,16 +626,9 @@ def fuzz_cases(count=int(os.environ.get("FUZZ_COUNT", "1000")), seed=SEED + int(
     rng = random.Random(seed)
     out = []
     while len(out) < count:
-        expr = fuzz_expression(rng, 3)
-        source = "{{ " + expr + " }}"
-        text, err = render(source, FUZZ_VARIABLES, [2026, 11, 30, 9, 5, 7])
-        if err is None and re.search(r" at 0x[0-9a-f]+>|\d{19}", text):
+        case = expectation_case(f"fuzz_{len(out)}", "{{ " + fuzz_expression(rng, 3) + " }}", FUZZ_VARIABLES)
+        if re.search(r" at 0x[0-9a-f]+>|\d{19}", case.get("expected", "")):
             continue  # a memory address or a beyond-64-bit integer: covered by dedicated snippets
-        case = {"name": f"fuzz_{len(out)}", "source": source, "variables": FUZZ_VARIABLES}
-        if err is None:
-            case["expected"] = text
-        else:
-            case["expected_error_kind"] = err[0]
         out.append(case)
     return out
 
@@ -666,13 +672,7 @@ def whitespace_cases(count=int(os.environ.get("WS_COUNT", "300")), seed=SEED + 2
     out = []
     while len(out) < count:
         source = ws_block(rng, 3) + rng.choice(["", "\n", "\n\n", "\r\n"])
-        text, err = render(source, {"n": 1}, [2026, 11, 30, 9, 5, 7])
-        case = {"name": f"whitespace_{len(out)}", "source": source, "variables": {"n": 1}}
-        if err is None:
-            case["expected"] = text
-        else:
-            case["expected_error_kind"] = err[0]
-        out.append(case)
+        out.append(expectation_case(f"whitespace_{len(out)}", source, {"n": 1}))
     return out
 
 
@@ -723,37 +723,24 @@ def statement_cases(count=int(os.environ.get("ST_COUNT", "300")), seed=SEED + 3 
     variables = {"l": [3, 1, 2], "d": {"a": 1, "b": 2}, "i": "outer-i"}
     while len(out) < count:
         source = "{% set ns = namespace(c=0) %}{% set x = 0 %}" + st_block(rng, 3, False) + "|{{ x }}|{{ ns.c }}|{{ y }}"
-        text, err = render(source, variables, [2026, 11, 30, 9, 5, 7])
-        case = {"name": f"statements_{len(out)}", "source": source, "variables": variables}
-        if err is None:
-            case["expected"] = text
-        else:
-            case["expected_error_kind"] = err[0]
-        out.append(case)
+        out.append(expectation_case(f"statements_{len(out)}", source, variables))
     return out
 
 
 def snippet_cases():
     out = []
     for name, source, variables, *refusal in SNIPPETS:
-        text, err = render(source, variables, [2026, 11, 30, 9, 5, 7])
-        case = {"name": name, "source": source, "variables": variables}
+        case = expectation_case(name, source, variables)
+        text = case.pop("expected", None)
         if refusal:
             # A documented limit: jinja2 renders it, softq must refuse it (never print something else).
-            assert err is None, name
-            case["expected_error_kind"] = "unsupported"
-            case["python_output"] = text
-            case["reason"] = refusal[0]
-        elif err is None and re.search(r" at 0x[0-9a-f]+>", text):
+            assert text is not None, name
+            case.update(expected_error_kind="unsupported", python_output=text, reason=refusal[0])
+        elif text is not None and re.search(r" at 0x[0-9a-f]+>", text):
             # Python printed an object's memory address; softq refuses such output instead.
-            case["expected_error_kind"] = "unsupported"
-            case["python_output"] = re.sub(r"0x[0-9a-f]+", "0x…", text)
-        elif err is None:
+            case.update(expected_error_kind="unsupported", python_output=re.sub(r"0x[0-9a-f]+", "0x…", text))
+        elif text is not None:
             case["expected"] = text
-        else:
-            case["expected_error_kind"] = err[0]
-            if err[0] == "raised":
-                case["expected_error"] = err[1]
         out.append(case)
     return out + fuzz_cases() + whitespace_cases() + statement_cases()
 
