@@ -7,9 +7,9 @@
 //
 //   C shims      CHDF5 → HDF5Kit                      COpenBLAS → SoftQKernels
 //   a policy     HDF5Kit (+ Crypto) → SoftQCheckpoint;  SoftQCheckpoint + SoftQKernels → SoftQModels
-//   plain data   SoftQTokenizers   SoftQRewards   SoftQEvaluation     (leaves: no model, no file)
+//   plain data   SoftQTokenizers   SoftQTemplates   SoftQRewards   SoftQEvaluation  (leaves: no model, no file)
 //   runs         SoftQModels → SoftQSampling
-//                SoftQModels + SoftQTokenizers + SoftQRewards + SoftQEvaluation
+//                SoftQModels + SoftQTokenizers + SoftQTemplates + SoftQRewards + SoftQEvaluation
 //                    (+ SoftQCheckpoint, SoftQKernels, HDF5Kit) → SoftQScoring
 //                SoftQScoring + SoftQRewards + SoftQEvaluation → SoftQAnalysis
 //                SoftQScoring (the input reader, tokenization policy, special tokens) + SoftQModels
@@ -31,7 +31,7 @@ let package = Package(
         .library(name: "SoftQ", targets: [
             "SoftQBase", "HDF5Kit", "SoftQCheckpoint", "SoftQKernels", "SoftQModels", "SoftQTokenizers",
             "SoftQRewards", "SoftQEvaluation", "SoftQScoring", "SoftQSampling", "SoftQTraining",
-            "SoftQAnalysis", "SoftQReport",
+            "SoftQAnalysis", "SoftQReport", "SoftQTemplates",
         ]),
         .executable(name: "softq", targets: ["softq"]),
     ],
@@ -55,10 +55,12 @@ let package = Package(
         .target(name: "SoftQKernels", dependencies: ["COpenBLAS"]),
         .target(name: "SoftQModels", dependencies: ["SoftQKernels", "SoftQCheckpoint", "SoftQBase"]),
         .target(name: "SoftQTokenizers", dependencies: ["SoftQBase"]),
+        // Chat templates: a small Jinja interpreter with jinja2's semantics under transformers' settings.
+        .target(name: "SoftQTemplates", dependencies: ["SoftQBase"]),
         .target(name: "SoftQRewards", dependencies: ["SoftQBase"]),
         .target(name: "SoftQEvaluation", dependencies: ["SoftQBase"]),
         .target(name: "SoftQScoring", dependencies: [
-            "SoftQModels", "SoftQTokenizers", "SoftQRewards", "SoftQEvaluation", "SoftQCheckpoint",
+            "SoftQModels", "SoftQTokenizers", "SoftQTemplates", "SoftQRewards", "SoftQEvaluation", "SoftQCheckpoint",
             "SoftQKernels", "HDF5Kit", "SoftQBase",
         ]),
         .target(name: "SoftQSampling", dependencies: ["SoftQModels", "SoftQBase"]),
@@ -83,6 +85,8 @@ let package = Package(
         .testTarget(name: "SoftQModelsTests", dependencies: ["SoftQModels", "SoftQCheckpoint", "SoftQKernels", "SoftQBase", "TestSupport"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "SoftQTokenizersTests", dependencies: ["SoftQTokenizers", "SoftQBase", "TestSupport"],
+                    resources: [.copy("Fixtures")]),
+        .testTarget(name: "SoftQTemplatesTests", dependencies: ["SoftQTemplates", "SoftQBase"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "SoftQRewardsTests", dependencies: ["SoftQRewards", "SoftQBase", "TestSupport"]),
         .testTarget(name: "SoftQEvaluationTests", dependencies: ["SoftQEvaluation", "SoftQBase", "TestSupport"],
