@@ -74,7 +74,7 @@ let package = Package(
         .testTarget(name: "SoftQSamplingTests", dependencies: ["SoftQSampling", "SoftQScoring", "TestSupport"]),
         .testTarget(name: "SoftQTrainingTests", dependencies: ["SoftQTraining", "TestSupport"],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "SoftQAnalysisTests", dependencies: ["SoftQAnalysis", "TestSupport"]),
+        .testTarget(name: "SoftQAnalysisTests", dependencies: ["SoftQAnalysis", "SoftQEvaluation", "TestSupport"]),
         .testTarget(name: "SoftQReportTests", dependencies: ["SoftQReport", "TestSupport"]),
         .testTarget(name: "SoftQBaseTests", dependencies: ["SoftQBase", "TestSupport"]),
         .testTarget(name: "softqCLITests", dependencies: ["TestSupport", "SoftQBase"]),
