@@ -29,12 +29,19 @@ extension Sections {
         return picked
     }
 
+    /// Token views cannot be merged: one block per run.
     static func tokens(_ w: inout HTMLWriter, _ c: Context) {
-        let run = c.run
+        for run in c.runs {
+            if c.multi { w.heading(3, run.name) }
+            tokens(&w, run, c.options)
+        }
+    }
+
+    static func tokens(_ w: inout HTMLWriter, _ run: RunData, _ options: ReportOptions) {
         if run.pairs.isEmpty, let first = run.responses.first?.objectValue {
             // A rewards/extract run: its per-response aggregates, first `responses` rows.
             let keys = first.filter { $0.1.doubleValue != nil || $0.0 == "id" || $0.1.stringValue != nil }.map(\.0)
-            let rows = run.responses.prefix(c.options.responses).map { r in keys.map { r[$0]?.cellText ?? "–" } }
+            let rows = run.responses.prefix(options.responses).map { r in keys.map { r[$0]?.cellText ?? "–" } }
             w.table(header: keys, rows: Array(rows),
                     caption: "Responses (responses.jsonl; \(rows.count) of \(run.responses.count))")
         }
@@ -42,7 +49,7 @@ extension Sections {
             return absent(&w, "No per-token values in this run (score with --per-token jsonl to write tokens.jsonl).")
         }
         if !run.pairs.isEmpty {
-            let selected = selectPairs(run.pairs, c.options)
+            let selected = selectPairs(run.pairs, options)
             let lookup = TokenLookup(run.tokens)
             let shown = selected.flatMap { p, _ in [lookup.find(p, "chosen"), lookup.find(p, "rejected")].compactMap { $0 } }
             let scale = DivergingColorScale(limit: DivergingColorScale.robustLimit(shown.flatMap(\.reward)))
@@ -50,7 +57,7 @@ extension Sections {
             for (p, why) in selected {
                 w.open("div", [("class", "pair-block"), ("data-pair", p.id)])
                 w.element("h4", "pair \(p.id)" + (p.subset.map { " · \($0)" } ?? "")
-                          + " · margin \(Format.exact(p.margin)) · \(p.tie ? "tie" : (p.correct ? "correct" : "wrong")) · \(why)")
+                          + " · margin \(Format.stat(p.margin)) · \(p.tie ? "tie" : (p.correct ? "correct" : "wrong")) · \(why)")
                 w.open("div", [("class", "pair")])
                 for side in ["chosen", "rejected"] {
                     response(&w, lookup.find(p, side), side: side, score: side == "chosen" ? p.chosen : p.rejected, scale: scale)
@@ -60,8 +67,8 @@ extension Sections {
             }
         } else {
             // A rewards/extract run: responses without pairs.
-            var records = run.tokens.filter { c.options.pairIDs.contains($0.id) }
-            if records.isEmpty { records = Array(run.tokens.prefix(c.options.responses)) }
+            var records = run.tokens.filter { options.pairIDs.contains($0.id) }
+            if records.isEmpty { records = Array(run.tokens.prefix(options.responses)) }
             let scale = DivergingColorScale(limit: DivergingColorScale.robustLimit(records.flatMap(\.reward)))
             legend(&w, scale)
             w.paragraph("Showing \(records.count) of \(run.tokens.count) responses.")
@@ -74,7 +81,7 @@ extension Sections {
     }
 
     static func legend(_ w: inout HTMLWriter, _ scale: DivergingColorScale) {
-        w.paragraph("Each token's background is its reward r = Q(s,a) − γ·V′(s′) on a diverging scale (red negative, blue positive, clamped at ±\(Format.fixed(scale.limit, 4)), the 98th percentile of |r| over the tokens shown). Hover a token for log π, Q, V and r.")
+        w.paragraph("Each token's background is its reward r = Q(s,a) − γ·V′(s′) on a diverging scale (red negative, blue positive, clamped at ±\(Format.stat(scale.limit)), the 98th percentile of |r| over the tokens shown). Hover a token for log π, Q, V and r.")
         w.raw("<div class=\"legend\">" + scale.legendSVG().element() + "</div>\n")
     }
 
@@ -83,8 +90,8 @@ extension Sections {
         w.open("div", [("class", "resp-col"), ("data-side", side)])
         var head = side
         if let r {
-            head += " · \(r.tokenIDs.count) tokens · Σr = \(Format.fixed(r.reward.reduce(0, +), 4))"
-            if let pv = r.promptValue { head += " · prompt value \(Format.fixed(pv, 4))" }
+            head += " · \(r.tokenIDs.count) tokens · Σr = \(Format.stat(r.reward.reduce(0, +)))"
+            if let pv = r.promptValue { head += " · prompt value \(Format.stat(pv))" }
             if let t = r.terminal { head += t ? " · terminal" : " · not terminal (bootstrapped)" }
         } else if let score {
             head += " · \(score.tokens) tokens"

@@ -111,10 +111,15 @@ final class ChartTests: XCTestCase {
         XCTAssertEqual(d.bins.map(\.count).reduce(0, +), 10)
         XCTAssertEqual(d.bins.map(\.lo), (0..<10).map { Double($0) / 10 })
         assertClose([d.expectedCalibrationError], [c.ece], atol: 1e-15, "ECE")
-        let doc = try XCTUnwrap(XMLDocument.parse(d.svg(title: "r").document()))
-        let bars = doc.all("rect", class: "bin")
-        XCTAssertEqual(bars.count, c.bins.filter { $0.count > 0 }.count)
-        XCTAssertEqual(bars.map { Double($0.attributes["data-accuracy"]!)! }, c.bins.filter { $0.count > 0 }.map(\.accuracy))
+        // Two runs in one chart: one point per non-empty bin and run, each tagged with its run.
+        let other = ReliabilityDiagram(try Calibration(margins: [1, 2, -1]))
+        let doc = try XCTUnwrap(XMLDocument.parse(ReliabilityChart(series: [("a", d), ("b", other)]).svg(title: "r").document()))
+        let points = doc.all("circle", class: "bin")
+        let a = points.filter { $0.attributes["data-series"] == "a" }, b = points.filter { $0.attributes["data-series"] == "b" }
+        XCTAssertEqual(a.count, c.bins.filter { $0.count > 0 }.count)
+        XCTAssertEqual(a.map { Double($0.attributes["data-accuracy"]!)! }, c.bins.filter { $0.count > 0 }.map(\.accuracy))
+        XCTAssertEqual(b.map { Int($0.attributes["data-count"]!)! }, other.bins.filter { $0.count > 0 }.map(\.count))
+        XCTAssertEqual(points.count, a.count + b.count)
     }
 
     func testDivergingScaleIsSymmetricClampedAndWhiteAtZero() {
@@ -141,7 +146,7 @@ final class ChartTests: XCTestCase {
                     .svg(title: "b", xLabel: "x", yLabel: "y").document(),
                 LineChart(series: [.init(name: "t", points: [(0.1, 0.6, 0.5, 0.7), (0.5, 0.8, nil, nil)])], yDomain: (0, 1), reference: 0.5)
                     .svg(title: "l", xLabel: "x", yLabel: "y").document(),
-                ReliabilityDiagram(try Calibration(margins: pts.map(\.y))).svg(title: "r").document(),
+                ReliabilityChart(series: [("", ReliabilityDiagram(try Calibration(margins: pts.map(\.y))))]).svg(title: "r").document(),
                 DivergingColorScale(limit: 1.5).legendSVG().document(),
             ]
         }
