@@ -160,7 +160,15 @@ extension Sections {
                      name: c.prefix(k) + "best-of-n", caption: "Per N, the mean \(metric) of the response each selector picks; whiskers: 95% CI.")
         }
         w.close("div")
-        w.details("Other fields of correlation.json")
+        w.details("Best-of-N tables and other fields of correlation.json")
+        for (_, run) in runs {
+            guard let bon = run.correlation?["best_of_n"]?.arrayValue, !bon.isEmpty else { continue }
+            let metric = run.correlation?["metric"]?.stringValue ?? "task metric"
+            w.table(header: ["N", "selector", "mean \(metric) [95% CI]", "prompts"], cells: bon.map { e in
+                [Cell(e["n"]?.cellText ?? "?"), Cell(e["selector"]?.cellText ?? "reward"), statCell(e, "metric_mean", "ci95"),
+                 Cell(e["prompts"]?.cellText ?? "–", numeric: true)]
+            }, caption: "Best of N" + (c.multi ? ": \(run.name)" : ""))
+        }
         scalarTable(&w, sub, \.correlation, caption: "correlation.json")
         w.close("details")
     }
