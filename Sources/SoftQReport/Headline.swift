@@ -8,7 +8,7 @@ import SoftQBase
 /// `robustness.json#by_type/1/win_rate`); the report writes it in `data-json` so a reader (or
 /// a test) can find the exact value behind a rounded number. A value computed from pairs.jsonl
 /// because summary.json lacks it has no source and says so.
-struct HeadlineValue {
+struct HeadlineValue: Sendable {
     var value: Double
     var ci: (low: Double, high: Double)?
     /// `FILE#POINTER` of the value (nil: computed, see `computedFrom`).
@@ -24,15 +24,15 @@ struct HeadlineValue {
 }
 
 /// Which way is better, for marking the best run per metric.
-enum Direction: String {
+enum Direction: String, Sendable {
     case higher, lower
 }
 
-struct HeadlineMetric {
+struct HeadlineMetric: Sendable {
     var id: String
     var label: String
     var direction: Direction?
-    var read: (RunData) -> HeadlineValue?
+    var read: @Sendable (RunData) -> HeadlineValue?
 
     static func pointer(_ parts: [String]) -> String {
         parts.map { $0.replacingOccurrences(of: "~", with: "~0").replacingOccurrences(of: "/", with: "~1") }

@@ -209,6 +209,29 @@ final class HeadlineTests: XCTestCase {
         XCTAssertTrue(doc.all("td").contains { $0.text == "0.99" }, "γ of training")
     }
 
+    // MARK: escaping
+
+    func testRunNamesAndFieldNamesAreEscapedAndPointersEncoded() throws {
+        let hostile = "a<b&c\"d"
+        let a = dir.appendingPathComponent(hostile), b = dir.appendingPathComponent("plain")
+        try SyntheticRun.write(to: a, analyses: false)
+        try SyntheticRun.write(to: b, analyses: false)
+        let html = try Report.render([a, b].map(RunData.load)).html
+        let doc = try XCTUnwrap(XMLDocument.parse(html))
+        XCTAssertTrue(doc.all("th").contains { $0.text == hostile })
+        XCTAssertTrue(doc.all("td").contains { $0.attributes["data-run"] == hostile })
+        XCTAssertFalse(html.contains("a<b&c"))
+        // RFC 6901: "~" and "/" inside a key are escaped, so a subset named "x/y" stays one key.
+        XCTAssertEqual(HeadlineMetric.pointer(["subsets", "x/y~z", "accuracy"]), "subsets/x~1y~0z/accuracy")
+        let url = a.appendingPathComponent("summary.json")
+        let renamed = try String(contentsOf: url, encoding: .utf8).replacingOccurrences(of: "\"reasoning\"", with: "\"x/y~z\"")
+        try renamed.write(to: url, atomically: true, encoding: .utf8)
+        let solo = try XCTUnwrap(XMLDocument.parse(try Report.render([RunData.load(a)]).html))
+        let worst = try XCTUnwrap(solo.elements.first { $0.attributes["data-metric"] == "worst-subset" && $0.attributes["data-json"] != nil })
+        XCTAssertEqual(worst.attributes["data-json"], "summary.json#subsets/x~1y~0z/accuracy")
+        try Self.check(worst.text, shows: try Self.resolve(worst.attributes["data-json"]!, in: a), "worst subset")
+    }
+
     // MARK: schema: one interval shape, the legacy one still read
 
     func testIntervalsAreReadFromTheSharedObjectAndTheVersionOneArray() throws {
