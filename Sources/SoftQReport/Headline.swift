@@ -94,7 +94,7 @@ struct HeadlineMetric: Sendable {
             }
             return nil
         },
-        HeadlineMetric(id: "spearman", label: "Spearman with task metric", direction: .higher) { run in
+        HeadlineMetric(id: "spearman", label: "Spearman(reward, task metric)", direction: .higher) { run in
             guard let rows = run.correlation?["correlations"]?.arrayValue else { return nil }
             // Spearman over all points (`scope` pooled, or no scope), else the first Spearman.
             let spearman = rows.enumerated().filter { (($0.element["kind"] ?? $0.element["method"] ?? $0.element["name"])?.stringValue ?? "") == "spearman" }
@@ -103,8 +103,7 @@ struct HeadlineMetric: Sendable {
             let ciKey = r["ci95"] != nil ? "ci95" : "ci"
             let ci = r[ciKey]?.interval
             return HeadlineValue(value: v, ci: ci, source: "correlation.json#" + pointer(["correlations", String(k), "value"]),
-                                 ciSource: ci == nil ? nil : "correlation.json#" + pointer(["correlations", String(k), ciKey]),
-                                 detail: run.correlation?["metric"]?.stringValue)
+                                 ciSource: ci == nil ? nil : "correlation.json#" + pointer(["correlations", String(k), ciKey]))
         },
     ]
 

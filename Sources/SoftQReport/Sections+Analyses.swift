@@ -10,6 +10,11 @@ extension Sections {
         return out
     }
 
+    /// A label as a file-name part: letters, digits, `-` and `_` kept, anything else `_`.
+    static func fileSafe(_ s: String) -> String {
+        String(s.map { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") ? $0 : "_" })
+    }
+
     /// `value [CI]` of a row's field, `–` when missing.
     static func statCell(_ row: JSONValue?, _ key: String, _ ciKey: String) -> Cell {
         guard let row, let v = row[key]?.doubleValue else { return Cell("–") }
@@ -48,21 +53,33 @@ extension Sections {
                      name: "robustness-win-rate",
                      caption: "Fraction of responses whose reward beats their perturbed copy" + (sub.multi ? ", one bar per run" : "") + "; whiskers: 95% CI; dashed: chance.")
 
-            var lines: [LineChart.Series] = []
-            for r in runs {
-                for t in union([r], { entries($0).map { $0["type"]?.cellText ?? "?" } }) {
-                    let pts = entries(r).filter { ($0["type"]?.cellText ?? "?") == t }.compactMap { e -> (x: Double, y: Double, lo: Double?, hi: Double?)? in
-                        guard let s = e["strength"]?.doubleValue, let v = e["win_rate"]?.doubleValue else { return nil }
-                        let i = e["win_rate_ci95"]?.interval
-                        return (x: s, y: v, lo: i?.low, hi: i?.high)
-                    }
-                    lines.append(LineChart.Series(name: sub.multi ? "\(r.name) · \(t)" : t, points: pts))
-                }
+            // Against strength: one chart with a line per type for one run; with several runs,
+            // small multiples (one chart per type, a line per run, the same axes).
+            func line(_ r: RunData, _ t: String, _ name: String) -> LineChart.Series {
+                LineChart.Series(name: name, points: entries(r).filter { ($0["type"]?.cellText ?? "?") == t }.compactMap { e in
+                    guard let s = e["strength"]?.doubleValue, let v = e["win_rate"]?.doubleValue else { return nil }
+                    let i = e["win_rate_ci95"]?.interval
+                    return (x: s, y: v, lo: i?.low, hi: i?.high)
+                })
             }
-            if lines.contains(where: { $0.points.count > 1 }) {
-                w.figure(LineChart(series: lines, yDomain: (0, 1), reference: 0.5)
-                            .svg(title: "Win rate vs perturbation strength", xLabel: "strength", yLabel: "win rate of original"),
-                         name: "robustness-vs-strength", caption: "One line per " + (sub.multi ? "run and " : "") + "perturbation type; bars: 95% CI.")
+            let lineTypes = union(runs) { entries($0).map { $0["type"]?.cellText ?? "?" } }
+            if !sub.multi, let r = runs.first {
+                let lines = lineTypes.map { line(r, $0, $0) }
+                if lines.contains(where: { $0.points.count > 1 }) {
+                    w.figure(LineChart(series: lines, yDomain: (0, 1), reference: 0.5)
+                                .svg(title: "Win rate vs perturbation strength", xLabel: "strength", yLabel: "win rate of original"),
+                             name: "robustness-vs-strength", caption: "One line per perturbation type; bars: 95% CI.")
+                }
+            } else {
+                w.open("div", [("class", "figures")])
+                for t in lineTypes {
+                    let lines = runs.map { line($0, t, $0.name) }
+                    guard lines.contains(where: { $0.points.count > 1 }) else { continue }
+                    w.figure(LineChart(series: lines, yDomain: (0, 1), reference: 0.5)
+                                .svg(title: t, xLabel: "strength", yLabel: "win rate", layout: ChartLayout(width: 300, height: 230)),
+                             name: "robustness-vs-strength-" + fileSafe(t), caption: "\(t): a line per run; bars: 95% CI.")
+                }
+                w.close("div")
             }
             w.details("Full robustness tables" + (sub.multi ? " per run" : ""))
             for r in runs {
