@@ -6,7 +6,8 @@ chromedriver (selenium) and these must hold, else the script exits 1:
   1. no horizontal overflow: document.documentElement.scrollWidth <= window.innerWidth
      (wide tables scroll inside their own wrapper, figures shrink to the column);
   2. no element other than the table wrappers is wider than the viewport;
-  3. the page has the headline section first.
+  3. 1 and 2 hold with every <details> block (provenance, full tables) opened;
+  4. the page has the headline section first.
 The screenshot of each width is the top `--height` px of the page (default 3000), written to
 OUT_DIR/report-WIDTH.png; `--full` writes the whole page instead (for reviewing a design).
 
@@ -78,6 +79,14 @@ def main():
             problems += [f"{width}px: wider than the viewport: {w}" for w in m["wide"]]
             if m["firstSection"] != "headline":
                 problems.append(f"{width}px: the first section is {m['firstSection']!r}, not the headline")
+            # The collapsed blocks (provenance, full tables) must fit too once opened.
+            d.execute_script("document.querySelectorAll('details').forEach(e => e.open = true)")
+            opened = d.execute_script(MEASURE)
+            print(f"  details opened: scrollWidth {opened['scrollWidth']}")
+            if opened["scrollWidth"] > opened["innerWidth"]:
+                problems.append(f"{width}px, details open: page scrolls sideways: scrollWidth {opened['scrollWidth']} > {opened['innerWidth']}")
+            problems += [f"{width}px, details open: wider than the viewport: {w}" for w in opened["wide"]]
+            d.execute_script("document.querySelectorAll('details').forEach(e => e.open = false)")
             height = m["scrollHeight"] if args.full else min(args.height, m["scrollHeight"])
             d.set_window_size(d.get_window_size()["width"], height)
             png = os.path.join(args.out_dir, f"report-{width}.png")

@@ -38,7 +38,13 @@ struct HTMLWriter {
     mutating func close(_ tag: String) { out += "</\(tag)>\n" }
 
     mutating func element(_ tag: String, _ text: String, _ attrs: [(String, String)] = []) {
-        out += "<\(tag)\(SVGCanvas.attributes(attrs))>\(Format.escape(text))</\(tag)>\n"
+        inline(tag, text, attrs)
+        out += "\n"
+    }
+
+    /// An element inside running text: no line break after it (which would render as a space).
+    mutating func inline(_ tag: String, _ text: String, _ attrs: [(String, String)] = []) {
+        out += "<\(tag)\(SVGCanvas.attributes(attrs))>\(Format.escape(text))</\(tag)>"
     }
 
     mutating func heading(_ level: Int, _ text: String) { element("h\(level)", text) }
@@ -110,7 +116,7 @@ struct HTMLWriter {
     caption { text-align: left; font-weight: bold; padding: 4px 0; }
     th, td { border: 1px solid #ddd; padding: 3px 8px; text-align: left; vertical-align: top; overflow-wrap: anywhere; }
     thead th { background: #f6f6f6; }
-    tbody th { font-weight: normal; }
+    tbody th { font-weight: normal; overflow-wrap: normal; }
     .num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
     .best { font-weight: bold; background: #e3f0fa; }
     .best::after { content: " ★"; color: #0072b2; }

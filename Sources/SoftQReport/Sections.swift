@@ -96,9 +96,9 @@ enum Sections {
                 if k > 0 { w.raw(", ") }
                 if let base = c.options.reportDirectory {
                     let href = Report.relativePath(from: base, to: run.directory.appendingPathComponent(f))
-                    w.element("a", f, [("href", href.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? href)])
+                    w.inline("a", f, [("href", href.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? href)])
                 } else {
-                    w.element("code", f)
+                    w.inline("code", f)
                 }
             }
             w.close("p")
