@@ -121,8 +121,8 @@ struct HTMLWriter {
     .best { font-weight: bold; background: #e3f0fa; }
     .best::after { content: " ★"; color: #0072b2; }
     .hash { font-family: "DejaVu Sans Mono", monospace; }
-    .cards { display: flex; flex-wrap: wrap; gap: 8px; margin: 8px 0 16px; }
-    .card { border: 1px solid #ccc; border-radius: 6px; padding: 6px 12px; flex: 1 1 150px; max-width: 240px; }
+    .cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(140px, 1fr)); gap: 8px; margin: 8px 0 16px; }
+    .card { border: 1px solid #ccc; border-radius: 6px; padding: 6px 10px; min-width: 0; }
     .card-label { font-size: 12px; color: #555; }
     .card-value { font-size: 22px; font-weight: bold; font-variant-numeric: tabular-nums; }
     .card-sub { font-size: 12px; color: #444; overflow-wrap: anywhere; }

@@ -128,7 +128,7 @@ extension Sections {
             for (m, v) in zip(metrics, values) {
                 guard let v = v[0] else { continue }
                 w.open("div", [("class", "card"), ("data-metric", m.id)])
-                w.element("div", m.label, [("class", "card-label")])
+                w.element("div", m.label + (m.direction.map { $0 == .higher ? " ↑" : " ↓" } ?? ""), [("class", "card-label")])
                 w.element("div", v.text, valueAttributes(v, run: nil, extra: [("class", "card-value"), ("data-metric", m.id)]))
                 if let ci = v.ci {
                     w.element("div", Format.interval(ci.low, ci.high),
@@ -139,6 +139,8 @@ extension Sections {
                 w.close("div")
             }
             w.close("div")
+            w.element("p", "↑ higher is better, ↓ lower is better. Numbers are rounded to 3 significant digits; hover one for the file field it comes from and its exact value.",
+                      [("class", "legend-note")])
         } else {
             var rows: [[Cell]] = []
             for (m, vs) in zip(metrics, values) where vs.contains(where: { $0 != nil }) {
