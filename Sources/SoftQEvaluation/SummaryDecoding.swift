@@ -47,3 +47,33 @@ extension SubsetAccuracy {
         self.init(subset: subset, count: n, correct: correct, ties: ties)
     }
 }
+
+extension MarginStatistics {
+    /// Reads summary.json `margin`: `{"count", "mean", "std", "min", "q05", "q25", "median",
+    /// "q75", "q95", "max"}` (every key required; null reads as NaN).
+    public init?(json: JSONValue) {
+        guard let count = json["count"]?.intValue else { return nil }
+        var v: [Double] = []
+        for key in ["mean", "std", "min", "q05", "q25", "median", "q75", "q95", "max"] {
+            guard let x = ConfidenceInterval.number(json[key]) else { return nil }
+            v.append(x)
+        }
+        self.count = count
+        mean = v[0]; std = v[1]; min = v[2]; q05 = v[3]; q25 = v[4]; median = v[5]; q75 = v[6]; q95 = v[7]; max = v[8]
+    }
+}
+
+extension Calibration {
+    /// Reads summary.json `calibration`: `brier`, `ece` and the `bins` table (`count` is the
+    /// number of pairs: half the predictions, since each pair counts in both orders).
+    public init?(json: JSONValue) {
+        guard let brier = ConfidenceInterval.number(json["brier"]), let ece = ConfidenceInterval.number(json["ece"]),
+              let table = json["bins"]?.arrayValue else { return nil }
+        let bins = table.compactMap(Bin.init(json:))
+        guard bins.count == table.count else { return nil }
+        self.brier = brier
+        self.ece = ece
+        self.bins = bins
+        count = bins.reduce(0) { $0 + $1.count } / 2
+    }
+}

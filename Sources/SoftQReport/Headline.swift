@@ -1,5 +1,6 @@
 import Foundation
 import SoftQBase
+import SoftQEvaluation
 
 /// The few numbers a reader looks for first, each tied to the field of the file it shows.
 ///
@@ -55,16 +56,16 @@ struct HeadlineMetric: Sendable {
                                  computedFrom: inSummary ? nil : "pairs.jsonl", isCount: true)
         },
         HeadlineMetric(id: "mean-margin", label: "mean margin", direction: nil) { run in
-            if let m = run.summary?["margin"]?["mean"]?.doubleValue {
-                return HeadlineValue(value: m, source: "summary.json#margin/mean")
+            if let m = run.summary?["margin"].flatMap(MarginStatistics.init(json:)) {
+                return HeadlineValue(value: m.mean, source: "summary.json#margin/mean")
             }
             return run.marginStats.first { $0.0 == "mean" }.map { HeadlineValue(value: $0.1, computedFrom: "pairs.jsonl") }
         },
         HeadlineMetric(id: "brier", label: "Brier score", direction: .lower) { run in
-            run.summary?["calibration"]?["brier"]?.doubleValue.map { HeadlineValue(value: $0, source: "summary.json#calibration/brier") }
+            run.calibration.map { HeadlineValue(value: $0.brier, source: "summary.json#calibration/brier") }
         },
         HeadlineMetric(id: "ece", label: "calibration error (ECE)", direction: .lower) { run in
-            run.summary?["calibration"]?["ece"]?.doubleValue.map { HeadlineValue(value: $0, source: "summary.json#calibration/ece") }
+            run.calibration.map { HeadlineValue(value: $0.ece, source: "summary.json#calibration/ece") }
         },
         HeadlineMetric(id: "worst-subset", label: "worst subset accuracy", direction: .higher) { run in
             let (rows, fromSummary) = run.subsetRows

@@ -1,5 +1,6 @@
 import Foundation
 import SoftQBase
+import SoftQEvaluation
 
 /// One function per report section. Each renders what the runs hold, all runs together
 /// (a column or a series per run), and says plainly what a run does not hold ("no
@@ -231,13 +232,12 @@ enum Sections {
             }
             w.close("div")
         }
-        let cal = c.runs.filter { $0.summary?["calibration"] != nil }
+        let cal = c.runs.compactMap { r in r.calibration.map { (r, $0) } }
         if !cal.isEmpty {
-            let sub = Context(runs: cal, options: c.options)
-            w.table(header: header("calibration of sigmoid(margin)", sub), cells: [("brier", "Brier score ↓"), ("ece", "ECE ↓")].map { key, label in
-                [Cell(label)] + cal.map { r in
-                    r.summary?["calibration"]?[key].map { Cell($0.statText, numeric: true, source("summary.json#calibration/\(key)", r, c)) } ?? Cell("–")
-                }
+            let sub = Context(runs: cal.map(\.0), options: c.options)
+            let rows: [(String, String, (Calibration) -> Double)] = [("brier", "Brier score ↓", \.brier), ("ece", "ECE ↓", \.ece)]
+            w.table(header: header("calibration of sigmoid(margin)", sub), cells: rows.map { key, label, f in
+                [Cell(label)] + cal.map { r, cal in Cell(Format.stat(f(cal)), numeric: true, source("summary.json#calibration/\(key)", r, c)) }
             }, caption: "Calibration (summary.json)")
         }
         let diagrams = c.runs.compactMap { r in r.reliability.map { (r, $0.0, $0.fromSummary) } }

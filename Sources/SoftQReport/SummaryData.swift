@@ -40,10 +40,6 @@ extension JSONValue {
         if let a = arrayValue, a.count == 2, let lo = a[0].doubleValue, let hi = a[1].doubleValue { return (lo, hi) }
         return nil
     }
-    /// The numeric fields of an object, in file order.
-    var numericFields: [(String, Double)] {
-        (objectValue ?? []).compactMap { k, v in v.doubleValue.map { (k, $0) } }
-    }
 }
 
 extension RunData {
@@ -83,14 +79,12 @@ extension RunData {
         }, false)
     }
 
+    /// summary.json `calibration` (Brier, ECE, reliability table), read with SoftQEvaluation's reader.
+    var calibration: Calibration? { summary?["calibration"].flatMap(Calibration.init(json:)) }
+
     /// summary.json `calibration.bins`, else computed from pairs.jsonl.
     var reliability: (ReliabilityDiagram, fromSummary: Bool)? {
-        if let table = summary?["calibration"]?["bins"]?.arrayValue {
-            let bins = table.compactMap(Calibration.Bin.init(json:)).map {
-                ReliabilityDiagram.Bin(lo: $0.lower, hi: $0.upper, count: $0.count, meanP: $0.meanP, accuracy: $0.accuracy)
-            }
-            if !bins.isEmpty { return (ReliabilityDiagram(bins: bins), true) }
-        }
+        if let c = calibration, !c.bins.isEmpty { return (ReliabilityDiagram(c), true) }
         guard !pairs.isEmpty else { return nil }
         do {
             return (ReliabilityDiagram(try Calibration(margins: pairs.map(\.margin))), false)
@@ -105,9 +99,13 @@ extension RunData {
             ?? summary?["options"]?["aggregate"]?.stringValue ?? "sum"
     }
 
-    /// summary.json `margin` (MarginStatistics), else the basic statistics of pairs.jsonl.
+    /// summary.json `margin` (read as SoftQEvaluation's MarginStatistics), else the basic
+    /// statistics of pairs.jsonl.
     var marginStats: [(String, Double)] {
-        if let m = summary?["margin"]?.numericFields, !m.isEmpty { return m }
+        if let m = summary?["margin"].flatMap(MarginStatistics.init(json:)) {
+            return [("count", Double(m.count)), ("mean", m.mean), ("std", m.std), ("min", m.min), ("q05", m.q05),
+                    ("q25", m.q25), ("median", m.median), ("q75", m.q75), ("q95", m.q95), ("max", m.max)]
+        }
         let ms = pairs.map(\.margin).filter { $0.isFinite }.sorted()
         guard let first = ms.first, let last = ms.last else { return [] }
         let mean = ms.reduce(0, +) / Double(ms.count)

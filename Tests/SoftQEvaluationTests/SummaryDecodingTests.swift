@@ -21,6 +21,11 @@ final class SummaryDecodingTests: XCTestCase {
         }
         let subsets = try XCTUnwrap(json["subsets"]?.objectValue).compactMap { SubsetAccuracy(subset: $0.0, json: $0.1) }
         XCTAssertEqual(subsets, e.subsets)
+        XCTAssertEqual(MarginStatistics(json: try XCTUnwrap(json["margin"])), e.margins)
+        let calibration = try XCTUnwrap(Calibration(json: try XCTUnwrap(json["calibration"])))
+        XCTAssertEqual([calibration.brier, calibration.ece], [e.calibration.brier, e.calibration.ece])
+        XCTAssertEqual(calibration.count, e.calibration.count)
+        XCTAssertEqual(calibration.bins.map(\.count), e.calibration.bins.map(\.count))
     }
 
     func testReadersRefuseOtherShapes() {
@@ -31,5 +36,7 @@ final class SummaryDecodingTests: XCTestCase {
         XCTAssertTrue(nan?.low.isNaN ?? false, "null bounds (no valid resample) read as NaN")
         XCTAssertNil(Calibration.Bin(json: .object([("lower", .double(0)), ("upper", .double(0.1))])))
         XCTAssertNil(SubsetAccuracy(subset: "a", json: .object([("n", .int(3)), ("accuracy", .double(1))])))
+        XCTAssertNil(MarginStatistics(json: .object([("count", .int(3)), ("mean", .double(1))])))
+        XCTAssertNil(Calibration(json: .object([("brier", .double(0.1)), ("ece", .double(0.1))])))
     }
 }

@@ -85,7 +85,7 @@ enum SyntheticRun {
             ("schema_version", .int(1)), ("n_pairs", .int(n)), ("accuracy", d(acc)),
             ("accuracy_ci95", interval(max(0, acc - 0.125), min(1, acc + 0.125))), ("correct", .int(correct)), ("ties", .int(ties)),
             ("margin", .object([("count", .int(n)), ("mean", d(0.4375)), ("std", d(1.25)), ("min", d(-3)), ("q05", d(-2.5)),
-                                ("median", d(0.5)), ("max", d(4))])),
+                                ("q25", d(-0.75)), ("median", d(0.5)), ("q75", d(1.625)), ("q95", d(3.5)), ("max", d(4))])),
             ("subsets", .object([
                 (subsets[0], .object([("n", .int(8)), ("accuracy", d(0.625)), ("correct", .int(5)), ("ties", .int(1))])),
                 (subsets[1], .object([("n", .int(8)), ("accuracy", d(0.75)), ("correct", .int(6)), ("ties", .int(0))])),
