@@ -2,7 +2,7 @@
 SWIFT ?= swift
 CONFIG ?= release
 
-.PHONY: setup build test demo demo-data demo-policies demo-generations clean
+.PHONY: setup build test test-report demo demo-data demo-policies demo-generations clean
 
 setup:
 	@bash Scripts/setup.sh
@@ -16,6 +16,12 @@ test: setup
 	$(SWIFT) build --build-tests --explicit-target-dependency-import-check=error
 	$(SWIFT) test --skip-build
 	python3 -m pytest -q Scripts/tests Scripts/demo
+
+# Not in CI: the report in headless Chromium at 1280 and 800 px (no sideways scrolling, no
+# console message, no network request); writes docs/report-1280.png and docs/report-800.png.
+# Uses demo-out/report.html when `make demo` made one, else renders the committed example runs.
+test-report: build
+	bash Scripts/test_report.sh .build/$(CONFIG)/softq
 
 # The main job: score the held-out pairs with every demo policy, sample and grade generations,
 # correlate rewards with the task metric, print the table, write demo-out/report.html.

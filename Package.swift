@@ -3,10 +3,11 @@
 //
 // The dependency graph, the only drawing of it (README and docs link here). Data flows one way:
 // checkpoint → model → logits → soft-Q rewards → evaluations → exports. SoftQBase (seeded
-// randomness, ordered JSON, atomic writes) is imported by every Swift target and not drawn.
+// randomness, ordered JSON, atomic writes, SHA-256 through Crypto, run directories) is imported
+// by every Swift target and not drawn.
 //
 //   C shims      CHDF5 → HDF5Kit                      COpenBLAS → SoftQKernels
-//   a policy     HDF5Kit (+ Crypto) → SoftQCheckpoint;  SoftQCheckpoint + SoftQKernels → SoftQModels
+//   a policy     HDF5Kit → SoftQCheckpoint;  SoftQCheckpoint + SoftQKernels → SoftQModels
 //   plain data   SoftQTokenizers   SoftQTemplates   SoftQRewards   SoftQEvaluation  (leaves: no model, no file)
 //   runs         SoftQModels → SoftQSampling
 //                SoftQModels + SoftQTokenizers + SoftQTemplates + SoftQRewards + SoftQEvaluation
@@ -49,9 +50,7 @@ let package = Package(
         // run directories (manifest, lock, resume progress) and file hashing.
         .target(name: "SoftQBase", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "HDF5Kit", dependencies: ["CHDF5"]),
-        .target(name: "SoftQCheckpoint", dependencies: [
-            "HDF5Kit", "SoftQBase", .product(name: "Crypto", package: "swift-crypto"),
-        ]),
+        .target(name: "SoftQCheckpoint", dependencies: ["HDF5Kit", "SoftQBase"]),
         .target(name: "SoftQKernels", dependencies: ["COpenBLAS"]),
         .target(name: "SoftQModels", dependencies: ["SoftQKernels", "SoftQCheckpoint", "SoftQBase"]),
         .target(name: "SoftQTokenizers", dependencies: ["SoftQBase"]),
@@ -104,7 +103,7 @@ let package = Package(
         ],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "SoftQAnalysisTests", dependencies: [
-            "SoftQAnalysis", "SoftQScoring", "SoftQRewards", "SoftQBase", "TestSupport",
+            "SoftQAnalysis", "SoftQScoring", "SoftQEvaluation", "SoftQRewards", "SoftQBase", "TestSupport",
         ]),
         .testTarget(name: "SoftQReportTests", dependencies: [
             "SoftQReport", "SoftQEvaluation", "HDF5Kit", "SoftQBase", "TestSupport",

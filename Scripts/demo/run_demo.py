@@ -95,7 +95,7 @@ def correlation_value(corr, scope):
 
 
 def policy_run(softq, policy, out):
-    # Each softq run is a directory of its own (docs/outputs.md): the score run in OUT/<policy>,
+    # Each softq run is a directory of its own (docs/spec/outputs.md): the score run in OUT/<policy>,
     # generations in OUT/<policy>-generations, the correlation in OUT/<policy>-correlation.
     # --force replaces the runs of an earlier demo.
     gen = out + "-generations"

@@ -1,5 +1,6 @@
 import Foundation
 import SoftQBase
+import SoftQEvaluation
 
 /// A table with a fixed column order, written as JSONL (one object per row) and CSV.
 public struct AnalysisTable: Sendable {
@@ -45,13 +46,15 @@ public struct AnalysisTable: Sendable {
 
 /// JSON spellings shared by every analysis file.
 public enum AnalysisJSON {
-    /// The analysis files' schema version (docs/analysis.md).
-    public static let schemaVersion = 1
+    /// The analysis files' schema version (docs/analysis.md). 2: intervals are SoftQEvaluation's
+    /// interval object, as in summary.json (version 1 wrote `[lo, hi]`).
+    public static let schemaVersion = 2
 
-    /// A 95% interval as `[lo, hi]`, or null when it could not be computed.
-    public static func interval(_ ci: (Double, Double)?) -> JSONValue {
-        guard let ci else { return .null }
-        return .array([.double(ci.0), .double(ci.1)])
+    /// A bootstrap interval in the one shape every softq file uses (`ConfidenceInterval.json`:
+    /// `{"low", "high", "level", "method", "samples", "valid_samples", "seed"}`), or null when
+    /// it could not be computed.
+    public static func interval(_ ci: ConfidenceInterval?) -> JSONValue {
+        ci?.json ?? .null
     }
 
     /// A double, or null when it is not finite (NaN: undefined, e.g. a correlation of constants).

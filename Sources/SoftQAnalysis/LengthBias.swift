@@ -1,4 +1,5 @@
 import SoftQBase
+import SoftQEvaluation
 
 /// Agreement of the pairs in one group (a length bucket, the length-matched pairs, …).
 public struct GroupAccuracy: Sendable {
@@ -8,7 +9,7 @@ public struct GroupAccuracy: Sendable {
     public var ties: Int
     /// correct / n (NaN when the group is empty).
     public var accuracy: Double
-    public var ci: (Double, Double)?
+    public var ci: ConfidenceInterval?
 
     init(label: String, margins: [Double], seed: UInt64, resamples: Int) {
         self.label = label
@@ -31,7 +32,7 @@ public struct LengthBiasResult: Sendable {
     /// Spearman correlation (average ranks for ties) of reward and length over every response
     /// (chosen and rejected pooled), with a seeded bootstrap CI.
     public var rewardLengthSpearman: Double
-    public var rewardLengthSpearmanCI: (Double, Double)?
+    public var rewardLengthSpearmanCI: ConfidenceInterval?
     /// Spearman correlation of the margin and the length difference (chosen − rejected).
     public var marginLengthDiffSpearman: Double
     /// Accuracy when the chosen response is shorter, of equal length, longer (RewardBench-style).

@@ -1,4 +1,5 @@
 import SoftQBase
+import SoftQEvaluation
 
 /// One scored, graded generation.
 public struct GradedGeneration: Sendable {
@@ -32,7 +33,7 @@ public struct CorrelationRow: Sendable {
     /// `spearman`, `pearson` or `kendall`.
     public var kind: String
     public var value: Double
-    public var ci: (Double, Double)?
+    public var ci: ConfidenceInterval?
     /// Generations (pooled) or prompts with a defined correlation (within prompt).
     public var n: Int
     /// Within prompt only: prompts with ≥ 2 generations whose correlation is undefined
@@ -91,7 +92,7 @@ public struct BestOfNRow: Sendable {
     public var n: Int
     public var selector: String
     public var metricMean: Double
-    public var ci: (Double, Double)?
+    public var ci: ConfidenceInterval?
     public var prompts: Int
 
     public static let columns = ["n", "selector", "metric_mean", "ci95", "prompts"]

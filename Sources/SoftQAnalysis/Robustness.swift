@@ -1,4 +1,5 @@
 import SoftQBase
+import SoftQEvaluation
 
 /// A perturbation type with the strengths to run it at.
 public struct PerturbationSelection: Sendable {
@@ -119,16 +120,15 @@ public struct RobustnessStats: Sendable, Equatable {
     public var ties: Int
     /// wins / n (a tie is not a win, as a tied pair is not correct).
     public var winRate: Double
-    public var winRateCI: (Double, Double)?
+    public var winRateCI: ConfidenceInterval?
     public var meanDrop: Double
-    public var meanDropCI: (Double, Double)?
+    public var meanDropCI: ConfidenceInterval?
     public var medianDrop: Double
 
     public static func == (a: RobustnessStats, b: RobustnessStats) -> Bool {
         a.n == b.n && a.wins == b.wins && a.ties == b.ties && a.winRate == b.winRate
             && a.meanDrop == b.meanDrop && a.medianDrop == b.medianDrop
-            && a.winRateCI.map { [$0.0, $0.1] } == b.winRateCI.map { [$0.0, $0.1] }
-            && a.meanDropCI.map { [$0.0, $0.1] } == b.meanDropCI.map { [$0.0, $0.1] }
+            && a.winRateCI == b.winRateCI && a.meanDropCI == b.meanDropCI
     }
 
     /// `clusters[k]` names the pair outcome k came from (nil: every outcome its own cluster).

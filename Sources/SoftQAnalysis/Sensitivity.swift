@@ -1,4 +1,5 @@
 import SoftQBase
+import SoftQEvaluation
 import SoftQRewards
 
 /// What it takes to re-score one response under any convention without the model: the
@@ -92,7 +93,7 @@ public func conventionGrid(base: ConventionVariant, gammas: [Double], terminals:
 public struct SensitivityRow: Sendable {
     public var variant: ConventionVariant
     public var accuracy: Double
-    public var accuracyCI: (Double, Double)?
+    public var accuracyCI: ConfidenceInterval?
     public var ties: Int
     public var meanMargin: Double
     public var medianMargin: Double

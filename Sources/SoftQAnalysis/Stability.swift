@@ -1,4 +1,5 @@
 import SoftQBase
+import SoftQEvaluation
 
 /// One checkpoint's scores on a shared set of pairs, in the same pair order for every checkpoint.
 public struct CheckpointScores: Sendable {
@@ -20,7 +21,7 @@ public struct CheckpointScores: Sendable {
 /// A correlation value with its interval and sample size.
 public struct CorrelationValue: Sendable {
     public var value: Double
-    public var ci: (Double, Double)?
+    public var ci: ConfidenceInterval?
     public var n: Int
 
     public var json: JSONValue {

@@ -41,18 +41,18 @@ enum Stats {
     /// SoftQEvaluation's seeded percentile bootstrap (95%) of `statistic` over 0..<n; nil when
     /// there is nothing to resample or no resample gives a defined value.
     static func bootstrapCI(n: Int, seed: UInt64, resamples: Int,
-                            _ statistic: ([Int]) -> Double) -> (Double, Double)? {
+                            _ statistic: ([Int]) -> Double) -> ConfidenceInterval? {
         guard n >= 1, resamples >= 1 else { return nil }
         do {
             let ci = try bootstrapInterval(count: n, options: BootstrapOptions(samples: resamples, seed: seed), statistic: statistic)
-            return ci.low.isFinite && ci.high.isFinite ? (ci.low, ci.high) : nil
+            return ci.low.isFinite && ci.high.isFinite ? ci : nil
         } catch {
             // Only invalid options or n = 0 throw, both excluded above; no interval either way.
             return nil
         }
     }
 
-    static func meanCI(_ x: [Double], seed: UInt64, resamples: Int) -> (Double, Double)? {
+    static func meanCI(_ x: [Double], seed: UInt64, resamples: Int) -> ConfidenceInterval? {
         bootstrapCI(n: x.count, seed: seed, resamples: resamples) { idx in
             var s = 0.0
             for i in idx { s += x[i] }
@@ -62,7 +62,7 @@ enum Stats {
 
     /// Pairs resampled together.
     static func correlationCI(_ kind: Correlation, _ x: [Double], _ y: [Double], seed: UInt64,
-                              resamples: Int) -> (Double, Double)? {
+                              resamples: Int) -> ConfidenceInterval? {
         guard x.count >= 2, x.count == y.count else { return nil }
         return bootstrapCI(n: x.count, seed: seed, resamples: resamples) { idx in
             correlation(kind, idx.map { x[$0] }, idx.map { y[$0] })

@@ -2,7 +2,7 @@ import Foundation
 
 /// `manifest.json`, written last into a run directory: every file of the run with its size
 /// and SHA-256, the command, the run's options and provenance. A directory whose manifest is
-/// present is complete; readers check its files against it (docs/outputs.md).
+/// present is complete; readers check its files against it (docs/spec/outputs.md).
 public struct RunManifest: Sendable, Equatable {
     public static let fileName = "manifest.json"
     public static let schemaVersion = 1

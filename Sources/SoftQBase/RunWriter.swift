@@ -10,7 +10,7 @@ public enum RunMode: Sendable {
     case resume
 }
 
-/// Writes one run directory as a unit (docs/outputs.md): refuses to write over an input or into
+/// Writes one run directory as a unit (docs/spec/outputs.md): refuses to write over an input or into
 /// a directory holding one, holds the directory's lock while writing, replaces an older run
 /// only when asked, removes temporaries that killed runs left, and commits by writing
 /// `manifest.json` last. Every command with `--out DIR` goes through it.

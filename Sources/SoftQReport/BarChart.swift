@@ -36,13 +36,25 @@ public struct BarChart: Sendable {
         self.reference = reference
     }
 
+    /// The width a chart needs: a fixed band per bar (so one category is not a page-wide
+    /// bar and twenty are not crammed), between 320 and 960 units.
+    public func naturalWidth(left: Double = 64, right: Double = 20) -> Double {
+        let band = Double(max(1, series.count)) * 24 + 28
+        return min(960, max(320, left + right + Double(max(1, categories.count)) * band))
+    }
+
     /// Each bar carries `data-category`, `data-series`, `data-value` and, with a CI,
-    /// `data-lo`/`data-hi`, all exact.
+    /// `data-lo`/`data-hi`, all exact. Without a `layout`, the width fits the bars.
     public func svg(title: String, xLabel: String, yLabel: String, layout: ChartLayout? = nil) -> SVGCanvas {
+        var layout = layout ?? ChartLayout(width: naturalWidth(), height: 340)
+        let band0 = (layout.width - layout.left - layout.right) / Double(max(1, categories.count))
         let longest = categories.map(\.count).max() ?? 0
-        let rotate = longest * 6 > Int(560 / Double(max(1, categories.count)))
-        var layout = layout ?? ChartLayout()
+        let rotate = Double(longest) * 6 > band0
         if rotate { layout.bottom = min(160, 30 + Double(min(longest, 24)) * 5.5); layout.height += layout.bottom - 52 }
+        let names = series.map(\.name)
+        let legendHeight = SVGCanvas.legendHeight(names, width: layout.width - layout.left - layout.right)
+        layout.top += legendHeight
+        layout.height += legendHeight
         var c = SVGCanvas(width: layout.width, height: layout.height, title: title)
         let p = layout.plot
         var values: [Double] = [0]
@@ -77,13 +89,13 @@ public struct BarChart: Sendable {
                 let top = min(y(v), base), h = abs(y(v) - base)
                 var extra: [(String, String)] = [("class", "bar"), ("data-category", cat), ("data-series", ser.name),
                                                  ("data-value", Format.exact(bar.value))]
-                var tip = "\(ser.name.isEmpty ? "" : ser.name + " · ")\(cat): \(Format.exact(bar.value))"
+                var tip = "\(ser.name.isEmpty ? "" : ser.name + " · ")\(cat): \(Format.stat(bar.value))"
                 if let ci = bar.ci {
                     extra += [("data-lo", Format.exact(ci.lo)), ("data-hi", Format.exact(ci.hi))]
-                    tip += " [\(Format.exact(ci.lo)), \(Format.exact(ci.hi))]"
+                    tip += " " + Format.interval(ci.lo, ci.hi)
                 }
                 c.rect(Rect(x: bx + 1, y: top, width: barWidth - 2, height: h),
-                       fill: Scatter.palette[s % Scatter.palette.count], extra: extra, tooltip: tip)
+                       fill: Palette.runs[s % Palette.runs.count], extra: extra, tooltip: tip)
                 if let ci = bar.ci, ci.lo.isFinite, ci.hi.isFinite {
                     let mx = bx + barWidth / 2
                     let ylo2 = y(min(max(ci.lo, ylo), yhi)), yhi2 = y(min(max(ci.hi, ylo), yhi))
@@ -94,9 +106,9 @@ public struct BarChart: Sendable {
             }
         }
         if let r = reference, r >= ylo, r <= yhi {
-            c.line(x1: p.x, y1: y(r), x2: p.maxX, y2: y(r), stroke: "#c44e52", dash: "4 3")
+            c.line(x1: p.x, y1: y(r), x2: p.maxX, y2: y(r), stroke: Palette.reference, dash: "4 3")
         }
-        c.legend(series.map(\.name), at: p.maxX, y: p.y)
+        c.legend(names, x: p.x, y: 28, width: p.width)
         return c
     }
 }
@@ -120,6 +132,11 @@ public struct LineChart: Sendable {
     }
 
     public func svg(title: String, xLabel: String, yLabel: String, layout: ChartLayout = ChartLayout()) -> SVGCanvas {
+        var layout = layout
+        let names = series.map(\.name)
+        let legendHeight = SVGCanvas.legendHeight(names, width: layout.width - layout.left - layout.right)
+        layout.top += legendHeight
+        layout.height += legendHeight
         var c = SVGCanvas(width: layout.width, height: layout.height, title: title)
         let p = layout.plot
         let all = series.flatMap(\.points).filter { $0.x.isFinite && $0.y.isFinite }
@@ -136,11 +153,11 @@ public struct LineChart: Sendable {
                xDecimals: NiceTicks.decimals(step: xs), y: y, yTicks: NiceTicks.ticks(lo: ylo, hi: yhi, step: ys),
                yDecimals: NiceTicks.decimals(step: ys), xLabel: xLabel, yLabel: yLabel)
         if let r = reference, r >= ylo, r <= yhi {
-            c.line(x1: p.x, y1: y(r), x2: p.maxX, y2: y(r), stroke: "#c44e52", dash: "4 3")
+            c.line(x1: p.x, y1: y(r), x2: p.maxX, y2: y(r), stroke: Palette.reference, dash: "4 3")
         }
         func clampY(_ v: Double) -> Double { y(min(max(v, ylo), yhi)) }
         for (s, ser) in series.enumerated() {
-            let color = Scatter.palette[s % Scatter.palette.count]
+            let color = Palette.runs[s % Palette.runs.count]
             let pts = ser.points.filter { $0.x.isFinite && $0.y.isFinite }.sorted { $0.x < $1.x }
             c.polyline(pts.map { (x($0.x), clampY($0.y)) }, stroke: color)
             for pt in pts {
@@ -150,10 +167,10 @@ public struct LineChart: Sendable {
                 c.circle(cx: x(pt.x), cy: clampY(pt.y), r: 3, fill: color,
                          extra: [("class", "point"), ("data-series", ser.name), ("data-x", Format.exact(pt.x)),
                                  ("data-y", Format.exact(pt.y))],
-                         tooltip: "\(ser.name) at \(Format.exact(pt.x)): \(Format.exact(pt.y))")
+                         tooltip: "\(ser.name) at \(Format.setting(pt.x)): \(Format.stat(pt.y))" + (pt.lo != nil && pt.hi != nil ? " " + Format.interval(pt.lo ?? .nan, pt.hi ?? .nan) : ""))
             }
         }
-        c.legend(series.map(\.name), at: p.maxX, y: p.y)
+        c.legend(names, x: p.x, y: 28, width: p.width)
         return c
     }
 }

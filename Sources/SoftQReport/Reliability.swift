@@ -35,33 +35,46 @@ public struct ReliabilityDiagram: Sendable {
             $0 + Double($1.count) / Double(total) * abs($1.accuracy - $1.meanP)
         }
     }
+}
 
-    /// Bars span each bin with height = accuracy; a dot marks (mean p, accuracy); bar opacity
-    /// grows with the bin's share of pairs. Bars carry `data-lo`, `data-hi`, `data-count`,
-    /// `data-mean-p`, `data-accuracy` (exact).
-    public func svg(title: String, layout: ChartLayout = ChartLayout(width: 420, height: 400)) -> SVGCanvas {
+/// One reliability diagram for several runs: per run a line through its bins' (mean p,
+/// observed frequency) points, each point's area proportional to the bin's share of that
+/// run's predictions; the diagonal is perfect calibration. Points carry `class="bin"`,
+/// `data-series`, `data-lo`, `data-hi`, `data-count`, `data-mean-p`, `data-accuracy` (exact).
+public struct ReliabilityChart: Sendable {
+    public var series: [(name: String, diagram: ReliabilityDiagram)]
+    public init(series: [(name: String, diagram: ReliabilityDiagram)]) { self.series = series }
+
+    public func svg(title: String, layout: ChartLayout = ChartLayout(width: 440, height: 420)) -> SVGCanvas {
+        var layout = layout
+        let names = series.map(\.name)
+        let legendHeight = SVGCanvas.legendHeight(names, width: layout.width - layout.left - layout.right)
+        layout.top += legendHeight
+        layout.height += legendHeight
         var c = SVGCanvas(width: layout.width, height: layout.height, title: title)
         let p = layout.plot
         let x = LinearScale(domain: (0, 1), range: (p.x, p.maxX))
         let y = LinearScale(domain: (0, 1), range: (p.maxY, p.y))
         let t = NiceTicks.ticks(lo: 0, hi: 1, step: 0.2)
         c.axes(layout: layout, title: title, x: x, xTicks: t, xDecimals: 1, y: y, yTicks: t, yDecimals: 1,
-               xLabel: "mean sigmoid(margin)", yLabel: "observed frequency")
+               xLabel: "mean sigmoid(margin) in the bin", yLabel: "observed frequency")
         c.line(x1: x(0), y1: y(0), x2: x(1), y2: y(1), stroke: "#999999", dash: "4 3")
-        let maxCount = Double(bins.map(\.count).max() ?? 0)
-        for b in bins where b.count > 0 && b.accuracy.isFinite {
-            let top = y(b.accuracy)
-            let opacity = 0.25 + 0.6 * Double(b.count) / max(1, maxCount)
-            c.rect(Rect(x: x(b.lo) + 0.5, y: top, width: x(b.hi) - x(b.lo) - 1, height: p.maxY - top),
-                   fill: "#4c72b0", extra: [("fill-opacity", Format.fixed(opacity)), ("class", "bin"),
-                                            ("data-lo", Format.exact(b.lo)), ("data-hi", Format.exact(b.hi)),
-                                            ("data-count", String(b.count)), ("data-mean-p", Format.exact(b.meanP)),
-                                            ("data-accuracy", Format.exact(b.accuracy))],
-                   tooltip: "p in [\(Format.exact(b.lo)), \(Format.exact(b.hi))): n = \(b.count), mean p = \(Format.fixed(b.meanP, 4)), observed = \(Format.fixed(b.accuracy, 4))")
-            if b.meanP.isFinite {
-                c.circle(cx: x(b.meanP), cy: top, r: 3.5, fill: "#dd8452")
+        for (s, ser) in series.enumerated() {
+            let color = Palette.runs[s % Palette.runs.count]
+            let bins = ser.diagram.bins.filter { $0.count > 0 && $0.accuracy.isFinite && $0.meanP.isFinite }
+            let total = Double(max(1, ser.diagram.bins.reduce(0) { $0 + $1.count }))
+            c.polyline(bins.map { (x($0.meanP), y($0.accuracy)) }, stroke: color)
+            for b in bins {
+                // Area ∝ share of predictions: r from 2.5 (a few) to 9 (all in one bin).
+                let r = 2.5 + 6.5 * (Double(b.count) / total).squareRoot()
+                c.circle(cx: x(b.meanP), cy: y(b.accuracy), r: r, fill: color, opacity: 0.75,
+                         extra: [("class", "bin"), ("data-series", ser.name), ("data-lo", Format.exact(b.lo)),
+                                 ("data-hi", Format.exact(b.hi)), ("data-count", String(b.count)),
+                                 ("data-mean-p", Format.exact(b.meanP)), ("data-accuracy", Format.exact(b.accuracy))],
+                         tooltip: "\(ser.name.isEmpty ? "" : ser.name + " · ")p in [\(Format.setting(b.lo)), \(Format.setting(b.hi))): n = \(b.count), mean p = \(Format.stat(b.meanP)), observed = \(Format.stat(b.accuracy))")
             }
         }
+        c.legend(names, x: p.x, y: 28, width: p.width)
         return c
     }
 }
@@ -117,9 +130,9 @@ public struct DivergingColorScale: Sendable, Equatable {
                    extra: [("class", "swatch"), ("data-value", Format.exact(v))])
         }
         c.text(title, x: 30, y: 12, size: 10)
-        c.text("−" + Format.fixed(limit, 3), x: 30, y: 46, anchor: .middle, size: 10)
+        c.text("−" + Format.stat(limit), x: 30, y: 46, anchor: .middle, size: 10)
         c.text("0", x: 180, y: 46, anchor: .middle, size: 10)
-        c.text("+" + Format.fixed(limit, 3), x: 330, y: 46, anchor: .middle, size: 10)
+        c.text("+" + Format.stat(limit), x: 330, y: 46, anchor: .middle, size: 10)
         return c
     }
 }

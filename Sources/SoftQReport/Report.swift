@@ -17,6 +17,9 @@ public struct ReportOptions: Sendable {
     /// Scatter plots keep at most this many points (a seeded subsample, stated in the caption).
     public var maxScatterPoints = 4000
     public var title: String?
+    /// The folder the report is written to, so it can link each run's JSON/CSV files by a
+    /// relative path (`Report.write` sets it; nil: files are named, not linked).
+    public var reportDirectory: URL?
     public init() {}
 }
 
@@ -33,9 +36,8 @@ public struct RenderedReport: Sendable {
 public enum Report {
     /// Section ids in report order, with their navigation labels.
     public static let sections: [(id: String, label: String)] = [
-        ("run", "the run"), ("agreement", "agreement"), ("margins", "margins"), ("length", "length"),
-        ("robustness", "robustness"), ("correlation", "correlation"), ("tokens", "tokens"),
-        ("comparison", "comparison"),
+        ("headline", "headline"), ("run", "the run"), ("agreement", "agreement"), ("margins", "margins"),
+        ("length", "length"), ("robustness", "robustness"), ("correlation", "correlation"), ("tokens", "tokens"),
     ]
 
     public static func render(_ runs: [RunData], options: ReportOptions = ReportOptions()) throws -> RenderedReport {
@@ -51,34 +53,25 @@ public enum Report {
         w.open("header")
         w.heading(1, title)
         w.open("nav")
-        for s in sections where s.id != "comparison" || runs.count > 1 {
-            w.element("a", s.label, [("href", "#\(s.id)")])
-        }
+        for s in sections { w.element("a", s.label, [("href", "#\(s.id)")]) }
         w.close("nav")
         w.close("header")
 
+        // With several runs every section shows them together (one chart, series per run);
+        // only what cannot be merged (scatter plots, token views) is repeated per run.
+        let ctx = Sections.Context(runs: runs, options: options)
         for s in sections {
-            if s.id == "comparison" && runs.count < 2 { continue }
             w.open("section", [("id", s.id)])
             w.heading(2, s.label.prefix(1).uppercased() + s.label.dropFirst())
-            if s.id == "comparison" {
-                Sections.comparison(&w, runs)
-            } else {
-                for (k, run) in runs.enumerated() {
-                    w.plotPrefix = runs.count > 1 ? "run\(k + 1)-" : ""
-                    if runs.count > 1 { w.heading(3, run.name) }
-                    let ctx = Sections.Context(run: run, options: options)
-                    switch s.id {
-                    case "run": Sections.run(&w, ctx)
-                    case "agreement": Sections.agreement(&w, ctx)
-                    case "margins": Sections.margins(&w, ctx)
-                    case "length": Sections.length(&w, ctx)
-                    case "robustness": Sections.robustness(&w, ctx)
-                    case "correlation": Sections.correlation(&w, ctx)
-                    default: Sections.tokens(&w, ctx)
-                    }
-                }
-                w.plotPrefix = ""
+            switch s.id {
+            case "headline": Sections.headline(&w, runs)
+            case "run": Sections.run(&w, ctx)
+            case "agreement": Sections.agreement(&w, ctx)
+            case "margins": Sections.margins(&w, ctx)
+            case "length": Sections.length(&w, ctx)
+            case "robustness": Sections.robustness(&w, ctx)
+            case "correlation": Sections.correlation(&w, ctx)
+            default: Sections.tokens(&w, ctx)
             }
             w.close("section")
         }
@@ -100,12 +93,23 @@ public enum Report {
         return out
     }
 
+    /// `target` relative to the folder `base` (`../runs/a/summary.json`), from standardized paths.
+    static func relativePath(from base: URL, to target: URL) -> String {
+        let b = base.standardizedFileURL.pathComponents, t = target.standardizedFileURL.pathComponents
+        var common = 0
+        while common < b.count, common < t.count, b[common] == t[common] { common += 1 }
+        let parts = Array(repeating: "..", count: b.count - common) + t[common...]
+        return parts.joined(separator: "/")
+    }
+
     /// Loads the run directories, renders, and writes `reportURL` plus `plots/*.svg` beside it,
     /// each file atomically.
     @discardableResult
     public static func write(runs directories: [URL], to reportURL: URL,
                              options: ReportOptions = ReportOptions()) throws -> RenderedReport {
         let runs = try directories.map(RunData.load)
+        var options = options
+        options.reportDirectory = reportURL.deletingLastPathComponent()
         let rendered = try render(runs, options: options)
         let plotsDir = reportURL.deletingLastPathComponent().appendingPathComponent("plots")
         do {

@@ -29,12 +29,35 @@ extension Sections {
         return picked
     }
 
+    /// Token views cannot be merged: one block per run, all on one colour scale (the 98th
+    /// percentile of |r| over every token shown), so the same colour means the same reward.
     static func tokens(_ w: inout HTMLWriter, _ c: Context) {
-        let run = c.run
+        let shown = c.runs.flatMap { shownRecords($0, c.options) }
+        let scale = DivergingColorScale(limit: DivergingColorScale.robustLimit(shown.flatMap(\.reward)))
+        if !shown.isEmpty { legend(&w, scale, runs: c.runs.count) }
+        for run in c.runs {
+            if c.multi { w.heading(3, run.name) }
+            tokens(&w, run, c.options, scale)
+        }
+    }
+
+    /// The token records a run's view shows: both sides of the selected pairs, or the first
+    /// (or requested) responses of a run without pairs.
+    static func shownRecords(_ run: RunData, _ options: ReportOptions) -> [TokenRecord] {
+        guard !run.tokens.isEmpty else { return [] }
+        if !run.pairs.isEmpty {
+            let lookup = TokenLookup(run.tokens)
+            return selectPairs(run.pairs, options).flatMap { p, _ in [lookup.find(p, "chosen"), lookup.find(p, "rejected")].compactMap { $0 } }
+        }
+        let requested = run.tokens.filter { options.pairIDs.contains($0.id) }
+        return requested.isEmpty ? Array(run.tokens.prefix(options.responses)) : requested
+    }
+
+    static func tokens(_ w: inout HTMLWriter, _ run: RunData, _ options: ReportOptions, _ scale: DivergingColorScale) {
         if run.pairs.isEmpty, let first = run.responses.first?.objectValue {
             // A rewards/extract run: its per-response aggregates, first `responses` rows.
             let keys = first.filter { $0.1.doubleValue != nil || $0.0 == "id" || $0.1.stringValue != nil }.map(\.0)
-            let rows = run.responses.prefix(c.options.responses).map { r in keys.map { r[$0]?.cellText ?? "–" } }
+            let rows = run.responses.prefix(options.responses).map { r in keys.map { r[$0]?.cellText ?? "–" } }
             w.table(header: keys, rows: Array(rows),
                     caption: "Responses (responses.jsonl; \(rows.count) of \(run.responses.count))")
         }
@@ -42,15 +65,12 @@ extension Sections {
             return absent(&w, "No per-token values in this run (score with --per-token jsonl to write tokens.jsonl).")
         }
         if !run.pairs.isEmpty {
-            let selected = selectPairs(run.pairs, c.options)
+            let selected = selectPairs(run.pairs, options)
             let lookup = TokenLookup(run.tokens)
-            let shown = selected.flatMap { p, _ in [lookup.find(p, "chosen"), lookup.find(p, "rejected")].compactMap { $0 } }
-            let scale = DivergingColorScale(limit: DivergingColorScale.robustLimit(shown.flatMap(\.reward)))
-            legend(&w, scale)
             for (p, why) in selected {
                 w.open("div", [("class", "pair-block"), ("data-pair", p.id)])
                 w.element("h4", "pair \(p.id)" + (p.subset.map { " · \($0)" } ?? "")
-                          + " · margin \(Format.exact(p.margin)) · \(p.tie ? "tie" : (p.correct ? "correct" : "wrong")) · \(why)")
+                          + " · margin \(Format.stat(p.margin)) · \(p.tie ? "tie" : (p.correct ? "correct" : "wrong")) · \(why)")
                 w.open("div", [("class", "pair")])
                 for side in ["chosen", "rejected"] {
                     response(&w, lookup.find(p, side), side: side, score: side == "chosen" ? p.chosen : p.rejected, scale: scale)
@@ -60,10 +80,7 @@ extension Sections {
             }
         } else {
             // A rewards/extract run: responses without pairs.
-            var records = run.tokens.filter { c.options.pairIDs.contains($0.id) }
-            if records.isEmpty { records = Array(run.tokens.prefix(c.options.responses)) }
-            let scale = DivergingColorScale(limit: DivergingColorScale.robustLimit(records.flatMap(\.reward)))
-            legend(&w, scale)
+            let records = shownRecords(run, options)
             w.paragraph("Showing \(records.count) of \(run.tokens.count) responses.")
             for r in records {
                 w.open("div", [("class", "pair-block"), ("data-response", r.id)])
@@ -73,8 +90,8 @@ extension Sections {
         }
     }
 
-    static func legend(_ w: inout HTMLWriter, _ scale: DivergingColorScale) {
-        w.paragraph("Each token's background is its reward r = Q(s,a) − γ·V′(s′) on a diverging scale (red negative, blue positive, clamped at ±\(Format.fixed(scale.limit, 4)), the 98th percentile of |r| over the tokens shown). Hover a token for log π, Q, V and r.")
+    static func legend(_ w: inout HTMLWriter, _ scale: DivergingColorScale, runs: Int) {
+        w.paragraph("Each token's background is its reward r = Q(s,a) − γ·V′(s′) on a diverging scale (red negative, blue positive, clamped at ±\(Format.stat(scale.limit)), the 98th percentile of |r| over the tokens shown" + (runs > 1 ? ", the same scale for every run" : "") + "). Hover a token for log π, Q, V and r.")
         w.raw("<div class=\"legend\">" + scale.legendSVG().element() + "</div>\n")
     }
 
@@ -83,8 +100,8 @@ extension Sections {
         w.open("div", [("class", "resp-col"), ("data-side", side)])
         var head = side
         if let r {
-            head += " · \(r.tokenIDs.count) tokens · Σr = \(Format.fixed(r.reward.reduce(0, +), 4))"
-            if let pv = r.promptValue { head += " · prompt value \(Format.fixed(pv, 4))" }
+            head += " · \(r.tokenIDs.count) tokens · Σr = \(Format.stat(r.reward.reduce(0, +)))"
+            if let pv = r.promptValue { head += " · prompt value \(Format.stat(pv))" }
             if let t = r.terminal { head += t ? " · terminal" : " · not terminal (bootstrapped)" }
         } else if let score {
             head += " · \(score.tokens) tokens"
@@ -99,7 +116,7 @@ extension Sections {
         for k in r.tokenIDs.indices {
             let piece = r.pieces?[k] ?? "⟨\(r.tokenIDs[k])⟩"
             let shown = piece.isEmpty ? "∅" : piece.replacingOccurrences(of: "\n", with: "↵\n")
-            let tip = "token \(r.tokenIDs[k]) \(Self.quoted(piece))\nlog π = \(Format.fixed(r.logprob[k], 4))\nQ = \(Format.fixed(r.q[k], 4))\nV(s) = \(Format.fixed(r.valueBefore[k], 4))\nV′(s′) = \(Format.fixed(r.valueAfter[k], 4))\nr = \(Format.fixed(r.reward[k], 4))"
+            let tip = "token \(r.tokenIDs[k]) \(Self.quoted(piece))\nlog π = \(Format.stat(r.logprob[k]))\nQ = \(Format.stat(r.q[k]))\nV(s) = \(Format.stat(r.valueBefore[k]))\nV′(s′) = \(Format.stat(r.valueAfter[k]))\nr = \(Format.stat(r.reward[k]))"
             let style = "background:\(scale.color(r.reward[k]));color:\(scale.textColor(r.reward[k]))"
             w.raw("<span class=\"tok\" style=\"\(style)\" data-r=\"\(Format.exact(r.reward[k]))\" title=\"\(Format.escape(tip))\">\(Format.escape(shown))</span>")
         }

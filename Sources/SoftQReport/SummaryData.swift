@@ -3,11 +3,13 @@ import SoftQBase
 import SoftQEvaluation
 
 /// The numbers the report shows, taken from summary.json when it has them and otherwise
-/// computed from pairs.jsonl (and then labelled so). Field names: docs/spec/outputs.md.
+/// computed from pairs.jsonl (and then labelled so). summary.json is read with
+/// SoftQEvaluation's readers of the shapes it writes (`ConfidenceInterval(json:)`,
+/// `SubsetAccuracy(subset:json:)`, `Calibration.Bin(json:)`); field names: docs/spec/outputs.md.
 struct Agreement {
     var n: Int
     var accuracy: Double
-    var ci: (Double, Double)?
+    var ci: (low: Double, high: Double)?
     var ties: Int
     var fromSummary: Bool
 }
@@ -16,21 +18,27 @@ struct SubsetRow {
     var name: String
     var n: Int?
     var accuracy: Double
-    var ci: (Double, Double)?
+    var ci: (low: Double, high: Double)?
     var ties: Int?
 }
 
+/// The checkpoint's `/training` metadata as `softq score` records it in summary.json
+/// (`provenance.checkpoint.training`): what the policy was trained with.
+struct TrainingInfo {
+    var objective: String?
+    var tdWeight: Double?
+    var gamma: Double?
+    /// α, the soft-Q temperature (`temperature` in the checkpoint).
+    var alpha: Double?
+}
+
 extension JSONValue {
-    /// A confidence interval as (low, high): SoftQEvaluation's object `{"low", "high", "level", …}`,
-    /// or `{"lo", "hi"}`, or a two-number array.
-    var interval: (Double, Double)? {
+    /// A confidence interval as (low, high): SoftQEvaluation's interval object (every file
+    /// softq writes today), or the `[low, high]` array of analysis files of schema_version 1.
+    var interval: (low: Double, high: Double)? {
+        if let ci = ConfidenceInterval(json: self) { return (ci.low, ci.high) }
         if let a = arrayValue, a.count == 2, let lo = a[0].doubleValue, let hi = a[1].doubleValue { return (lo, hi) }
-        if let lo = (self["low"] ?? self["lo"])?.doubleValue, let hi = (self["high"] ?? self["hi"])?.doubleValue { return (lo, hi) }
         return nil
-    }
-    /// The numeric fields of an object, in file order.
-    var numericFields: [(String, Double)] {
-        (objectValue ?? []).compactMap { k, v in v.doubleValue.map { (k, $0) } }
     }
 }
 
@@ -45,21 +53,15 @@ extension RunData {
                          ci: nil, ties: pairs.filter(\.tie).count, fromSummary: false)
     }
 
-    /// Per-subset rows: summary.json `subsets` (an array of objects or an object keyed by
-    /// subset), else computed from pairs.jsonl when pairs carry subsets.
+    /// Per-subset rows: summary.json `subsets` (an object keyed by subset, as PairEvaluation
+    /// writes it), else computed from pairs.jsonl when pairs carry subsets.
     var subsetRows: (rows: [SubsetRow], fromSummary: Bool) {
-        if let sub = summary?["subsets"] {
-            var rows: [SubsetRow] = []
-            func row(_ name: String, _ v: JSONValue) -> SubsetRow? {
-                if let a = v.doubleValue { return SubsetRow(name: name, n: nil, accuracy: a, ci: nil, ties: nil) }
-                guard let a = v["accuracy"]?.doubleValue else { return nil }
-                return SubsetRow(name: name, n: v["n"]?.intValue ?? v["n_pairs"]?.intValue, accuracy: a,
-                                 ci: v["accuracy_ci95"]?.interval, ties: v["ties"]?.intValue)
-            }
-            if let a = sub.arrayValue {
-                rows = a.compactMap { v in (v["subset"]?.stringValue ?? v["name"]?.stringValue).flatMap { row($0, v) } }
-            } else if let o = sub.objectValue {
-                rows = o.compactMap { row($0.0, $0.1) }
+        if let sub = summary?["subsets"]?.objectValue {
+            let rows = sub.compactMap { name, v -> SubsetRow? in
+                guard let s = SubsetAccuracy(subset: name, json: v) else { return nil }
+                // The file's own accuracy (the one a reader compares with), not a recomputation.
+                return SubsetRow(name: name, n: s.count, accuracy: v["accuracy"]?.doubleValue ?? s.accuracy,
+                                 ci: v["accuracy_ci95"]?.interval, ties: s.ties)
             }
             if !rows.isEmpty { return (rows, true) }
         }
@@ -71,23 +73,18 @@ extension RunData {
             groups[s, default: []].append(p)
         }
         return (order.map { s in
-            let g = groups[s]!
+            let g = groups[s] ?? []
             return SubsetRow(name: s, n: g.count, accuracy: Double(g.filter(\.correct).count) / Double(g.count),
                              ci: nil, ties: g.filter(\.tie).count)
         }, false)
     }
 
-    /// summary.json `calibration.bins` (or `.reliability`), else computed from pairs.jsonl.
+    /// summary.json `calibration` (Brier, ECE, reliability table), read with SoftQEvaluation's reader.
+    var calibration: Calibration? { summary?["calibration"].flatMap(Calibration.init(json:)) }
+
+    /// summary.json `calibration.bins`, else computed from pairs.jsonl.
     var reliability: (ReliabilityDiagram, fromSummary: Bool)? {
-        if let table = (summary?["calibration"]?["bins"] ?? summary?["calibration"]?["reliability"])?.arrayValue {
-            let bins = table.compactMap { b -> ReliabilityDiagram.Bin? in
-                guard let lo = (b["lower"] ?? b["lo"])?.doubleValue, let hi = (b["upper"] ?? b["hi"])?.doubleValue,
-                      let n = b["count"]?.intValue else { return nil }
-                return .init(lo: lo, hi: hi, count: n, meanP: b["mean_p"]?.doubleValue ?? .nan,
-                             accuracy: b["accuracy"]?.doubleValue ?? .nan)
-            }
-            if !bins.isEmpty { return (ReliabilityDiagram(bins: bins), true) }
-        }
+        if let c = calibration, !c.bins.isEmpty { return (ReliabilityDiagram(c), true) }
         guard !pairs.isEmpty else { return nil }
         do {
             return (ReliabilityDiagram(try Calibration(margins: pairs.map(\.margin))), false)
@@ -98,17 +95,28 @@ extension RunData {
 
     /// The aggregate that margins use (`score` in pairs.jsonl, else summary options), default `sum`.
     var scoreName: String {
-        pairScore ?? summary?["options"]?["score"]?.stringValue
+        pairs.first?.score ?? summary?["options"]?["score"]?.stringValue
             ?? summary?["options"]?["aggregate"]?.stringValue ?? "sum"
     }
-    private var pairScore: String? { pairs.first?.score }
 
+    /// summary.json `margin` (read as SoftQEvaluation's MarginStatistics), else the basic
+    /// statistics of pairs.jsonl.
     var marginStats: [(String, Double)] {
-        if let m = (summary?["margin"] ?? summary?["margins"])?.numericFields, !m.isEmpty { return m }
+        if let m = summary?["margin"].flatMap(MarginStatistics.init(json:)) {
+            return [("count", Double(m.count)), ("mean", m.mean), ("std", m.std), ("min", m.min), ("q05", m.q05),
+                    ("q25", m.q25), ("median", m.median), ("q75", m.q75), ("q95", m.q95), ("max", m.max)]
+        }
         let ms = pairs.map(\.margin).filter { $0.isFinite }.sorted()
-        guard !ms.isEmpty else { return [] }
+        guard let first = ms.first, let last = ms.last else { return [] }
         let mean = ms.reduce(0, +) / Double(ms.count)
         let median = ms.count % 2 == 1 ? ms[ms.count / 2] : (ms[ms.count / 2 - 1] + ms[ms.count / 2]) / 2
-        return [("mean", mean), ("median", median), ("min", ms.first!), ("max", ms.last!)]
+        return [("mean", mean), ("median", median), ("min", first), ("max", last)]
+    }
+
+    /// `provenance.checkpoint.training` of summary.json (nil fields when absent).
+    var training: TrainingInfo {
+        let t = summary?["provenance"]?["checkpoint"]?["training"]
+        return TrainingInfo(objective: t?["objective"]?.stringValue, tdWeight: t?["td_weight"]?.doubleValue,
+                            gamma: t?["gamma"]?.doubleValue, alpha: t?["temperature"]?.doubleValue)
     }
 }

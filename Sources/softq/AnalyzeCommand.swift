@@ -118,8 +118,8 @@ enum AnalysisCLI {
         return String(format: "%.\(digits)f", d)
     }
 
-    static func ci(_ c: (Double, Double)?) -> String {
+    static func ci(_ c: ConfidenceInterval?) -> String {
         guard let c else { return "–" }
-        return "[\(f(c.0)), \(f(c.1))]"
+        return "[\(f(c.low)), \(f(c.high))]"
     }
 }

@@ -93,7 +93,7 @@ struct RunOptions: ParsableArguments {
     }
 }
 
-/// `--force` for commands that write a run directory (docs/outputs.md, "A run directory is one unit").
+/// `--force` for commands that write a run directory (docs/spec/outputs.md, "A run directory is one unit").
 struct ForceOption: ParsableArguments {
     @Flag(name: .long, help: "Replace the run already in --out as a whole (its files are removed first).")
     var force = false

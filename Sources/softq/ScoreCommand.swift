@@ -11,7 +11,7 @@ struct ScoreCommand: ParsableCommand {
         abstract: "Score held-out preference pairs with a policy's implicit soft-Q reward.",
         discussion: """
         Writes pairs.jsonl, tokens.h5 (or tokens.jsonl), summary.json and last manifest.json into --out, \
-        a run directory of its own (docs/outputs.md), saving progress as it goes so --resume can \
+        a run directory of its own (docs/spec/outputs.md), saving progress as it goes so --resume can \
         finish an interrupted run, \
         and prints accuracy with a bootstrap 95% CI, ties, the mean margin and per-subset accuracy. \
         Pairs are JSONL lines with prompt/chosen/rejected text, prompt_ids/chosen_ids/rejected_ids, \

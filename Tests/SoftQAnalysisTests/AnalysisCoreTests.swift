@@ -29,13 +29,13 @@ final class AnalysisCoreTests: XCTestCase {
         XCTAssertEqual(try XCTUnwrap(s.byType[0].strengthDropSlope), 1.25, accuracy: 1e-12)
         XCTAssertEqual(s.byType[2].stats.n, 0)
         let ci = try XCTUnwrap(s.byType[0].stats.winRateCI)
-        XCTAssertTrue(ci.0 >= 0 && ci.0 <= 0.5 && ci.1 >= 0.5 && ci.1 <= 1)
+        XCTAssertTrue(ci.low >= 0 && ci.low <= 0.5 && ci.high >= 0.5 && ci.high <= 1)
         // The pooled interval resamples pairs: with every outcome in one pair it collapses.
         let onePair = RobustnessStats(drops: [1, -1, 2], clusters: [4, 4, 4], seed: 0, resamples: 50)
-        XCTAssertEqual(onePair.meanDropCI?.0, 2.0 / 3)
-        XCTAssertEqual(onePair.meanDropCI?.1, 2.0 / 3)
+        XCTAssertEqual(onePair.meanDropCI?.low, 2.0 / 3)
+        XCTAssertEqual(onePair.meanDropCI?.high, 2.0 / 3)
         let perOutcome = RobustnessStats(drops: [1, -1, 2], seed: 0, resamples: 50)
-        XCTAssertLessThan(try XCTUnwrap(perOutcome.meanDropCI?.0), 2.0 / 3)
+        XCTAssertLessThan(try XCTUnwrap(perOutcome.meanDropCI?.low), 2.0 / 3)
         // Same seed, same numbers.
         let again = summarizeRobustness(outcomes, typeOrder: ["a", "b", "c"], skipped: ["b": [0.2: 4]], seed: 1, resamples: 200)
         XCTAssertEqual(again.byType.prefix(2).map(\.stats), s.byType.prefix(2).map(\.stats))   // row c is NaN

@@ -1,5 +1,6 @@
 import Foundation
 import SoftQBase
+import SoftQEvaluation
 import TestSupport
 import XCTest
 @testable import SoftQAnalysis
@@ -25,12 +26,15 @@ final class AnalysisFilesTests: XCTestCase {
         XCTAssertEqual(names, ["robustness.json", "robustness_instances.csv", "robustness_instances.jsonl",
                                "robustness_rows.csv", "robustness_rows.jsonl"])
         let json = try JSONParser.parse(String(contentsOf: dir.appendingPathComponent("robustness.json"), encoding: .utf8))
-        XCTAssertEqual(json["schema_version"]?.intValue, 1)
+        XCTAssertEqual(json["schema_version"]?.intValue, 2)
         let row = try XCTUnwrap(json["perturbations"]?.arrayValue?.first)
         for key in ["type", "strength", "n", "win_rate", "win_rate_ci95", "mean_reward_drop"] { XCTAssertNotNil(row[key], key) }
         XCTAssertEqual(row["win_rate"]?.doubleValue, 0.5)
         XCTAssertEqual(row["mean_reward_drop"]?.doubleValue, -0.25)
-        XCTAssertEqual(row["win_rate_ci95"]?.arrayValue?.count, 2)
+        // The interval is the one shape summary.json uses, and reads back with SoftQEvaluation's reader.
+        let ci = try XCTUnwrap(row["win_rate_ci95"].flatMap(ConfidenceInterval.init(json:)))
+        XCTAssertEqual(ci.level, 0.95)
+        XCTAssertTrue(ci.low <= 0.5 && 0.5 <= ci.high, "\(ci)")
         XCTAssertEqual(json["by_type"]?.arrayValue?.first?["type"]?.stringValue, "truncate")
         XCTAssertNotNil(json["provenance"]?["softq_version"])
         let csv = try String(contentsOf: dir.appendingPathComponent("robustness_instances.csv"), encoding: .utf8)

@@ -41,17 +41,21 @@ final class ReportTests: XCTestCase {
         // Every navigation link points at a section that exists; every single-run section is there.
         let ids = Set(doc.elements.compactMap { $0.attributes["id"] })
         let links = doc.all("a").compactMap { $0.attributes["href"] }.filter { $0.hasPrefix("#") }
-        XCTAssertEqual(links, ["#run", "#agreement", "#margins", "#length", "#robustness", "#correlation", "#tokens"])
+        XCTAssertEqual(links, ["#headline", "#run", "#agreement", "#margins", "#length", "#robustness", "#correlation", "#tokens"])
         for l in links { XCTAssertTrue(ids.contains(String(l.dropFirst())), "missing section \(l)") }
-        XCTAssertEqual(doc.all("section").map { $0.attributes["id"]! }, ["run", "agreement", "margins", "length", "robustness", "correlation", "tokens"])
+        XCTAssertEqual(doc.all("section").map { $0.attributes["id"]! }, ["headline", "run", "agreement", "margins", "length", "robustness", "correlation", "tokens"])
 
-        // Nothing executable or fetched: no script element, no external reference.
+        // Nothing executable or fetched: no script element, no external reference; links go to
+        // sections, plots, or the run's own files by a relative path (the report is in the run).
         XCTAssertTrue(doc.all("script").isEmpty)
+        XCTAssertTrue(doc.elements.allSatisfy { $0.attributes["src"] == nil })
+        let files = ["summary.json", "pairs.jsonl", "tokens.jsonl"] + RunData.analysisFiles
         for e in doc.elements {
-            for key in ["src", "href"] {
-                if let v = e.attributes[key] { XCTAssertTrue(v.hasPrefix("#") || v.hasPrefix("plots/"), "\(e.name) \(key)=\(v)") }
+            if let v = e.attributes["href"] {
+                XCTAssertTrue(v.hasPrefix("#") || v.hasPrefix("plots/") || files.contains(v), "\(e.name) href=\(v)")
             }
         }
+        XCTAssertEqual(doc.all("a").compactMap { $0.attributes["href"] }.filter { files.contains($0) }.sorted(), files.sorted())
         XCTAssertFalse(html.contains("http://") && html.replacingOccurrences(of: "http://www.w3.org/", with: "").contains("http://"))
         XCTAssertFalse(html.contains("https://"))
         XCTAssertTrue(html.contains("default-src 'none'"))
@@ -61,13 +65,14 @@ final class ReportTests: XCTestCase {
         XCTAssertTrue(tokens.contains { $0.text == SyntheticRun.hostilePiece })
         XCTAssertTrue(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"))
         XCTAssertTrue(tokens.contains { $0.text == "a & b \"q\"" })
-        XCTAssertTrue(doc.all("td").contains { $0.text == "safety & <refusals>" })
+        XCTAssertTrue(doc.all("th").contains { $0.text == "safety & <refusals>" })
         // Summary numbers appear exactly: the CI object, RewardBench sections, the incomplete note.
         let summary = try JSONParser.parse(String(contentsOf: run.appendingPathComponent("summary.json"), encoding: .utf8))
         let ci = try XCTUnwrap(summary["accuracy_ci95"])
-        XCTAssertTrue(doc.all("td").contains { $0.text == "[\(Format.exact(ci["low"]!.doubleValue!)), \(Format.exact(ci["high"]!.doubleValue!))]" })
+        let shown = Format.withCI(summary["accuracy"]!.doubleValue!, (ci["low"]!.doubleValue!, ci["high"]!.doubleValue!))
+        XCTAssertTrue(doc.all("td").contains { $0.text == shown }, shown)
         let rbRows = doc.all("td").map(\.text)
-        XCTAssertTrue(rbRows.contains("alpacaeval-easy"))
+        XCTAssertTrue(rbRows.contains { $0.contains("alpacaeval-easy") })
         XCTAssertTrue(doc.all("p", class: "note").contains { $0.text.contains("missing: math-prm") })
         // Hover text carries log π, Q, V and r.
         let tip = try XCTUnwrap(tokens.first?.attributes["title"])
@@ -98,7 +103,7 @@ final class ReportTests: XCTestCase {
         XCTAssertEqual(subsetBars.map { $0.attributes["data-category"]! }, subsets.map(\.0))
 
         // Empty bins are listed in the table but not drawn.
-        let bins = try plot("calibration", in: run).all("rect", class: "bin")
+        let bins = try plot("calibration", in: run).all("circle", class: "bin")
         let table = try XCTUnwrap(summary["calibration"]?["bins"]?.arrayValue).filter { $0["count"]!.intValue! > 0 }
         XCTAssertEqual(bins.count, 4)
         XCTAssertEqual(bins.map { Int($0.attributes["data-count"]!)! }, table.map { $0["count"]!.intValue! })
@@ -120,7 +125,7 @@ final class ReportTests: XCTestCase {
         let robustness = try json(run.appendingPathComponent("robustness.json"))
         let rb = try plot("robustness-win-rate", in: run).all("rect", class: "bar")
         XCTAssertEqual(rb.map { Double($0.attributes["data-value"]!)! }, robustness["by_type"]!.arrayValue!.map { $0["win_rate"]!.doubleValue! })
-        XCTAssertEqual(rb.map { Double($0.attributes["data-hi"]!)! }, robustness["by_type"]!.arrayValue!.map { $0["win_rate_ci95"]!.arrayValue![1].doubleValue! })
+        XCTAssertEqual(rb.map { Double($0.attributes["data-hi"]!)! }, robustness["by_type"]!.arrayValue!.map { $0["win_rate_ci95"]!["high"]!.doubleValue! })
         let lines = try plot("robustness-vs-strength", in: run).all("circle", class: "point")
         XCTAssertEqual(lines.map { Double($0.attributes["data-y"]!)! }, robustness["perturbations"]!.arrayValue!.map { $0["win_rate"]!.doubleValue! })
 
@@ -177,17 +182,36 @@ final class ReportTests: XCTestCase {
         try FileManager.default.createDirectory(at: out.deletingLastPathComponent(), withIntermediateDirectories: true)
         let r = try Report.write(runs: [a, b], to: out)
         let doc = try XCTUnwrap(XMLDocument.parse(r.html))
-        XCTAssertEqual(doc.all("section").last?.attributes["id"], "comparison")
+        // The headline table comes first, one column per run.
+        XCTAssertEqual(doc.all("section").first?.attributes["id"], "headline")
+        XCTAssertEqual(doc.all("table", class: "headline").count, 1)
         XCTAssertTrue(doc.all("th").map(\.text).contains("mle"))
         XCTAssertTrue(doc.all("th").map(\.text).contains("iqlearn"))
+        // Histograms per run (small multiples), every other chart once with a series per run.
         XCTAssertTrue(r.plots.contains { $0.name == "run1-margins-histogram.svg" })
         XCTAssertTrue(r.plots.contains { $0.name == "run2-margins-histogram.svg" })
-        XCTAssertTrue(FileManager.default.fileExists(atPath: dir.appendingPathComponent("cmp/plots/comparison-accuracy.svg").path))
-        let bars = try XCTUnwrap(XMLDocument.parse(r.plots.first { $0.name == "comparison-accuracy.svg" }!.svg)).all("rect", class: "bar")
-        XCTAssertEqual(Set(bars.map { $0.attributes["data-series"]! }), ["mle", "iqlearn"])
-        XCTAssertTrue(doc.all("td").contains { $0.text == "mle" })  // objective row
+        for name in ["subset-accuracy", "calibration", "length-buckets"] {
+            let svg = try XCTUnwrap(r.plots.first { $0.name == "\(name).svg" }?.svg, name)
+            let marks = try XCTUnwrap(XMLDocument.parse(svg)).elements.compactMap { $0.attributes["data-series"] }
+            XCTAssertEqual(Set(marks), ["mle", "iqlearn"], name)
+        }
+        XCTAssertTrue(FileManager.default.fileExists(atPath: dir.appendingPathComponent("cmp/plots/subset-accuracy.svg").path))
+        // Shared axes: both histograms have the same bins and the same height for the same count.
+        let h1 = try XCTUnwrap(XMLDocument.parse(r.plots.first { $0.name == "run1-margins-histogram.svg" }!.svg)).all("rect", class: "bin")
+        let h2 = try XCTUnwrap(XMLDocument.parse(r.plots.first { $0.name == "run2-margins-histogram.svg" }!.svg)).all("rect", class: "bin")
+        XCTAssertEqual(h1.map { $0.attributes["data-lo"]! }, h2.map { $0.attributes["data-lo"]! })
+        // Training metadata for every run: the objective row names both objectives.
+        XCTAssertTrue(doc.all("th").contains { $0.text == "objective (training)" })
+        XCTAssertTrue(doc.all("td").contains { $0.text == "mle" })
+        XCTAssertTrue(doc.all("td").contains { $0.text == "iqlearn" })
+        // Provenance collapsed, one block per run, hashes short with the full value on hover.
+        XCTAssertEqual(doc.all("details", class: "provenance").map { $0.attributes["data-run"]! }, ["mle", "iqlearn"])
+        let hashes = doc.all("td", class: "hash")
+        XCTAssertTrue(hashes.contains { $0.text == String(SyntheticRun.checkpointHash.prefix(12)) + "…" && $0.attributes["title"] == SyntheticRun.checkpointHash })
         // The run without analyses says so instead of drawing nothing.
-        XCTAssertTrue(doc.all("p", class: "absent").contains { $0.text.contains("No robustness.json") })
+        XCTAssertTrue(doc.all("p", class: "absent").contains { $0.text.contains("No robustness.json") && $0.text.contains("iqlearn") })
+        // Links to each run's files are relative to the report.
+        XCTAssertTrue(doc.all("a").contains { $0.attributes["href"] == "../mle/summary.json" })
     }
 
     func testRewardsRunWithoutPairsShowsResponses() throws {
@@ -215,7 +239,7 @@ final class ReportTests: XCTestCase {
         let headers = doc.all("th").map(\.text)
         let at = try XCTUnwrap(headers.firstIndex(of: "id"))
         XCTAssertEqual(Array(headers[at..<(at + 3)]), ["id", "tokens", "sum"])
-        XCTAssertTrue(doc.all("td").contains { $0.text == "r2" })
+        XCTAssertTrue(doc.all("th").contains { $0.text == "r2" })
     }
 
     func testMalformedInputsAreErrorsNamingFileLineAndField() throws {
@@ -276,7 +300,7 @@ final class ReportTests: XCTestCase {
         try FileManager.default.removeItem(at: run.appendingPathComponent("summary.json"))
         let data = try RunData.load(run)
         let html = try Report.render([data]).html
-        XCTAssertTrue(html.contains("Agreement (computed from pairs.jsonl; no summary.json)"))
+        XCTAssertTrue(html.contains("Agreement with human preferences (computed from pairs.jsonl for this run; no summary.json)"))
         let acc = Double(data.pairs.filter(\.correct).count) / Double(data.pairs.count)
         XCTAssertEqual(data.agreement?.accuracy, acc)
         XCTAssertEqual(data.agreement?.ties, 1)

@@ -103,6 +103,36 @@ final class ChartTests: XCTestCase {
         XCTAssertEqual(doc.all("line", class: "whisker").count, 1)
     }
 
+    func testBarChartIsAsWideAsItsBarsAndLegendsSitAboveThePlot() throws {
+        func chart(_ categories: Int, series: Int) -> BarChart {
+            BarChart(categories: (0..<categories).map { "c\($0)" },
+                     series: (0..<series).map { s in .init(name: "run \(s)", bars: (0..<categories).map { _ in .init(0.5) }) })
+        }
+        XCTAssertEqual(chart(1, series: 1).naturalWidth(), 320, "one bar is not a page-wide bar")
+        XCTAssertLessThan(chart(3, series: 2).naturalWidth(), chart(6, series: 2).naturalWidth())
+        XCTAssertEqual(chart(60, series: 3).naturalWidth(), 960, "capped")
+        // Two series: a legend entry each, above the plot (no bar drawn under it).
+        let doc = try XCTUnwrap(XMLDocument.parse(chart(3, series: 2).svg(title: "t", xLabel: "x", yLabel: "y").document()))
+        let texts = doc.all("text").map(\.text)
+        XCTAssertTrue(texts.contains("run 0") && texts.contains("run 1"))
+        let legendY = doc.all("text").filter { $0.text.hasPrefix("run ") }.map { Double($0.attributes["y"]!)! }
+        let barTop = doc.all("rect", class: "bar").map { Double($0.attributes["y"]!)! }.min()!
+        XCTAssertLessThan(legendY.max()!, barTop)
+        XCTAssertEqual(Set(doc.all("rect", class: "bar").map { $0.attributes["fill"]! }), Set(Palette.runs.prefix(2)))
+    }
+
+    func testHistogramsOnSharedEdgesCountEveryValueOnce() {
+        let a = [0.5, 1.5, 2.5, 9.5], b = [-3.0, 4.0, 12.0]
+        let edges = Histogram.edges(for: a + b, bins: 5)
+        let ha = Histogram(values: a, edges: edges), hb = Histogram(values: b + [.nan], edges: edges)
+        XCTAssertEqual(ha.edges, hb.edges)
+        XCTAssertEqual(ha.counts.reduce(0, +), a.count)
+        XCTAssertEqual(hb.counts.reduce(0, +), b.count)
+        XCTAssertEqual(hb.dropped, 1)
+        XCTAssertLessThanOrEqual(edges.first!, -3)
+        XCTAssertGreaterThanOrEqual(edges.last!, 12)
+    }
+
     func testReliabilityDiagramCarriesSoftQEvaluationsTable() throws {
         // p = sigmoid(m): ln 4 → 0.8, −ln 4 → 0.2, 0 → 0.5; each pair also counts as (1 − p, y = 0).
         let c = try Calibration(margins: [0, log(4), log(4), -log(4), 50])
@@ -111,10 +141,15 @@ final class ChartTests: XCTestCase {
         XCTAssertEqual(d.bins.map(\.count).reduce(0, +), 10)
         XCTAssertEqual(d.bins.map(\.lo), (0..<10).map { Double($0) / 10 })
         assertClose([d.expectedCalibrationError], [c.ece], atol: 1e-15, "ECE")
-        let doc = try XCTUnwrap(XMLDocument.parse(d.svg(title: "r").document()))
-        let bars = doc.all("rect", class: "bin")
-        XCTAssertEqual(bars.count, c.bins.filter { $0.count > 0 }.count)
-        XCTAssertEqual(bars.map { Double($0.attributes["data-accuracy"]!)! }, c.bins.filter { $0.count > 0 }.map(\.accuracy))
+        // Two runs in one chart: one point per non-empty bin and run, each tagged with its run.
+        let other = ReliabilityDiagram(try Calibration(margins: [1, 2, -1]))
+        let doc = try XCTUnwrap(XMLDocument.parse(ReliabilityChart(series: [("a", d), ("b", other)]).svg(title: "r").document()))
+        let points = doc.all("circle", class: "bin")
+        let a = points.filter { $0.attributes["data-series"] == "a" }, b = points.filter { $0.attributes["data-series"] == "b" }
+        XCTAssertEqual(a.count, c.bins.filter { $0.count > 0 }.count)
+        XCTAssertEqual(a.map { Double($0.attributes["data-accuracy"]!)! }, c.bins.filter { $0.count > 0 }.map(\.accuracy))
+        XCTAssertEqual(b.map { Int($0.attributes["data-count"]!)! }, other.bins.filter { $0.count > 0 }.map(\.count))
+        XCTAssertEqual(points.count, a.count + b.count)
     }
 
     func testDivergingScaleIsSymmetricClampedAndWhiteAtZero() {
@@ -141,7 +176,7 @@ final class ChartTests: XCTestCase {
                     .svg(title: "b", xLabel: "x", yLabel: "y").document(),
                 LineChart(series: [.init(name: "t", points: [(0.1, 0.6, 0.5, 0.7), (0.5, 0.8, nil, nil)])], yDomain: (0, 1), reference: 0.5)
                     .svg(title: "l", xLabel: "x", yLabel: "y").document(),
-                ReliabilityDiagram(try Calibration(margins: pts.map(\.y))).svg(title: "r").document(),
+                ReliabilityChart(series: [("", ReliabilityDiagram(try Calibration(margins: pts.map(\.y))))]).svg(title: "r").document(),
                 DivergingColorScale(limit: 1.5).legendSVG().document(),
             ]
         }

@@ -11,6 +11,13 @@ enum SyntheticRun {
     static let hostilePiece = "<script>alert(1)</script>"
 
     static func d(_ x: Double) -> JSONValue { .double(x) }
+    static let checkpointHash = "334640d3845295743d22b1d28d3050f5f4e0f536a5795ad1d554ed04e087e96e"
+
+    /// SoftQEvaluation's interval object, the one CI shape softq writes.
+    static func interval(_ lo: Double, _ hi: Double) -> JSONValue {
+        .object([("low", d(lo)), ("high", d(hi)), ("level", d(0.95)), ("method", .string("percentile bootstrap")),
+                 ("samples", .int(1000)), ("valid_samples", .int(1000)), ("seed", .int(0))])
+    }
 
     @discardableResult
     static func write(to dir: URL, pairs n: Int = 24, seed: UInt64 = 7, analyses: Bool = true,
@@ -70,10 +77,6 @@ enum SyntheticRun {
         let acc = Double(correct) / Double(n)
         // The shapes SoftQEvaluation writes (PairEvaluation.json): CI objects, subsets keyed by
         // name, RewardBench sections, calibration bins with lower/upper.
-        func interval(_ lo: Double, _ hi: Double) -> JSONValue {
-            .object([("low", d(lo)), ("high", d(hi)), ("level", d(0.95)), ("method", .string("percentile bootstrap")),
-                     ("samples", .int(1000)), ("valid_samples", .int(1000)), ("seed", .int(0))])
-        }
         func bin(_ k: Int, _ count: Int, _ meanP: Double?, _ accuracy: Double?) -> JSONValue {
             .object([("lower", d(Double(k) / 10)), ("upper", d(Double(k + 1) / 10)), ("count", .int(count)),
                      ("mean_p", meanP.map(d) ?? .null), ("accuracy", accuracy.map(d) ?? .null)])
@@ -82,7 +85,7 @@ enum SyntheticRun {
             ("schema_version", .int(1)), ("n_pairs", .int(n)), ("accuracy", d(acc)),
             ("accuracy_ci95", interval(max(0, acc - 0.125), min(1, acc + 0.125))), ("correct", .int(correct)), ("ties", .int(ties)),
             ("margin", .object([("count", .int(n)), ("mean", d(0.4375)), ("std", d(1.25)), ("min", d(-3)), ("q05", d(-2.5)),
-                                ("median", d(0.5)), ("max", d(4))])),
+                                ("q25", d(-0.75)), ("median", d(0.5)), ("q75", d(1.625)), ("q95", d(3.5)), ("max", d(4))])),
             ("subsets", .object([
                 (subsets[0], .object([("n", .int(8)), ("accuracy", d(0.625)), ("correct", .int(5)), ("ties", .int(1))])),
                 (subsets[1], .object([("n", .int(8)), ("accuracy", d(0.75)), ("correct", .int(6)), ("ties", .int(0))])),
@@ -103,9 +106,17 @@ enum SyntheticRun {
             ])),
             ("options", .object([("alpha", d(1)), ("gamma", d(1)), ("terminal", .string("eos")), ("append_eos", .bool(true)),
                                  ("aggregate", .string("sum")), ("bootstrap_seed", .int(0))])),
-            ("provenance", .object([("softq_version", .string("0.1.0")), ("checkpoint", .string("policies/\(objective).h5")),
-                                    ("checkpoint_sha256", .string("ab12cd")), ("objective", .string(objective)),
-                                    ("input", .string("pairs <test>.jsonl")), ("time", .string("2026-11-29T12:00:00Z"))])),
+            // As `softq score` records it: the checkpoint's /training under provenance.checkpoint.
+            ("provenance", .object([
+                ("softq_version", .string("0.1.0")),
+                ("checkpoint", .object([("path", .string("policies/\(objective).h5")), ("sha256", .string(checkpointHash)),
+                                        ("model_type", .string("gpt2")),
+                                        ("training", .object([("objective", .string(objective)), ("td_weight", d(objective == "mle" ? 0 : 0.5)),
+                                                              ("gamma", d(0.99)), ("temperature", d(1)), ("learning_rate", d(0.001)),
+                                                              ("adam_epsilon", d(1e-8))]))])),
+                ("pairs", .object([("path", .string("pairs <test>.jsonl")), ("sha256", .string(String(checkpointHash.reversed())))])),
+                ("time", .string("2026-11-29T12:00:00Z")),
+            ])),
             ("warnings", .array([.string("2 pairs skipped (--skip-invalid): lines 4, 9")])),
         ])
         try AtomicFile.write(summary.prettySerialized(), to: dir.appendingPathComponent("summary.json"))
@@ -113,23 +124,23 @@ enum SyntheticRun {
 
         func e(_ t: String, _ s: Double, _ w: Double) -> JSONValue {
             .object([("type", .string(t)), ("strength", d(s)), ("n", .int(n)), ("win_rate", d(w)),
-                     ("win_rate_ci95", .array([d(w - 0.1), d(min(1, w + 0.1))])), ("mean_reward_drop", d(w * 2))])
+                     ("win_rate_ci95", interval(w - 0.1, min(1, w + 0.1))), ("mean_reward_drop", d(w * 2))])
         }
         let robustness: JSONValue = .object([
-            ("schema_version", .int(1)), ("score", .string("sum")), ("seed", .int(0)), ("n_pairs", .int(n)),
+            ("schema_version", .int(2)), ("score", .string("sum")), ("seed", .int(0)), ("n_pairs", .int(n)),
             ("perturbations", .array([e("truncate", 0.1, 0.625), e("truncate", 0.25, 0.75), e("truncate", 0.5, 0.875),
                                       e("shuffle", 0.1, 0.5), e("shuffle", 0.5, 0.6875)])),
             ("by_type", .array([
-                .object([("type", .string("truncate")), ("n", .int(3 * n)), ("win_rate", d(0.75)), ("win_rate_ci95", .array([d(0.7), d(0.8)]))]),
-                .object([("type", .string("shuffle")), ("n", .int(2 * n)), ("win_rate", d(0.59375)), ("win_rate_ci95", .array([d(0.5), d(0.68)]))]),
+                .object([("type", .string("truncate")), ("n", .int(3 * n)), ("win_rate", d(0.75)), ("win_rate_ci95", interval(0.7, 0.8))]),
+                .object([("type", .string("shuffle")), ("n", .int(2 * n)), ("win_rate", d(0.59375)), ("win_rate_ci95", interval(0.5, 0.68))]),
             ])),
         ])
         let length: JSONValue = .object([
-            ("schema_version", .int(1)), ("bucket_by", .string("mean response tokens")),
+            ("schema_version", .int(2)), ("bucket_by", .string("mean response tokens")),
             ("buckets", .array([
-                .object([("label", .string("2–5")), ("lo", .int(2)), ("hi", .int(5)), ("n", .int(8)), ("accuracy", d(0.5)), ("accuracy_ci95", .array([d(0.25), d(0.75)]))]),
-                .object([("label", .string("5–8")), ("lo", .int(5)), ("hi", .int(8)), ("n", .int(8)), ("accuracy", d(0.625)), ("accuracy_ci95", .array([d(0.375), d(0.875)]))]),
-                .object([("label", .string("8–11")), ("lo", .int(8)), ("hi", .int(11)), ("n", .int(8)), ("accuracy", d(0.75)), ("accuracy_ci95", .array([d(0.5), d(1)]))]),
+                .object([("label", .string("2–5")), ("lo", .int(2)), ("hi", .int(5)), ("n", .int(8)), ("accuracy", d(0.5)), ("accuracy_ci95", interval(0.25, 0.75))]),
+                .object([("label", .string("5–8")), ("lo", .int(5)), ("hi", .int(8)), ("n", .int(8)), ("accuracy", d(0.625)), ("accuracy_ci95", interval(0.375, 0.875))]),
+                .object([("label", .string("8–11")), ("lo", .int(8)), ("hi", .int(11)), ("n", .int(8)), ("accuracy", d(0.75)), ("accuracy_ci95", interval(0.5, 1))]),
             ])),
             ("correlation", .object([("pearson", d(0.21)), ("spearman", d(0.18))])),
         ])
@@ -139,19 +150,26 @@ enum SyntheticRun {
             points.append(.object([("id", .string("s\(k)")), ("reward", d(r)), ("metric", d(r > 0 ? 1 : 0))]))
         }
         let correlation: JSONValue = .object([
-            ("schema_version", .int(1)), ("metric", .string("pass@1")), ("score", .string("sum")), ("points", .array(points)),
-            ("correlations", .array([.object([("name", .string("pearson")), ("value", d(0.8)), ("ci95", .array([d(0.6), d(0.9)])), ("n", .int(30))]),
-                                     .object([("name", .string("spearman")), ("value", d(0.79)), ("ci95", .array([d(0.58), d(0.9)])), ("n", .int(30))])])),
+            ("schema_version", .int(2)), ("metric", .string("pass@1")), ("score", .string("sum")), ("points", .array(points)),
+            // CorrelationRow's shape: name, scope, kind, value, ci95, n, undefined.
+            ("correlations", .array([
+                .object([("name", .string("pearson (pooled)")), ("scope", .string("pooled")), ("kind", .string("pearson")), ("value", d(0.8)),
+                         ("ci95", interval(0.6, 0.9)), ("n", .int(30)), ("undefined", .int(0))]),
+                .object([("name", .string("spearman (within prompt)")), ("scope", .string("within_prompt")), ("kind", .string("spearman")),
+                         ("value", d(0.5)), ("ci95", interval(0.25, 0.7)), ("n", .int(6)), ("undefined", .int(1))]),
+                .object([("name", .string("spearman (pooled)")), ("scope", .string("pooled")), ("kind", .string("spearman")),
+                         ("value", d(objective == "mle" ? 0.79 : 0.7123456)), ("ci95", interval(0.58, 0.9)), ("n", .int(30)), ("undefined", .int(0))]),
+            ])),
             ("best_of_n", .array([1, 2, 4, 8].flatMap { k in ["reward", "random"].map { s in
                 JSONValue.object([("n", .int(k)), ("selector", .string(s)), ("metric_mean", d(s == "reward" ? 0.3 + 0.05 * Double(k) : 0.3)),
-                                  ("ci95", .array([d(0.2), d(0.8)]))])
+                                  ("ci95", interval(0.2, 0.8))])
             } })),
         ])
         let sensitivity: JSONValue = .object([
-            ("schema_version", .int(1)), ("base", .object([("gamma", d(1))])),
+            ("schema_version", .int(2)), ("base", .object([("gamma", d(1))])),
             ("variants", .array([
-                .object([("name", .string("base")), ("options", .object([("gamma", d(1))])), ("accuracy", d(acc)), ("accuracy_ci95", .array([d(0.4), d(0.8)])), ("agreement_with_base", d(1))]),
-                .object([("name", .string("gamma=0.99")), ("options", .object([("gamma", d(0.99))])), ("accuracy", d(0.5)), ("accuracy_ci95", .array([d(0.3), d(0.7)])), ("agreement_with_base", d(0.875))]),
+                .object([("name", .string("base")), ("options", .object([("gamma", d(1))])), ("accuracy", d(acc)), ("accuracy_ci95", interval(0.4, 0.8)), ("agreement_with_base", d(1))]),
+                .object([("name", .string("gamma=0.99")), ("options", .object([("gamma", d(0.99))])), ("accuracy", d(0.5)), ("accuracy_ci95", interval(0.3, 0.7)), ("agreement_with_base", d(0.875))]),
             ])),
         ])
         for (name, v) in [("robustness.json", robustness), ("length.json", length), ("correlation.json", correlation),

@@ -3,7 +3,7 @@ import SoftQBase
 import TestSupport
 import XCTest
 
-/// Run directories as one unit (docs/outputs.md, docs/reliability.md), end to end through the
+/// Run directories as one unit (docs/spec/outputs.md, docs/reliability.md), end to end through the
 /// built `softq`: never writing over an input, the manifest and its readers, the lock, --force,
 /// cleanup after signals and kills, and --resume after kill -9 at several points giving the
 /// bytes of an uninterrupted run.
