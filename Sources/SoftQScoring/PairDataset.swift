@@ -106,6 +106,15 @@ public enum InputReader {
         return (out, skipped)
     }
 
+    /// `{"messages": [...]}` lines (`softq tokenize --chat`): (line number, messages). `path` may
+    /// be `/dev/stdin`.
+    public static func readConversations(path: String) throws -> [(line: Int, messages: [JSONValue])] {
+        try lines(path).map { n, line in
+            let v = try object(try line.get(), line: n, file: path)
+            return (n, try messages(v, "messages", line: n, file: path))
+        }
+    }
+
     /// The lines of a JSONL file, each decoded on its own: (line number, text, or the error of a
     /// line that is not UTF-8). Lines end in `\n` or `\r\n`; a leading byte-order mark is
     /// ignored; blank lines are skipped.

@@ -147,7 +147,7 @@ extension LoadedPolicy {
         LoadedPolicy.templateSpecialTokens(tokenizerConfig: tokenizerConfig, fallback: fallback)
     }
 
-    static func templateSpecialTokens(tokenizerConfig: JSONValue?, fallback: SpecialTokens?) -> [String: String] {
+    public static func templateSpecialTokens(tokenizerConfig: JSONValue?, fallback: SpecialTokens?) -> [String: String] {
         var out: [String: String] = [:]
         for key in ["bos_token", "eos_token", "unk_token", "pad_token", "sep_token", "cls_token", "mask_token"] {
             switch tokenizerConfig?[key] {

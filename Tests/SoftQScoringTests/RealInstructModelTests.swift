@@ -84,4 +84,31 @@ final class RealInstructModelTests: XCTestCase {
     func testTokenIDPairsEndingInEOSAreTerminal() throws { try check("pairs_ids.jsonl", expectChat: false) }
 
     func testConversationalPairsScoreLikeTransformers() throws { try check("pairs_chat.jsonl", expectChat: true) }
+
+    /// `softq tokenize --chat --add-generation-prompt` gives transformers'
+    /// `apply_chat_template(prompt, add_generation_prompt=True, tokenize=True)` ids (the script
+    /// asserts those equal the reference's `prompt_ids`).
+    func testTokenizeChatMatchesApplyChatTemplate() throws {
+        let path = try checkpointPath()
+        guard let exe = TestPaths.softqExecutable else { throw XCTSkip("the softq executable is not built") }
+        let dir = try TestPaths.temporaryDirectory("softq-chat")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let (records, _) = try InputReader.readPairs(path: Self.fixtures.appendingPathComponent("pairs_chat.jsonl").path, skipInvalid: false)
+        var lines = ""
+        for r in records {
+            guard case let .conversation(prompt, _, _) = r.content else { return XCTFail("\(r.id) is not a conversation") }
+            lines += JSONValue.object([("messages", .array(prompt))]).serialized() + "\n"
+        }
+        let input = dir.appendingPathComponent("messages.jsonl")
+        try lines.write(to: input, atomically: true, encoding: .utf8)
+        let (status, out, err) = try runProcess(exe.path, ["tokenize", "--checkpoint", path, "--chat", "--add-generation-prompt",
+                                                           "--input", input.path, "--template-date", "2026-11-30"])
+        XCTAssertEqual(status, 0, err)
+        let ref = try reference("pairs_chat.jsonl")
+        let got = out.split(separator: "\n").map { try? JSONParser.parse(String($0))["ids"]?.arrayValue?.map { $0.intValue! } }
+        XCTAssertEqual(got.count, records.count)
+        for (r, ids) in zip(records, got) {
+            XCTAssertEqual(ids, ref[r.id]!["prompt_ids"]!.arrayValue!.map { $0.intValue! }, r.id)
+        }
+    }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import SoftQBase
 import TestSupport
 import XCTest
 
@@ -40,5 +41,18 @@ final class CommandTests: XCTestCase {
         XCTAssertNotEqual(status, 0)
         XCTAssertEqual(out, "{\"ids\":[0,69,225,70]}\n{\"ids\":[0]}\n")
         XCTAssertTrue(err.contains("in.jsonl:4: field \"text\" is missing"), err)
+    }
+
+    /// `--add-special-tokens` adds BOS as softq adds it to a prompt: once, not again before a
+    /// text that spells it out (the demo tokenizer: `<|bos|>` = 0, prepended by its post-processor).
+    func testAddSpecialTokensAddsBOSOnce() throws {
+        let demo = TestPaths.repositoryRoot.appendingPathComponent("notebooks-data/task/tokenizer.json").path
+        let (s1, plain, e1) = try runProcess(try softq(), ["tokenize", "--tokenizer", demo, "--text", "1+1="])
+        let (s2, added, e2) = try runProcess(try softq(), ["tokenize", "--tokenizer", demo, "--text", "1+1=", "--add-special-tokens"])
+        let (s3, spelled, e3) = try runProcess(try softq(), ["tokenize", "--tokenizer", demo, "--text", "<|bos|>1+1=", "--add-special-tokens"])
+        XCTAssertEqual([s1, s2, s3], [0, 0, 0], e1 + e2 + e3)
+        let ids = { (s: String) in try JSONParser.parse(s.trimmingCharacters(in: .newlines))["ids"]!.arrayValue!.map { $0.intValue! } }
+        XCTAssertEqual(try ids(added), [0] + (try ids(plain)))
+        XCTAssertEqual(try ids(spelled), try ids(added))
     }
 }
