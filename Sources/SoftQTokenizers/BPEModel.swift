@@ -8,13 +8,18 @@ import Foundation
 /// order Hugging Face's priority queue produces. With `ignore_merges` a word that is itself
 /// in the vocabulary becomes that token directly (Llama-3).
 struct BPEModel: Sendable {
-    let vocab: [String: Int]
+    let vocab: Vocabulary
     /// Token strings by id (empty string for holes in the id range).
     let idToToken: [String]
     /// (left id << 32 | right id) → (rank, merged id).
     let merges: [UInt64: Merge]
     let ignoreMerges: Bool
     let unkID: Int?
+    /// Consecutive unknown characters become one `unk` id (SentencePiece-style vocabularies).
+    let fuseUnk: Bool
+    /// Id of the `<0xNN>` token of each byte (−1 when absent), used for characters without a
+    /// piece when `byte_fallback` is on; nil when it is off.
+    let byteFallbackIDs: [Int32]?
     /// Vocabulary id of each byte's byte-level character (−1 when absent).
     let byteIDs: [Int32]
     /// Ids of recently seen words: most text repeats a small set of words (as HF's cache).
@@ -22,11 +27,12 @@ struct BPEModel: Sendable {
 
     struct Merge: Sendable { let rank: Int32; let id: Int32 }
 
-    init(vocab: [String: Int], merges pairs: [(String, String, String)], ignoreMerges: Bool, unkToken: String?) throws {
+    init(vocab: Vocabulary, merges pairs: [(String, String, String)], ignoreMerges: Bool, unkToken: String?,
+         byteFallback: Bool = false, fuseUnk: Bool = false) throws {
         self.vocab = vocab
-        let size = (vocab.values.max() ?? -1) + 1
+        let size = (vocab.entries.map(\.1).max() ?? -1) + 1
         var tokens = [String](repeating: "", count: size)
-        for (t, i) in vocab {
+        for (t, i) in vocab.entries {
             guard i >= 0 else { throw TokenizerError.invalidField(path: "model.vocab.\(t)", expected: "a non-negative id", actual: "\(i)") }
             tokens[i] = t
         }
@@ -50,6 +56,14 @@ struct BPEModel: Sendable {
             unkID = nil
         }
         byteIDs = ByteLevelMap.byteToScalar.map { s in vocab[String(s)].map(Int32.init) ?? -1 }
+        self.fuseUnk = fuseUnk
+        byteFallbackIDs = byteFallback ? (0..<256).map { b in vocab[BPEModel.byteToken(UInt8(b))].map(Int32.init) ?? -1 } : nil
+    }
+
+    /// The vocabulary spelling of a raw byte under `byte_fallback`: `<0x0A>` (upper-case hex).
+    static func byteToken(_ b: UInt8) -> String {
+        let hex = Array("0123456789ABCDEF")
+        return "<0x" + String(hex[Int(b >> 4)]) + String(hex[Int(b & 15)]) + ">"
     }
 
     /// Reads `model` of a tokenizer.json; only `BPE` is supported.
@@ -66,10 +80,7 @@ struct BPEModel: Sendable {
                 throw TokenizerError.unsupportedStage(path: c.path, type: "BPE", hint: "\(key) is not supported")
             }
         }
-        if try f.bool("byte_fallback", default: false) {
-            throw TokenizerError.unsupportedStage(path: f.path + ".byte_fallback", type: "BPE", hint: "byte_fallback is not supported")
-        }
-        var vocab: [String: Int] = [:]
+        var vocab = Vocabulary()
         let v = try f.required("vocab").object()
         vocab.reserveCapacity(v.count)
         for (token, idField) in v { vocab[token] = try idField.int() }
@@ -98,7 +109,9 @@ struct BPEModel: Sendable {
         }
         if pairs.isEmpty && vocab.count > 256 { throw TokenizerError.missingMerges(path: m.path) }
         return try BPEModel(vocab: vocab, merges: pairs, ignoreMerges: try f.bool("ignore_merges", default: false),
-                            unkToken: try f.child("unk_token")?.string())
+                            unkToken: try f.child("unk_token")?.string(),
+                            byteFallback: try f.bool("byte_fallback", default: false),
+                            fuseUnk: try f.bool("fuse_unk", default: false))
     }
 
     /// Reads GPT-2's `merges.txt`: an optional "#version" line, then "left right" per line.
@@ -143,12 +156,32 @@ struct BPEModel: Sendable {
     }
 
     /// Appends the ids of one word given as characters (non-byte-level vocabularies).
-    func encodeCharacters(_ word: String, into out: inout [Int]) {
-        if ignoreMerges, let id = vocab[word] { out.append(id); return }
+    ///
+    /// A character without a piece becomes its bytes' `<0xNN>` tokens under `byte_fallback`
+    /// (when all of them exist), else `unk` (several in a row fused into one with `fuse_unk`),
+    /// else nothing — Hugging Face's order. As there, a pending `unk` is written only when the
+    /// next known piece (or the word's end) arrives, so byte tokens may precede it.
+    func encodeCharacters(_ word: Substring, into out: inout [Int]) {
+        if ignoreMerges, let id = vocab[String(word)] { out.append(id); return }
         var syms: [Int32] = []
+        syms.reserveCapacity(word.unicodeScalars.count)
+        var pendingUnk = false
         for s in word.unicodeScalars {
-            if let id = vocab[String(s)] { syms.append(Int32(id)) } else if let u = unkID { syms.append(Int32(u)) }
+            if let id = vocab[String(s)] {
+                if pendingUnk, let u = unkID { syms.append(Int32(u)); pendingUnk = false }
+                syms.append(Int32(id))
+                continue
+            }
+            if let table = byteFallbackIDs {
+                var bytes: [Int32] = []
+                for b in String(s).utf8 { bytes.append(table[Int(b)]) }
+                if !bytes.contains(-1) { syms += bytes; continue }
+            }
+            guard let u = unkID else { continue }
+            if pendingUnk && !fuseUnk { syms.append(Int32(u)) }
+            pendingUnk = true
         }
+        if pendingUnk, let u = unkID { syms.append(Int32(u)) }
         merge(&syms, into: &out)
     }
 

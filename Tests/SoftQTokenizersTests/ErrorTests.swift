@@ -40,8 +40,19 @@ final class ErrorTests: XCTestCase {
     }
 
     func testUnknownStageTypesAreNamed() {
-        expect(.unsupportedStage(path: "pre_tokenizer", type: "Metaspace", hint: "supported pre-tokenizers: Sequence, Split, Digits, ByteLevel")) {
-            try self.make(pre: #"{"type": "Metaspace"}"#)
+        expect(.unsupportedStage(path: "pre_tokenizer", type: "Whitespace", hint: "supported pre-tokenizers: Sequence, Split, Digits, ByteLevel, Metaspace")) {
+            try self.make(pre: #"{"type": "Whitespace"}"#)
+        }
+        // Metaspace rewrites the text, so it may only lead a sequence.
+        expect(.unsupportedStage(path: "pre_tokenizer.pretokenizers[1]", type: "Metaspace", hint: "Metaspace is supported as the first pre-tokenizer only")) {
+            try self.make(pre: #"{"type": "Sequence", "pretokenizers": [{"type": "Digits"}, {"type": "Metaspace"}]}"#)
+        }
+        expect(.invalidField(path: "pre_tokenizer.prepend_scheme", expected: "always, first or never", actual: "\"sometimes\"")) {
+            try self.make(pre: #"{"type": "Metaspace", "prepend_scheme": "sometimes"}"#)
+        }
+        expect(.unsupportedStage(path: "pre_tokenizer.behavior", type: "Split",
+                                 hint: "behavior Sideways is not one of Removed, Isolated, MergedWithPrevious, MergedWithNext, Contiguous")) {
+            try self.make(pre: #"{"type": "Split", "pattern": {"String": " "}, "behavior": "Sideways"}"#)
         }
         XCTAssertThrowsError(try make { $0.replacingOccurrences(of: #""type": "BPE""#, with: #""type": "Unigram""#) }) { e in
             guard case .unsupportedStage(let path, let type, _)? = e as? TokenizerError else { return XCTFail("\(e)") }
