@@ -162,6 +162,7 @@ def sentencepiece_tokenizer(meta: dict, arch: str) -> tuple[str | None, str]:
     if len(types) != len(tokens):
         return None, f"{len(tokens)} tokens but {len(types)} token types; no tokenizer.json written"
     raw_scores = meta.get("tokenizer.ggml.scores")
+    stored = tokens  # the file's spelling: transformers adds user-defined pieces by it
     if arch in _GEMMA_ARCHS:
         # Gemma files spell whitespace-only pieces with real spaces ("  "), which the Replace
         # normalizer never produces: respell them with "▁". Their scores do not follow the
@@ -208,7 +209,9 @@ def sentencepiece_tokenizer(meta: dict, arch: str) -> tuple[str | None, str]:
             continue  # a repeated piece: the model knows only its last id
         if types[i] == _CONTROL or i in named or t in special_names:
             added.append(_added(i, t, special=True))
-        elif types[i] == _USER_DEFINED:
+        elif types[i] == _USER_DEFINED and stored[i] == t:
+            # A respelled whitespace piece ("  " → "▁▁") is not added: transformers looks the
+            # file's spelling up in the respelled vocabulary and does not find it.
             added.append(_added(i, t, special=False))
     tokenizer = {
         "version": "1.0", "truncation": None, "padding": None, "added_tokens": added,
