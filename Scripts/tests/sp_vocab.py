@@ -18,7 +18,7 @@ CHARS = [MARK, "t", "h", "e", "a", "n", "d", "l", "o", "w", "r", "i", "g", "s", 
 TEXTS = ["hello world", " hello  world", "  leading", "trailing  ", "the and or 12", "Hello!",
          "日本 and 日本語", "emoji \U0001F600 here", "\u0001 control", "x\n\ty", "", " ", "spacing    out",
          "<s>hello</s>", "a<start_of_turn>user\nhi<end_of_turn>", "think: <think>x</think>",
-         "\u2581marked", "ÿ byte", "1212 121"]
+         "\u2581marked", "ÿ byte", "1212 121", "\u2581\u2581 x", "  \u2581\u2581\u2581\u2581"]
 
 
 def vocabulary(style: str) -> tuple[list[str], list[float], list[int], dict]:
@@ -38,7 +38,8 @@ def vocabulary(style: str) -> tuple[list[str], list[float], list[int], dict]:
         learned = [" " * len(p) if set(p) == {MARK} and len(p) > 1 else p for p in learned]
     for k, p in enumerate(learned):
         tokens.append(p)
-        types.append(NORMAL)
+        # Gemma marks its whitespace runs user-defined (and spells them with real spaces).
+        types.append(USER_DEFINED if style == "gemma" and p.strip() == "" and len(p) > 1 else NORMAL)
         # Characters score lowest; pieces in a scrambled order (merges rank by the piece's score).
         j = k - len(CHARS)
         scores.append(-100.0 - k if j < 0 else -1.0 - 0.25 * ((7 * j) % len(PIECES)))
