@@ -66,7 +66,8 @@ public struct Tokenizer: Sendable {
         var vocab = Vocabulary()
         vocab.reserveCapacity(entries.count)
         for (t, f) in entries { vocab[t] = try f.int() }
-        let model = try BPEModel(vocab: vocab, merges: try BPEModel.parseMergesText(merges), ignoreMerges: false, unkToken: nil)
+        let model = try BPEModel(vocab: vocab, merges: try BPEModel.parseMergesText(merges), mergePath: BPEModel.mergesTextPath,
+                                 ignoreMerges: false, unkToken: nil)
         var added: [AddedToken] = []
         if let eot = vocab["<|endoftext|>"] {
             added.append(AddedToken(id: eot, content: "<|endoftext|>", special: true, normalized: false))
