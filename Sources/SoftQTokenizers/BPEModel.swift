@@ -32,19 +32,13 @@ struct BPEModel: Sendable {
     init(vocab: Vocabulary, merges pairs: [(String, String, Int)], mergePath: (Int) -> String, ignoreMerges: Bool,
          unkToken: String?, byteFallback: Bool = false, fuseUnk: Bool = false) throws {
         self.vocab = vocab
-        let size = (vocab.entries.map(\.1).max() ?? -1) + 1
-        var tokens = [String](repeating: "", count: size)
-        for (t, i) in vocab.entries {
-            guard i >= 0 else { throw TokenizerError.invalidField(path: "model.vocab.\(t)", expected: "a non-negative id", actual: "\(i)") }
-            tokens[i] = t
-        }
-        idToToken = tokens
+        idToToken = vocab.tokens
         var table: [UInt64: Merge] = [:]
         table.reserveCapacity(pairs.count)
         for (rank, (a, b, n)) in pairs.enumerated() {
             guard let ia = vocab[a] else { throw TokenizerError.mergeOutOfVocabulary(path: mergePath(n), token: a) }
             guard let ib = vocab[b] else { throw TokenizerError.mergeOutOfVocabulary(path: mergePath(n), token: b) }
-            guard let im = vocab[a + b] else { throw TokenizerError.mergeOutOfVocabulary(path: mergePath(n), token: a + b) }
+            guard let im = vocab.id(concatenating: a, b) else { throw TokenizerError.mergeOutOfVocabulary(path: mergePath(n), token: a + b) }
             let key = UInt64(ia) << 32 | UInt64(ib)
             // The first (best-ranked) occurrence of a pair wins, as in a rank map built in order.
             if table[key] == nil { table[key] = Merge(rank: Int32(rank), id: Int32(im)) }
@@ -88,14 +82,15 @@ struct BPEModel: Sendable {
         guard case .object(let entries) = v.node else {
             throw TokenizerError.invalidField(path: v.path, expected: "object", actual: v.node.typeName)
         }
-        var vocab = Vocabulary()
-        vocab.reserveCapacity(entries.count)
+        var pieces: [(String, Int)] = []
+        pieces.reserveCapacity(entries.count)
         for (token, node) in entries {
             guard case .int(let id) = node else {
                 throw TokenizerError.invalidField(path: v.path + "." + token, expected: "integer", actual: node.typeName)
             }
-            vocab[token] = id
+            pieces.append((token, id))
         }
+        let vocab = try Vocabulary(pieces) { v.path + "." + $0 }
         guard let m = f.child("merges") else { throw TokenizerError.missingMerges(path: f.path + ".merges") }
         guard case .array(let items) = m.node else {
             throw TokenizerError.invalidField(path: m.path, expected: "array", actual: m.node.typeName)

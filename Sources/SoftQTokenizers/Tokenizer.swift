@@ -1,4 +1,5 @@
 import Foundation
+import SoftQBase
 
 /// A byte-level BPE tokenizer that encodes and decodes exactly as Hugging Face `tokenizers`
 /// does for GPT-2, Llama-3, Qwen2 and SmolLM2 style `tokenizer.json` files.
@@ -17,7 +18,7 @@ public struct Tokenizer: Sendable {
     let rawAdded: AddedMatcher
     let normalizedAdded: AddedMatcher
     let addedByID: [Int: AddedToken]
-    let addedByContent: Vocabulary
+    let addedByContent: [ExactString: Int]
     let byteLevel: Bool
 
     /// One past the largest id of the vocabulary or the added tokens.
@@ -63,9 +64,7 @@ public struct Tokenizer: Sendable {
     public init(vocabJSON: Data, merges: String) throws {
         let root = JField(node: try parseTokenizerJSON(vocabJSON), path: "vocab.json")
         let entries = try root.object()
-        var vocab = Vocabulary()
-        vocab.reserveCapacity(entries.count)
-        for (t, f) in entries { vocab[t] = try f.int() }
+        let vocab = try Vocabulary(try entries.map { ($0.0, try $0.1.int()) }) { "vocab.json." + $0 }
         let model = try BPEModel(vocab: vocab, merges: try BPEModel.parseMergesText(merges), mergePath: BPEModel.mergesTextPath,
                                  ignoreMerges: false, unkToken: nil)
         var added: [AddedToken] = []
@@ -87,8 +86,8 @@ public struct Tokenizer: Sendable {
         suffixIDs = suffix
         rawAdded = AddedMatcher(added.filter { !$0.normalized })
         normalizedAdded = AddedMatcher(added.filter { $0.normalized })
-        var byID: [Int: AddedToken] = [:], byContent = Vocabulary()
-        for t in added { byID[t.id] = t; byContent[t.content] = t.id }
+        var byID: [Int: AddedToken] = [:], byContent: [ExactString: Int] = [:]
+        for t in added { byID[t.id] = t; byContent[ExactString(t.content)] = t.id }
         addedByID = byID
         addedByContent = byContent
         byteLevel = preTokenizer?.isByteLevel ?? false
@@ -103,17 +102,17 @@ public struct Tokenizer: Sendable {
 
     /// BOS/EOS ids: named by the config, else the post-processor's first prefix / last suffix id,
     /// else a conventional name present in the vocabulary.
-    private static func bosAndEOS(config: JField?, byContent: Vocabulary, vocab: Vocabulary,
+    private static func bosAndEOS(config: JField?, byContent: [ExactString: Int], vocab: Vocabulary,
                                   prefix: [Int], suffix: [Int]) throws -> (Int?, Int?) {
         /// The id of the token a tokenizer_config.json names (a string or {"content": ...}).
         func named(_ key: String) throws -> Int? {
             guard let f = config?.child(key) else { return nil }
             let name: String
             if case .string(let s) = f.node { name = s } else { name = try f.required("content").string() }
-            guard let id = byContent[name] ?? vocab[name] else { throw TokenizerError.unknownToken(path: f.path, token: name) }
+            guard let id = byContent[ExactString(name)] ?? vocab[name] else { throw TokenizerError.unknownToken(path: f.path, token: name) }
             return id
         }
-        func known(_ names: [String]) -> Int? { names.lazy.compactMap { byContent[$0] ?? vocab[$0] }.first }
+        func known(_ names: [String]) -> Int? { names.lazy.compactMap { byContent[ExactString($0)] ?? vocab[$0] }.first }
         // A config that sets a token to null means "none" (Qwen2 has no BOS): no guessing then.
         func explicitNull(_ key: String) -> Bool { config?.node[key]?.isNull == true }
         let bos = explicitNull("bos_token") ? nil
@@ -210,5 +209,5 @@ public struct Tokenizer: Sendable {
     public func tokenDisplay(_ id: Int) throws -> String { try decode([id]) }
 
     /// The id of a vocabulary or added-token string.
-    public func id(forToken token: String) -> Int? { addedByContent[token] ?? model.vocab[token] }
+    public func id(forToken token: String) -> Int? { addedByContent[ExactString(token)] ?? model.vocab[token] }
 }
