@@ -24,6 +24,7 @@ import argparse
 import json
 import os
 import random
+import resource
 import subprocess
 import tempfile
 import time
@@ -115,16 +116,22 @@ def load_time(args):
     expected = load(path).encode(text, add_special_tokens=False).ids
     if json.loads(got)["ids"] != expected:
         raise SystemExit(f"softq ids {got.strip()} differ from tokenizers' {expected}")
-    times = []
+    times, cpu = [], []
     for _ in range(args.repeats):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         t = time.perf_counter()
         subprocess.run(cmd, capture_output=True, check=True)
         times.append(time.perf_counter() - t)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
     times.sort()
+    cpu.sort()
     size = os.path.getsize(path) / 1e6
     print(f"{path}: {size:.1f} MB, {len(load(path).get_vocab())} tokens")
     print(f"softq tokenize, whole process, one short text: median {times[len(times) // 2]:.3f} s, "
           f"min {times[0]:.3f} s, max {times[-1]:.3f} s over {len(times)} runs (ids equal tokenizers')")
+    print(f"CPU time (user + sys) of the process: median {cpu[len(cpu) // 2]:.3f} s, min {cpu[0]:.3f} s; "
+          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
 
 
 def main():

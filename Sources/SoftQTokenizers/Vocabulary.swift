@@ -97,11 +97,13 @@ struct Vocabulary: Sendable {
     }
 
     private static func same(_ x: String, _ y: String) -> Bool {
+        guard x.utf8.count == y.utf8.count else { return false }  // O(1) for native strings
         var a = x, b = y
         return a.withUTF8 { p in b.withUTF8 { q in p.elementsEqual(q) } }
     }
 
     private static func isConcatenation(_ whole: String, _ x: String, _ y: String) -> Bool {
+        guard whole.utf8.count == x.utf8.count + y.utf8.count else { return false }
         var w = whole, a = x, b = y
         return w.withUTF8 { p in
             a.withUTF8 { q in
