@@ -21,6 +21,9 @@ import time
 
 import numpy as np
 
+from gguf_arch import ARCHITECTURES, ArchError, hf_config, hf_name, restore_values
+from gguf_tokenizer import PRE_TOKENIZERS, adds_special, gguf_tokenizer  # noqa: F401 (PRE_TOKENIZERS: tests)
+
 # Kept equal to SoftQVersion.string (Sources/SoftQBase/Version.swift); a test checks it.
 CONVERTER_VERSION = "0.1.0"
 SOFTQ_FORMAT = 1
@@ -192,10 +195,139 @@ def load_hf_directory(directory: str) -> dict:
     tokenizer = None
     tok_path = os.path.join(directory, "tokenizer.json")
     if os.path.isfile(tok_path):
-        with open(tok_path, encoding="utf-8") as f:
-            tokenizer = f.read()
+        tokenizer = _read_text(tok_path)
+    extras, generation = hf_tokenizer_extras(directory)
     return {"config": config, "model_type": model_type, "tensors": tensors, "tokenizer": tokenizer,
+            "tokenizer_files": extras, "generation_config": generation,
             "format": fmt, "files": files, "notes": {}}
+
+
+def _read_text(path: str) -> str:
+    try:
+        with open(path, encoding="utf-8") as f:
+            return f.read()
+    except (OSError, UnicodeDecodeError) as e:
+        raise ConvertError(f"{path}: unreadable ({e})") from e
+
+
+def _json_object(path: str, text: str) -> dict:
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise ConvertError(f"{path}: not valid JSON: {e}") from e
+    if not isinstance(value, dict):
+        raise ConvertError(f"{path}: expected a JSON object")
+    return value
+
+
+_TEMPLATE_NAME = re.compile(r"[A-Za-z0-9_.-]+")
+
+
+def template_files(templates: dict[str, str], where: str) -> dict[str, str]:
+    """Chat templates by name → dataset names: `default` is chat_template.jinja, another
+    name N is chat_template.N.jinja (names must be plain: letters, digits, _ . -)."""
+    out = {}
+    for name, text in templates.items():
+        if not isinstance(text, str):
+            raise ConvertError(f"{where}: chat template '{name}' is not a string")
+        if name == "default":
+            out["chat_template.jinja"] = text
+        elif _TEMPLATE_NAME.fullmatch(name) and name not in (".", ".."):
+            out[f"chat_template.{name}.jinja"] = text
+        else:
+            raise ConvertError(f"{where}: chat template name {name!r} cannot be a dataset name")
+    return out
+
+
+def hf_tokenizer_extras(directory: str) -> tuple[dict[str, str], str | None]:
+    """The optional tokenizer files of a Hugging Face directory: tokenizer_config.json
+    (verbatim), the chat templates, and generation_config.json (verbatim JSON text).
+
+    Templates, by precedence: chat_template.jinja (and additional_chat_templates/N.jinja, as
+    transformers saves named ones), else tokenizer_config's `chat_template` — a string, or a
+    list of {"name", "template"} whose `default` entry is the main template.
+    """
+    files: dict[str, str] = {}
+    templates: dict[str, str] = {}
+    config_path = os.path.join(directory, "tokenizer_config.json")
+    if os.path.isfile(config_path):
+        text = _read_text(config_path)
+        files["tokenizer_config.json"] = text
+        embedded = _json_object(config_path, text).get("chat_template")
+        if isinstance(embedded, str):
+            templates["default"] = embedded
+        elif isinstance(embedded, list):
+            for k, entry in enumerate(embedded):
+                if not isinstance(entry, dict) or not isinstance(entry.get("name"), str) \
+                        or not isinstance(entry.get("template"), str):
+                    raise ConvertError(f"{config_path}: chat_template[{k}] is not a "
+                                       '{"name": ..., "template": ...} object')
+                templates[entry["name"]] = entry["template"]
+        elif embedded is not None:
+            raise ConvertError(f"{config_path}: chat_template must be a string or a list of named templates")
+    jinja = os.path.join(directory, "chat_template.jinja")
+    if os.path.isfile(jinja):
+        templates["default"] = _read_text(jinja)  # the file wins over the embedded string
+    extra_dir = os.path.join(directory, "additional_chat_templates")
+    if os.path.isdir(extra_dir):
+        for name in sorted(os.listdir(extra_dir)):
+            if name.endswith(".jinja"):
+                templates[name[: -len(".jinja")]] = _read_text(os.path.join(extra_dir, name))
+    files.update(template_files(templates, directory))
+    generation = None
+    gen_path = os.path.join(directory, "generation_config.json")
+    if os.path.isfile(gen_path):
+        generation = _read_text(gen_path)
+        _json_object(gen_path, generation)
+    return files, generation
+
+
+_GGUF_SPECIALS = (("bos_token", "bos_token_id"), ("eos_token", "eos_token_id"),
+                  ("unk_token", "unknown_token_id"), ("pad_token", "padding_token_id"))
+
+
+def gguf_tokenizer_extras(meta: dict) -> tuple[dict[str, str], str | None]:
+    """What a GGUF file says beyond the vocabulary, in the checkpoint's Hugging Face form:
+    its chat templates (`tokenizer.chat_template`, named ones `tokenizer.chat_template.N`), a
+    generated tokenizer_config.json (special tokens by name, `add_bos_token`/`add_eos_token` as
+    the rebuilt tokenizer applies them) and a generated generation_config (BOS, and as
+    `eos_token_id` the EOS id followed by the end-of-turn `eot` and end-of-message `eom` ids
+    when the file names them — every id that ends an episode)."""
+    templates = {}
+    prefix = "tokenizer.chat_template"
+    for key, value in meta.items():
+        if key == prefix:
+            templates["default"] = value
+        elif key.startswith(prefix + "."):
+            templates[key[len(prefix) + 1:]] = value
+    files = template_files(templates, "GGUF metadata")
+    tokens = meta.get("tokenizer.ggml.tokens")
+    ids = {}
+    for _, key in _GGUF_SPECIALS + (("eot", "eot_token_id"), ("eom", "eom_token_id")):
+        if f"tokenizer.ggml.{key}" in meta:
+            tid = int(meta[f"tokenizer.ggml.{key}"])
+            if tokens is not None and not 0 <= tid < len(tokens):
+                raise ConvertError(f"GGUF metadata tokenizer.ggml.{key} = {tid} is outside the "
+                                   f"{len(tokens)}-token vocabulary")
+            ids[key] = tid
+    if tokens is None:
+        return files, None
+    config = {"add_bos_token": adds_special(meta, "add_bos_token"),
+              "add_eos_token": adds_special(meta, "add_eos_token")}
+    for name, key in _GGUF_SPECIALS:
+        if key in ids:
+            config[name] = tokens[ids[key]]
+    files["tokenizer_config.json"] = json.dumps(config, ensure_ascii=False, indent=2) + "\n"
+    generation = {}
+    if "bos_token_id" in ids:
+        generation["bos_token_id"] = ids["bos_token_id"]
+    ends = [ids[k] for k in ("eos_token_id", "eot_token_id", "eom_token_id") if k in ids]
+    ends = list(dict.fromkeys(ends))
+    if ends:
+        generation["eos_token_id"] = ends[0] if len(ends) == 1 else ends
+    if "padding_token_id" in ids:
+        generation["pad_token_id"] = ids["padding_token_id"]
+    return files, (json.dumps(generation, indent=2) + "\n") if generation else None
 
 
 # ----------------------------------------------------------------------------------------
@@ -259,29 +391,6 @@ def unpermute_qk(w: np.ndarray, n_head: int) -> np.ndarray:
     return w.reshape(n_head, half, 2, *w.shape[1:]).swapaxes(1, 2).reshape(w.shape)
 
 
-_GGUF_LAYER_NAMES = {
-    "attn_norm": "input_layernorm", "ffn_norm": "post_attention_layernorm",
-    "attn_q": "self_attn.q_proj", "attn_k": "self_attn.k_proj", "attn_v": "self_attn.v_proj",
-    "attn_output": "self_attn.o_proj", "ffn_gate": "mlp.gate_proj", "ffn_up": "mlp.up_proj",
-    "ffn_down": "mlp.down_proj",
-}
-_GGUF_GLOBAL_NAMES = {"token_embd": "model.embed_tokens", "output_norm": "model.norm",
-                      "output": "lm_head"}
-
-
-def gguf_to_hf_name(name: str) -> str:
-    m = re.fullmatch(r"blk\.(\d+)\.([a-z_]+)\.(weight|bias)", name)
-    if m and m.group(2) in _GGUF_LAYER_NAMES:
-        return f"model.layers.{m.group(1)}.{_GGUF_LAYER_NAMES[m.group(2)]}.{m.group(3)}"
-    m = re.fullmatch(r"([a-z_]+)\.(weight|bias)", name)
-    if m and m.group(1) in _GGUF_GLOBAL_NAMES:
-        return f"{_GGUF_GLOBAL_NAMES[m.group(1)]}.{m.group(2)}"
-    if name == "rope_freqs.weight":
-        raise ConvertError("GGUF tensor 'rope_freqs.weight' (Llama-3.1-style rope scaling) has no "
-                           "Hugging Face config equivalent the converter can rebuild")
-    raise ConvertError(f"GGUF tensor '{name}' has no known Hugging Face name for a llama model")
-
-
 def _gguf_fields(reader) -> dict:
     """Metadata as plain Python values (strings decoded, arrays as lists)."""
     out = {}
@@ -290,138 +399,6 @@ def _gguf_fields(reader) -> dict:
             continue
         out[key] = field.contents()
     return out
-
-
-def _f32(v: float) -> float:
-    # GGUF stores floats as float32; the shortest float32 repr recovers the value configs wrote
-    # (1e-05, not 9.999999747378752e-06).
-    return float(str(np.float32(v)))
-
-
-def gguf_config(meta: dict, has_output: bool, vocab_rows: int) -> dict:
-    def need(key):
-        if key not in meta:
-            raise ConvertError(f"GGUF metadata lacks '{key}', needed for the model configuration")
-        return meta[key]
-
-    hidden = int(need("llama.embedding_length"))
-    heads = int(need("llama.attention.head_count"))
-    kv_heads = int(meta.get("llama.attention.head_count_kv", heads))
-    head_dim = int(meta.get("llama.attention.key_length", hidden // heads))
-    config = {
-        "architectures": ["LlamaForCausalLM"],
-        "model_type": "llama",
-        "hidden_size": hidden,
-        "intermediate_size": int(need("llama.feed_forward_length")),
-        "num_hidden_layers": int(need("llama.block_count")),
-        "num_attention_heads": heads,
-        "num_key_value_heads": kv_heads,
-        "head_dim": head_dim,
-        "max_position_embeddings": int(need("llama.context_length")),
-        "rms_norm_eps": _f32(need("llama.attention.layer_norm_rms_epsilon")),
-        "rope_theta": _f32(meta.get("llama.rope.freq_base", 10000.0)),
-        "vocab_size": int(meta.get("llama.vocab_size", vocab_rows)),
-        "hidden_act": "silu",
-        "tie_word_embeddings": not has_output,
-    }
-    scaling = meta.get("llama.rope.scaling.type")
-    if scaling not in (None, "none"):
-        if scaling != "linear":
-            raise ConvertError(f"GGUF rope scaling '{scaling}' is not supported (only linear)")
-        config["rope_scaling"] = {"rope_type": "linear",
-                                  "factor": _f32(need("llama.rope.scaling.factor"))}
-    for key, hf in (("bos_token_id", "bos_token_id"), ("eos_token_id", "eos_token_id"),
-                    ("padding_token_id", "pad_token_id")):
-        if f"tokenizer.ggml.{key}" in meta:
-            config[hf] = int(meta[f"tokenizer.ggml.{key}"])
-    return config
-
-
-# Pre-tokenizers of the llama.cpp `tokenizer.ggml.pre` names whose Hugging Face form is known.
-_LLAMA3_SPLIT = (r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}|"
-                 r" ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+")
-_QWEN2_SPLIT = (r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}|"
-                r" ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+")
-
-
-def _byte_level(use_regex: bool, add_prefix_space: bool = False) -> dict:
-    return {"type": "ByteLevel", "add_prefix_space": add_prefix_space, "trim_offsets": True,
-            "use_regex": use_regex}
-
-
-def _split(pattern: str) -> dict:
-    return {"type": "Split", "pattern": {"Regex": pattern}, "behavior": "Isolated", "invert": False}
-
-
-PRE_TOKENIZERS = {
-    "gpt-2": _byte_level(True),
-    "smollm": {"type": "Sequence", "pretokenizers": [
-        {"type": "Digits", "individual_digits": True}, _byte_level(True)]},
-    "llama-bpe": {"type": "Sequence", "pretokenizers": [_split(_LLAMA3_SPLIT), _byte_level(False)]},
-    "qwen2": {"type": "Sequence", "pretokenizers": [_split(_QWEN2_SPLIT), _byte_level(False)]},
-}
-_CONTROL, _USER_DEFINED = 3, 4  # llama.cpp token types
-
-
-def gguf_tokenizer(meta: dict) -> tuple[str | None, str]:
-    """Rebuilds tokenizer.json for byte-level BPE (`gpt2`) vocabularies; else (None, why)."""
-    model = meta.get("tokenizer.ggml.model")
-    if model != "gpt2":
-        return None, f"tokenizer model '{model}' is not byte-level BPE; no tokenizer.json written"
-    pre = meta.get("tokenizer.ggml.pre", "(none)")
-    if pre not in PRE_TOKENIZERS:
-        return None, (f"pre-tokenizer '{pre}' is not one the converter knows "
-                      f"({', '.join(PRE_TOKENIZERS)}); no tokenizer.json written")
-    tokens = list(meta.get("tokenizer.ggml.tokens", []))
-    types = list(meta.get("tokenizer.ggml.token_type", [1] * len(tokens)))
-    merges = list(meta.get("tokenizer.ggml.merges", []))
-    if len(types) != len(tokens):
-        return None, f"{len(tokens)} tokens but {len(types)} token types; no tokenizer.json written"
-    for key in ("bos_token_id", "eos_token_id"):
-        tid = meta.get(f"tokenizer.ggml.{key}")
-        if tid is not None and not 0 <= int(tid) < len(tokens):
-            return None, (f"{key} {tid} is outside the {len(tokens)}-token vocabulary; "
-                          "no tokenizer.json written")
-    vocab = {}
-    for i, t in enumerate(tokens):
-        if t in vocab:
-            return None, f"token {t!r} appears twice (ids {vocab[t]} and {i}); no tokenizer.json written"
-        vocab[t] = i
-    added = [{"id": i, "content": t, "single_word": False, "lstrip": False, "rstrip": False,
-              "normalized": types[i] != _CONTROL, "special": types[i] == _CONTROL}
-             for i, t in enumerate(tokens) if types[i] in (_CONTROL, _USER_DEFINED)]
-    post = _post_processor(meta, tokens)
-    tokenizer = {
-        "version": "1.0", "truncation": None, "padding": None, "added_tokens": added,
-        "normalizer": None, "pre_tokenizer": PRE_TOKENIZERS[pre], "post_processor": post,
-        "decoder": {"type": "ByteLevel", "add_prefix_space": True, "trim_offsets": True,
-                    "use_regex": True},
-        "model": {"type": "BPE", "dropout": None, "unk_token": None,
-                  "continuing_subword_prefix": None, "end_of_word_suffix": None,
-                  "fuse_unk": False, "byte_fallback": False, "ignore_merges": pre == "llama-bpe",
-                  "vocab": vocab, "merges": merges},
-    }
-    return json.dumps(tokenizer, ensure_ascii=False, indent=2), f"rebuilt from GGUF (pre '{pre}')"
-
-
-def _post_processor(meta: dict, tokens: list[str]) -> dict:
-    """BOS/EOS insertion as llama.cpp's add_bos_token/add_eos_token flags ask; else a no-op."""
-    parts = []
-    for key, flag in (("bos_token_id", "add_bos_token"), ("eos_token_id", "add_eos_token")):
-        if meta.get(f"tokenizer.ggml.{flag}", False) and f"tokenizer.ggml.{key}" in meta:
-            parts.append((flag, tokens[int(meta[f"tokenizer.ggml.{key}"])],
-                          int(meta[f"tokenizer.ggml.{key}"])))
-    if not parts:
-        return {"type": "ByteLevel", "add_prefix_space": True, "trim_offsets": False,
-                "use_regex": True}
-
-    def seq(piece, type_id):
-        out = [{"SpecialToken": {"id": t, "type_id": type_id}} for f, t, _ in parts if f == "add_bos_token"]
-        out.append({"Sequence": {"id": piece, "type_id": type_id}})
-        out += [{"SpecialToken": {"id": t, "type_id": type_id}} for f, t, _ in parts if f == "add_eos_token"]
-        return out
-    return {"type": "TemplateProcessing", "single": seq("A", 0), "pair": seq("A", 0) + seq("B", 1),
-            "special_tokens": {t: {"id": t, "ids": [i], "tokens": [t]} for _, t, i in parts}}
 
 
 def load_gguf(path: str) -> dict:
@@ -435,19 +412,24 @@ def load_gguf(path: str) -> dict:
         raise ConvertError(f"{path}: not a readable GGUF file: {e}") from e
     meta = _gguf_fields(reader)
     arch = meta.get("general.architecture")
-    if arch != "llama":
+    if arch not in ARCHITECTURES:
         raise ConvertError(f"{path}: GGUF architecture '{arch}' is not supported; the converter "
-                           "maps llama-family GGUF files (general.architecture = llama) only")
+                           f"maps {', '.join(ARCHITECTURES)}")
     by_name = {t.name: t for t in reader.tensors}
     embd = by_name.get("token_embd.weight")
     if embd is None:
         raise ConvertError(f"{path}: GGUF file has no 'token_embd.weight' tensor")
-    config = gguf_config(meta, "output.weight" in by_name, int(embd.shape[1]))
+    try:
+        config = hf_config(meta, arch, "output.weight" in by_name, int(embd.shape[1]),
+                           "blk.0.attn_q.bias" in by_name)
+        mapping = [(t, hf_name(arch, t.name)) for t in reader.tensors]  # fail before any work
+    except ArchError as e:
+        raise ConvertError(str(e)) from e
     heads, kv_heads = config["num_attention_heads"], config["num_key_value_heads"]
-    mapping = [(t, gguf_to_hf_name(t.name)) for t in reader.tensors]  # fail before any work
+    permute = ARCHITECTURES[arch].permute_qk
 
     def tensors():
-        for t, hf_name in mapping:
+        for t, name in mapping:
             try:
                 x = gguf.quants.dequantize(t.data, t.tensor_type)
             except NotImplementedError as e:
@@ -455,18 +437,19 @@ def load_gguf(path: str) -> dict:
                                    "package cannot dequantise") from e
             shape = tuple(int(d) for d in reversed(t.shape.tolist()))  # GGUF lists dims inner first
             x = np.asarray(x, dtype="<f4").reshape(shape)
-            if ".attn_q." in t.name:
+            if permute and ".attn_q." in t.name:
                 x = unpermute_qk(x, heads)
-            elif ".attn_k." in t.name:
+            elif permute and ".attn_k." in t.name:
                 x = unpermute_qk(x, kv_heads)
-            yield hf_name, x, "F32"
+            yield name, restore_values(arch, t.name, x), "F32"
 
     tokenizer, tok_note = gguf_tokenizer(meta)
     counts: dict[str, int] = {}
     for t in reader.tensors:
         counts[t.tensor_type.name] = counts.get(t.tensor_type.name, 0) + 1
-    return {"config": config, "model_type": "llama", "tensors": tensors, "tokenizer": tokenizer,
-            "format": "gguf", "files": [path],
+    extras, generation = gguf_tokenizer_extras(meta)
+    return {"config": config, "model_type": config["model_type"], "tensors": tensors, "tokenizer": tokenizer,
+            "tokenizer_files": extras, "generation_config": generation, "format": "gguf", "files": [path],
             "notes": {"tokenizer": tok_note,
                       "quantization": ",".join(f"{k}:{v}" for k, v in sorted(counts.items()))}}
 
@@ -511,10 +494,16 @@ def write_checkpoint(out_path: str, model: dict, dtype: str, source: str, source
                     ds.attrs["dtype"] = "bfloat16"
                 n_tensors += 1
                 n_params += int(y.size)
+            if model.get("generation_config") is not None:
+                f.attrs["generation_config"] = model["generation_config"]
+            texts = dict(model.get("tokenizer_files") or {})
             if model["tokenizer"] is not None:
-                f.create_group("tokenizer").create_dataset(
-                    "tokenizer.json", data=model["tokenizer"], dtype=h5py.string_dtype("utf-8"),
-                    track_times=False)
+                texts["tokenizer.json"] = model["tokenizer"]
+            if texts:
+                group = f.create_group("tokenizer")
+                for name in sorted(texts):  # sorted: byte-identical files across runs
+                    group.create_dataset(name, data=texts[name], dtype=h5py.string_dtype("utf-8"),
+                                         track_times=False)
         os.replace(tmp, out_path)
     except BaseException:
         if os.path.exists(tmp):

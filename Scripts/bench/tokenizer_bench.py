@@ -12,11 +12,19 @@ Usage (from the repository root, after `swift build -c release --product softq`)
   python3 Scripts/bench/tokenizer_bench.py [--tokenizer PATH] [--megabytes 4] [--softq PATH]
 PATH is a tokenizer.json or a directory with vocab.json + merges.txt (default: the GPT-2
 fixture). The machine is shared: compare ratios from one run, not absolute times.
+
+Load time of a large vocabulary (the whole `softq tokenize` process on one short text,
+median of --repeats runs, after one warm-up run):
+  python3 Scripts/bench/tokenizer_bench.py --load-time [--tokenizer PATH]
+Without --tokenizer it uses Gemma 3's 262,144-piece tokenizer.json when
+make_tokenizer_fixtures.py --with-gemma3 has written it, else a synthetic SentencePiece-style
+vocabulary of 262,144 pieces and as many merges made here (seeded).
 """
 import argparse
 import json
 import os
 import random
+import resource
 import subprocess
 import tempfile
 import time
@@ -58,12 +66,87 @@ def make_text(megabytes, seed=7):
     return lines
 
 
+def synthetic_sentencepiece(size=262144, seed=11):
+    """A SentencePiece-style tokenizer.json of `size` pieces: <unk> <s> </s>, the 256 byte
+    pieces, an alphabet, then pieces grown one character at a time, each with its merge."""
+    rng = random.Random(seed)
+    mark = "\u2581"
+    alphabet = [mark] + [chr(c) for c in range(0x61, 0x7B)] + [chr(c) for c in range(0x41, 0x5B)] + \
+        [str(d) for d in range(10)] + [chr(c) for c in range(0x4E00, 0x4E00 + 400)] + list("éèàüöäßçñ.,!?'-")
+    tokens = ["<unk>", "<s>", "</s>"] + [f"<0x{b:02X}>" for b in range(256)] + alphabet
+    seen, merges, grown = set(tokens), [], list(alphabet)
+    while len(tokens) < size:
+        left = grown[min(len(grown) - 1, int(rng.expovariate(1 / 2000)))] if rng.random() < 0.5 else rng.choice(grown)
+        right = rng.choice(alphabet[:63])
+        piece = left + right
+        if piece in seen or len(piece) > 16:
+            continue
+        seen.add(piece)
+        tokens.append(piece)
+        grown.append(piece)
+        merges.append([left, right])
+    return json.dumps({
+        "version": "1.0", "truncation": None, "padding": None,
+        "added_tokens": [{"id": i, "content": t, "single_word": False, "lstrip": False, "rstrip": False,
+                          "normalized": False, "special": True} for i, t in enumerate(tokens[:3])],
+        "normalizer": None,
+        "pre_tokenizer": {"type": "Metaspace", "replacement": mark, "prepend_scheme": "first", "split": False},
+        "post_processor": {"type": "TemplateProcessing", "single": [{"SpecialToken": {"id": "<s>", "type_id": 0}},
+                           {"Sequence": {"id": "A", "type_id": 0}}], "pair": [],
+                           "special_tokens": {"<s>": {"id": "<s>", "ids": [1], "tokens": ["<s>"]}}},
+        "decoder": {"type": "Sequence", "decoders": [
+            {"type": "Replace", "pattern": {"String": mark}, "content": " "}, {"type": "ByteFallback"}, {"type": "Fuse"},
+            {"type": "Strip", "content": " ", "start": 1, "stop": 0}]},
+        "model": {"type": "BPE", "dropout": None, "unk_token": "<unk>", "continuing_subword_prefix": None,
+                  "end_of_word_suffix": None, "fuse_unk": True, "byte_fallback": True, "ignore_merges": False,
+                  "vocab": {t: i for i, t in enumerate(tokens)}, "merges": merges}}, ensure_ascii=False)
+
+
+def load_time(args):
+    path = args.tokenizer
+    if path is None:
+        path = os.path.join(ROOT, "Tests", "SoftQTokenizersTests", "Fixtures", "optional", "gemma3-real.json")
+        if not os.path.exists(path):
+            path = os.path.join(tempfile.mkdtemp(), "synthetic-262144.json")
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(synthetic_sentencepiece())
+    text = "The soft Q-value of a token, 日本語 too."
+    cmd = [args.softq, "tokenize", "--tokenizer", path, "--text", text]
+    got = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout  # warm-up (page cache)
+    expected = load(path).encode(text, add_special_tokens=False).ids
+    if json.loads(got)["ids"] != expected:
+        raise SystemExit(f"softq ids {got.strip()} differ from tokenizers' {expected}")
+    times, cpu = [], []
+    for _ in range(args.repeats):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        t = time.perf_counter()
+        subprocess.run(cmd, capture_output=True, check=True)
+        times.append(time.perf_counter() - t)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
+    times.sort()
+    cpu.sort()
+    size = os.path.getsize(path) / 1e6
+    print(f"{path}: {size:.1f} MB, {len(load(path).get_vocab())} tokens")
+    print(f"softq tokenize, whole process, one short text: median {times[len(times) // 2]:.3f} s, "
+          f"min {times[0]:.3f} s, max {times[-1]:.3f} s over {len(times)} runs (ids equal tokenizers')")
+    print(f"CPU time (user + sys) of the process: median {cpu[len(cpu) // 2]:.3f} s, min {cpu[0]:.3f} s; "
+          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--tokenizer", default=os.path.join(ROOT, "Tests", "SoftQTokenizersTests", "Fixtures", "gpt2"))
+    ap.add_argument("--tokenizer", default=None)
     ap.add_argument("--megabytes", type=float, default=4)
     ap.add_argument("--softq", default=os.path.join(ROOT, ".build", "release", "softq"))
+    ap.add_argument("--load-time", action="store_true", help="time loading a large vocabulary instead")
+    ap.add_argument("--repeats", type=int, default=7)
     args = ap.parse_args()
+    if args.load_time:
+        load_time(args)
+        return
+    if args.tokenizer is None:
+        args.tokenizer = os.path.join(ROOT, "Tests", "SoftQTokenizersTests", "Fixtures", "gpt2")
 
     lines = make_text(args.megabytes)
     nbytes = sum(len(l.encode()) for l in lines)

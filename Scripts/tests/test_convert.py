@@ -39,7 +39,7 @@ def read_checkpoint(path):
             assert ds.chunks is None and ds.compression is None, name  # contiguous
             assert ds.id.get_offset() % 64 == 0, (name, ds.id.get_offset())
             weights[name] = (ds[()], dict(ds.attrs))
-        tok = f["tokenizer/tokenizer.json"][()].decode("utf-8") if "tokenizer" in f else None
+        tok = f["tokenizer/tokenizer.json"][()].decode("utf-8") if "tokenizer/tokenizer.json" in f else None
     return attrs, weights, tok
 
 
@@ -328,7 +328,7 @@ LLAMA = dict(hidden=32, heads=4, kv_heads=2, ff=64, layers=2)
 
 
 def write_gguf(path, state, tokens, arch="llama", add_bos=False, quantized=(), half=(),
-               extra=None, pre="smollm"):
+               extra=None, pre="smollm", more_meta=None):
     w = gguf.GGUFWriter(str(path), arch)
     w.add_block_count(LLAMA["layers"])
     w.add_context_length(64)
@@ -347,6 +347,8 @@ def write_gguf(path, state, tokens, arch="llama", add_bos=False, quantized=(), h
     w.add_bos_token_id(1)
     w.add_eos_token_id(2)
     w.add_add_bos_token(add_bos)
+    if more_meta is not None:
+        more_meta(w)
     for name, x in state.items():
         g = hf_to_gguf_name(name)
         if ".q_proj." in name:
@@ -532,3 +534,348 @@ def test_split_patterns_agree_with_transformers_when_available():
     for pre in ("llama-bpe", "qwen2"):
         assert convert.PRE_TOKENIZERS[pre]["pretokenizers"][0]["pattern"]["Regex"] == \
             GGUF_PRE_TOKENIZER_SPLITS[pre], pre
+
+
+# ---------------------------------------------------------------------------------------
+# Tokenizer files: tokenizer_config.json, chat templates, generation_config
+
+def read_tokenizer_files(path):
+    with h5py.File(path, "r") as f:
+        files = {k: v[()].decode("utf-8") for k, v in f["tokenizer"].items()} if "tokenizer" in f else {}
+        generation = f.attrs.get("generation_config")
+    return files, generation
+
+
+def test_hf_directory_tokenizer_config_named_templates_and_generation_config(tmp_path, rng):
+    d, _ = make_gpt2_dir(tmp_path, rng)
+    config_text = json.dumps({"bos_token": "<s>", "add_bos_token": True, "chat_template": [
+        {"name": "default", "template": "{{ messages[0]['content'] }}"},
+        {"name": "tool_use", "template": "{{ tools }}"}]}, indent=1)
+    (d / "tokenizer_config.json").write_text(config_text, encoding="utf-8")
+    gen_text = '{\n  "eos_token_id": [2, 7],\n  "bos_token_id": 1\n}\n'
+    (d / "generation_config.json").write_text(gen_text, encoding="utf-8")
+    out = tmp_path / "t.h5"
+    assert convert.main([str(d), str(out)]) == 0
+    files, generation = read_tokenizer_files(out)
+    assert files == {"tokenizer.json": TOKENIZER_TEXT, "tokenizer_config.json": config_text,  # verbatim
+                     "chat_template.jinja": "{{ messages[0]['content'] }}",
+                     "chat_template.tool_use.jinja": "{{ tools }}"}
+    assert generation == gen_text
+
+    # chat_template.jinja (and additional_chat_templates/) win over the embedded templates.
+    (d / "chat_template.jinja").write_text("FILE {{ x }}é", encoding="utf-8")
+    (d / "additional_chat_templates").mkdir()
+    (d / "additional_chat_templates" / "rag.jinja").write_text("RAG", encoding="utf-8")
+    assert convert.main([str(d), str(out), "--force"]) == 0
+    files, _ = read_tokenizer_files(out)
+    assert files["chat_template.jinja"] == "FILE {{ x }}é"
+    assert files["chat_template.rag.jinja"] == "RAG" and files["chat_template.tool_use.jinja"] == "{{ tools }}"
+
+
+def test_hf_directory_template_string_and_bad_files(tmp_path, rng):
+    d, _ = make_gpt2_dir(tmp_path, rng)
+    (d / "tokenizer_config.json").write_text('{"chat_template": "{{ bos_token }}"}', encoding="utf-8")
+    out = tmp_path / "t.h5"
+    assert convert.main([str(d), str(out)]) == 0
+    assert read_tokenizer_files(out)[0]["chat_template.jinja"] == "{{ bos_token }}"
+    (d / "tokenizer_config.json").write_text('{"chat_template": [{"name": "../x", "template": "t"}]}')
+    with pytest.raises(convert.ConvertError, match="cannot be a dataset name"):
+        convert.convert(str(d), str(tmp_path / "o.h5"))
+    (d / "tokenizer_config.json").write_text('{"chat_template": 3}')
+    with pytest.raises(convert.ConvertError, match="chat_template must be a string or a list"):
+        convert.convert(str(d), str(tmp_path / "o.h5"))
+    (d / "tokenizer_config.json").unlink()
+    (d / "generation_config.json").write_text("[1, 2]")
+    with pytest.raises(convert.ConvertError, match=r"generation_config\.json: expected a JSON object"):
+        convert.convert(str(d), str(tmp_path / "o.h5"))
+    assert not (tmp_path / "o.h5").exists()
+
+
+@pytestmark_gguf
+def test_gguf_chat_templates_and_generated_configs(tmp_path):
+    rng = np.random.default_rng(9)
+    _, tokens = reference_tokenizer()
+    state = llama_state(rng, vocab=len(tokens), tied=True, **LLAMA)
+    path = tmp_path / "chat.gguf"
+
+    def meta(w):
+        w.add_chat_template("{% for m in messages %}<|im_start|>{{ m.content }}<|im_end|>{% endfor %}")
+        w.add_string("tokenizer.chat_template.tool_use", "TOOLS {{ tools }}")
+        w.add_uint32("tokenizer.ggml.eot_token_id", 2)
+        w.add_uint32("tokenizer.ggml.eom_token_id", 0)
+        w.add_pad_token_id(0)
+    write_gguf(path, state, tokens, add_bos=True, more_meta=meta)
+    out = tmp_path / "chat.h5"
+    assert convert.main([str(path), str(out)]) == 0
+    files, generation = read_tokenizer_files(out)
+    assert files["chat_template.jinja"].startswith("{% for m in messages %}")
+    assert files["chat_template.tool_use.jinja"] == "TOOLS {{ tools }}"
+    assert json.loads(files["tokenizer_config.json"]) == {
+        "add_bos_token": True, "add_eos_token": False, "bos_token": "<|im_start|>", "eos_token": "<|im_end|>",
+        "pad_token": "<|endoftext|>"}
+    # EOS first, then the end-of-turn and end-of-message ids (eot = eos here, listed once).
+    assert json.loads(generation) == {"bos_token_id": 1, "eos_token_id": [2, 0], "pad_token_id": 0}
+
+
+# ---------------------------------------------------------------------------------------
+# GGUF architectures beyond llama: names, value fixes, configuration
+
+# Per architecture: (GGUF layer tensor, Hugging Face name) — stated here independently of the
+# converter's tables, from llama.cpp's tensor naming and the transformers state dicts.
+ARCH_LAYERS = {
+    "qwen2": [("attn_norm", "input_layernorm"), ("ffn_norm", "post_attention_layernorm"),
+              ("attn_q", "self_attn.q_proj"), ("attn_k", "self_attn.k_proj"), ("attn_v", "self_attn.v_proj"),
+              ("attn_output", "self_attn.o_proj"), ("ffn_gate", "mlp.gate_proj"), ("ffn_up", "mlp.up_proj"),
+              ("ffn_down", "mlp.down_proj")],
+    "gemma2": [("attn_norm", "input_layernorm"), ("post_attention_norm", "post_attention_layernorm"),
+               ("ffn_norm", "pre_feedforward_layernorm"), ("post_ffw_norm", "post_feedforward_layernorm"),
+               ("attn_q", "self_attn.q_proj"), ("attn_k", "self_attn.k_proj"), ("attn_v", "self_attn.v_proj"),
+               ("attn_output", "self_attn.o_proj"), ("ffn_gate", "mlp.gate_proj"), ("ffn_up", "mlp.up_proj"),
+               ("ffn_down", "mlp.down_proj")],
+    "phi3": [("attn_norm", "input_layernorm"), ("attn_qkv", "self_attn.qkv_proj"),
+             ("attn_output", "self_attn.o_proj"), ("ffn_norm", "post_attention_layernorm"),
+             ("ffn_up", "mlp.gate_up_proj"), ("ffn_down", "mlp.down_proj")],
+    "olmo2": [("post_attention_norm", "post_attention_layernorm"), ("post_ffw_norm", "post_feedforward_layernorm"),
+              ("attn_q", "self_attn.q_proj"), ("attn_k", "self_attn.k_proj"), ("attn_v", "self_attn.v_proj"),
+              ("attn_output", "self_attn.o_proj"), ("attn_q_norm", "self_attn.q_norm"),
+              ("attn_k_norm", "self_attn.k_norm"), ("ffn_gate", "mlp.gate_proj"), ("ffn_up", "mlp.up_proj"),
+              ("ffn_down", "mlp.down_proj")],
+}
+ARCH_LAYERS["qwen3"] = ARCH_LAYERS["qwen2"] + [("attn_q_norm", "self_attn.q_norm"), ("attn_k_norm", "self_attn.k_norm")]
+ARCH_LAYERS["gemma"] = ARCH_LAYERS["qwen2"]
+ARCH_LAYERS["gemma3"] = ARCH_LAYERS["gemma2"] + [("attn_q_norm", "self_attn.q_norm"), ("attn_k_norm", "self_attn.k_norm")]
+MODEL_TYPES = {"qwen2": "qwen2", "qwen3": "qwen3", "gemma": "gemma", "gemma2": "gemma2", "gemma3": "gemma3_text",
+               "phi3": "phi3", "olmo2": "olmo2"}
+
+
+def write_arch_gguf(path, arch, tensors, layers=2, tokenizer="gpt2", meta=None):
+    """A GGUF of architecture `arch` with the given (GGUF-named) tensors and a small vocabulary."""
+    w = gguf.GGUFWriter(str(path), arch)
+    w.add_block_count(layers)
+    w.add_context_length(64)
+    w.add_embedding_length(8)
+    w.add_feed_forward_length(16)
+    w.add_head_count(2)
+    w.add_head_count_kv(1)
+    w.add_key_length(4)
+    w.add_value_length(4)
+    w.add_layer_norm_rms_eps(1e-6)
+    w.add_rope_freq_base(1e6)
+    if tokenizer == "gpt2":
+        _, tokens = reference_tokenizer()
+        w.add_tokenizer_model("gpt2")
+        w.add_tokenizer_pre("smollm")
+        w.add_token_list(tokens)
+        w.add_token_types([3 if t in SPECIALS else 1 for t in tokens])
+        w.add_token_merges([f"{a} {b}" for a, b in MERGES])
+    else:
+        tokens, scores, types, specials = tokenizer
+        w.add_tokenizer_model("llama")
+        w.add_token_list(tokens)
+        w.add_token_scores(scores)
+        w.add_token_types(types)
+        w.add_bos_token_id(specials["bos"])
+        w.add_eos_token_id(specials["eos"])
+        w.add_unk_token_id(specials["unk"])
+        if "pad" in specials:
+            w.add_pad_token_id(specials["pad"])
+    if meta is not None:
+        meta(w)
+    for name, x in tensors.items():
+        w.add_tensor(name, x)
+    w.write_header_to_file()
+    w.write_kv_data_to_file()
+    w.write_tensors_to_file()
+    w.close()
+
+
+def arch_tensors(arch, rng, layers=2, vocab=None):
+    vocab = vocab or len(reference_tokenizer()[1])
+    out = {"token_embd.weight": rng.standard_normal((vocab, 8)).astype(np.float32),
+           "output_norm.weight": rng.standard_normal(8).astype(np.float32)}
+    for i in range(layers):
+        for g, _ in ARCH_LAYERS[arch]:
+            out[f"blk.{i}.{g}.weight"] = rng.standard_normal((8, 8) if not g.endswith("norm") else 8).astype(np.float32)
+    if arch == "qwen2":
+        for i in range(layers):
+            for g in ("attn_q", "attn_k", "attn_v"):
+                out[f"blk.{i}.{g}.bias"] = rng.standard_normal(8).astype(np.float32)
+    return out
+
+
+@pytestmark_gguf
+@pytest.mark.parametrize("arch", sorted(ARCH_LAYERS))
+def test_gguf_architecture_names_values_and_config(tmp_path, arch):
+    rng = np.random.default_rng(len(arch))
+    tensors = arch_tensors(arch, rng)
+    path = tmp_path / f"{arch}.gguf"
+    write_arch_gguf(path, arch, tensors)
+    out = tmp_path / f"{arch}.h5"
+    assert convert.main([str(path), str(out)]) == 0
+    attrs, weights, tok = read_checkpoint(out)
+    gemma = arch.startswith("gemma")
+    expected = {"model.embed_tokens.weight": tensors["token_embd.weight"],
+                "model.norm.weight": tensors["output_norm.weight"] - (1 if gemma else 0)}
+    for i in range(2):
+        for g, h in ARCH_LAYERS[arch]:
+            x = tensors[f"blk.{i}.{g}.weight"]
+            # Gemma's (1 + w) norms: llama.cpp stores w + 1. Nobody but llama is permuted.
+            expected[f"model.layers.{i}.{h}.weight"] = x - 1 if gemma and g.endswith("norm") else x
+        if arch == "qwen2":
+            for g, h in (("attn_q", "q_proj"), ("attn_k", "k_proj"), ("attn_v", "v_proj")):
+                expected[f"model.layers.{i}.self_attn.{h}.bias"] = tensors[f"blk.{i}.{g}.bias"]
+    assert set(weights) == set(expected)
+    for name, x in expected.items():
+        np.testing.assert_array_equal(weights[name][0], x.astype(np.float32), err_msg=name)
+    config = json.loads(attrs["config"])
+    assert attrs["model_type"] == MODEL_TYPES[arch] == config["model_type"]
+    assert (config["hidden_size"], config["num_hidden_layers"], config["num_attention_heads"],
+            config["num_key_value_heads"], config["head_dim"], config["rope_theta"]) == (8, 2, 2, 1, 4, 1e6)
+    assert config["tie_word_embeddings"] is True
+    assert config["hidden_act"] == ("gelu_pytorch_tanh" if gemma else "silu")
+    if arch == "qwen2":
+        assert config["attention_bias"] is True
+    if arch == "gemma3":
+        assert config["rope_local_base_freq"] == 10000.0 and config["query_pre_attn_scalar"] == 4
+        assert config["layer_types"] == ["sliding_attention", "sliding_attention"]
+    assert tok is not None  # the byte-level vocabulary is rebuilt whatever the architecture
+
+
+@pytestmark_gguf
+def test_gguf_rope_factor_tensors_are_refused(tmp_path):
+    rng = np.random.default_rng(2)
+    tensors = arch_tensors("phi3", rng)
+    tensors["rope_factors_long.weight"] = np.ones(2, np.float32)
+    path = tmp_path / "phi.gguf"
+    write_arch_gguf(path, "phi3", tensors)
+    with pytest.raises(convert.ConvertError, match="rope_factors_long.*rope scaling"):
+        convert.convert(str(path), str(tmp_path / "o.h5"))
+
+
+def _quant_types():
+    if gguf is None:
+        return []
+    plain = {"F32", "F16", "BF16", "F64", "I8", "I16", "I32", "I64"}
+    out = []
+    for q in gguf.GGMLQuantizationType:
+        if q.name in plain:
+            continue
+        block, size = gguf.GGML_QUANT_SIZES[q]
+        try:
+            gguf.quants.dequantize(np.zeros((1, size), np.uint8), q)
+        except NotImplementedError:
+            continue  # the package cannot dequantize it; the converter refuses it by name
+        out.append(q.name)
+    return out
+
+
+@pytestmark_gguf
+@pytest.mark.parametrize("qname", _quant_types())
+def test_every_quantization_the_package_dequantizes(tmp_path, qname):
+    """Random block bytes of each type (re-drawn until finite), stored raw, must come out exactly
+    as the gguf package's own dequantize gives them."""
+    q = gguf.GGMLQuantizationType[qname]
+    block, size = gguf.GGML_QUANT_SIZES[q]
+    rng = np.random.default_rng(sum(map(ord, qname)))
+    per_row = max(1, 256 // block)
+    for _ in range(200):
+        raw = rng.integers(0, 256, size=(3, per_row * size), dtype=np.uint8)
+        with np.errstate(all="ignore"):  # random scales may be NaN or Inf: drawn again
+            want = gguf.quants.dequantize(raw, q)
+        if np.isfinite(want).all():
+            break
+    else:
+        pytest.fail(f"no finite random blocks for {qname}")
+    tensors = arch_tensors("qwen2", np.random.default_rng(1), layers=1)
+    path = tmp_path / "q.gguf"
+    w = gguf.GGUFWriter(str(path), "qwen2")
+    for key, value in (("block_count", 1), ("context_length", 8), ("embedding_length", 8),
+                       ("feed_forward_length", 16), ("attention.head_count", 2)):
+        w.add_uint32(f"qwen2.{key}", value)
+    w.add_float32("qwen2.attention.layer_norm_rms_epsilon", 1e-6)
+    w.add_tensor("token_embd.weight", tensors["token_embd.weight"])
+    w.add_tensor("blk.0.ffn_down.weight", raw, raw_dtype=q)
+    w.write_header_to_file()
+    w.write_kv_data_to_file()
+    w.write_tensors_to_file()
+    w.close()
+    out = tmp_path / "q.h5"
+    assert convert.main([str(path), str(out)]) == 0
+    attrs, weights, _ = read_checkpoint(out)
+    got = weights["model.layers.0.mlp.down_proj.weight"][0]
+    assert got.shape == want.shape
+    np.testing.assert_array_equal(got, want.astype(np.float32))
+    assert f"{qname}:1" in attrs["source_quantization"]
+
+
+# ---------------------------------------------------------------------------------------
+# SentencePiece vocabularies in GGUF (tokenizer.ggml.model = "llama")
+
+import sp_vocab  # noqa: E402
+
+SP_FIXTURE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures", "sp-gguf-ids.json")
+
+
+def convert_sp(tmp_path, arch, style, add_bos=None):
+    tokens = sp_vocab.vocabulary(style)[0]
+    path = tmp_path / f"{arch}.gguf"
+    sp_vocab.write_sp_gguf(path, arch, style, sp_vocab.tiny_tensors(len(tokens)), add_bos=add_bos)
+    out = tmp_path / f"{arch}.h5"
+    assert convert.main([str(path), str(out)]) == 0
+    return path, read_checkpoint(out)[2], read_tokenizer_files(out)
+
+
+@pytestmark_gguf
+@pytest.mark.parametrize("arch,style", sp_vocab.CASES)
+def test_sentencepiece_gguf_matches_recorded_transformers_ids(tmp_path, arch, style):
+    """The rebuilt tokenizer.json, run by `tokenizers`, against ids transformers gave for the
+    same GGUF (Scripts/reference/make_convert_fixtures.py): no transformers needed here."""
+    from tokenizers import Tokenizer
+    with open(SP_FIXTURE, encoding="utf-8") as f:
+        fixture = json.load(f)
+    assert fixture["format_version"] == 1
+    _, tok_json, (files, generation) = convert_sp(tmp_path, arch, style)
+    tok = Tokenizer.from_str(tok_json)
+    rows = fixture["cases"][arch]
+    assert [r["text"] for r in rows] == sp_vocab.TEXTS
+    for r in rows:
+        assert tok.encode(r["text"], add_special_tokens=False).ids == r["ids"], (arch, r["text"])
+        assert tok.encode(r["text"], add_special_tokens=True).ids == r["ids_special"], (arch, r["text"])
+        assert tok.decode(r["ids"], skip_special_tokens=False) == r["decoded"], (arch, r["text"])
+    # Byte fallback is exercised (an emoji has no piece) and BOS is added by default.
+    emoji = next(r for r in rows if "\U0001F600" in r["text"])
+    assert any(tok.id_to_token(i).startswith("<0x") for i in emoji["ids"])
+    specials = sp_vocab.vocabulary(style)[3]
+    assert all(r["ids_special"][:1] == [specials["bos"]] for r in rows)
+    config = json.loads(files["tokenizer_config.json"])
+    assert config["add_bos_token"] is True and config["bos_token"] == sp_vocab.vocabulary(style)[0][specials["bos"]]
+    assert json.loads(generation)["eos_token_id"] == specials["eos"]
+
+
+@pytestmark_gguf
+@pytest.mark.parametrize("arch,style", sp_vocab.CASES)
+def test_sentencepiece_gguf_matches_transformers_live(tmp_path, arch, style):
+    try:
+        from transformers import AutoTokenizer
+    except ImportError:
+        pytest.skip("transformers not installed: the recorded-ids test above covers this")
+    from tokenizers import Tokenizer
+    path, tok_json, _ = convert_sp(tmp_path, arch, style, add_bos=False)
+    ours = Tokenizer.from_str(tok_json)
+    theirs = AutoTokenizer.from_pretrained(str(tmp_path), gguf_file=path.name)
+    texts = sp_vocab.TEXTS + ["".join(chr(c) for c in range(0x20, 0x7f)), " \u00a0\u3000 x", "a\u0301 e\u0301"]
+    for text in texts:
+        for special in (False, True):
+            assert ours.encode(text, add_special_tokens=special).ids == \
+                theirs.encode(text, add_special_tokens=special), (arch, text, special)
+        ids = theirs.encode(text, add_special_tokens=False)
+        assert ours.decode(ids, skip_special_tokens=False) == theirs.decode(ids), (arch, text)
+
+
+def test_recovered_merges_order():
+    """Merges from a vocabulary: by the merged piece's score, best first; then longer left,
+    longer right; within one piece by the ids of its parts."""
+    from gguf_tokenizer import recover_merges
+    tokens = ["a", "b", "c", "ab", "bc", "abc"]
+    scores = {"a": -9.0, "b": -9.0, "c": -9.0, "ab": -1.0, "bc": -2.0, "abc": -1.5}
+    assert recover_merges(tokens, scores) == [("a", "b"), ("ab", "c"), ("a", "bc"), ("b", "c")]

@@ -58,8 +58,9 @@ public enum JSONParser {
             i += 1
             var fields: [(String, JSONValue)] = []
             // Later duplicates replace earlier values (as Python's json does); the index keeps
-            // that linear for objects with many keys (a tokenizer's vocabulary has ~10⁵).
-            var index: [String: Int] = [:]
+            // that linear for objects with many keys (a tokenizer's vocabulary has ~10⁵). Keys
+            // are duplicates only when their bytes are equal (ExactString), as in Python.
+            var index: [ExactString: Int] = [:]
             skipWhitespace()
             if i < bytes.count, bytes[i] == UInt8(ascii: "}") { i += 1; return .object(fields) }
             while true {
@@ -71,7 +72,7 @@ public enum JSONParser {
                 i += 1
                 skipWhitespace()
                 let v = try parseValue(depth: depth + 1)
-                if let k = index[key] { fields[k].1 = v } else { index[key] = fields.count; fields.append((key, v)) }
+                if let k = index[ExactString(key)] { fields[k].1 = v } else { index[ExactString(key)] = fields.count; fields.append((key, v)) }
                 skipWhitespace()
                 guard i < bytes.count else { throw error("unterminated object") }
                 if bytes[i] == UInt8(ascii: ",") { i += 1; continue }

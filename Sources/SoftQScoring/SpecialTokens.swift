@@ -137,7 +137,7 @@ extension SpecialTokenSources {
         let cfgEOS = try ids(config, "eos_token_id", source: "config.eos_token_id")
         let genEOS = try ids(generationConfig, "eos_token_id", source: "generation_config.eos_token_id")
         let tokCfgEOS = try named(tokenizerConfig, "eos_token", source: "tokenizer_config.json eos_token")
-        let postEOS = tokenizer?.suffixIDs.last
+        let postEOS = tokenizer?.specialSuffixIDs.last
         var entries: [SpecialTokens.Entry] = []
         func add(_ id: Int, _ source: String) {
             if let k = entries.firstIndex(where: { $0.id == id }) { entries[k].sources.append(source) }
@@ -178,7 +178,7 @@ extension SpecialTokenSources {
         let cfgBOS = try ids(config, "bos_token_id", source: "config.bos_token_id").first
         let genBOS = try ids(generationConfig, "bos_token_id", source: "generation_config.bos_token_id").first
         let tokCfgBOS = try named(tokenizerConfig, "bos_token", source: "tokenizer_config.json bos_token")
-        let postBOS = tokenizer?.prefixIDs.first
+        let postBOS = tokenizer?.specialPrefixIDs.first
         var bos: Int?, bosSource: String?
         if let spec = bosOverride {
             bos = try resolve(spec, option: "--bos-token"); bosSource = "--bos-token"
@@ -198,7 +198,7 @@ extension SpecialTokenSources {
         if case .bool(let b)? = tokenizerConfig?["add_bos_token"] {
             addBOS = b; addSource = "tokenizer_config.json add_bos_token"
         } else if let tokenizer {
-            addBOS = !tokenizer.prefixIDs.isEmpty
+            addBOS = !tokenizer.specialPrefixIDs.isEmpty
             addSource = addBOS ? "the tokenizer's post-processor prepends it" : "the tokenizer's post-processor adds none"
         }
         if addBOS {

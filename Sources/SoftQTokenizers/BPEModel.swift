@@ -8,13 +8,18 @@ import Foundation
 /// order Hugging Face's priority queue produces. With `ignore_merges` a word that is itself
 /// in the vocabulary becomes that token directly (Llama-3).
 struct BPEModel: Sendable {
-    let vocab: [String: Int]
+    let vocab: Vocabulary
     /// Token strings by id (empty string for holes in the id range).
     let idToToken: [String]
     /// (left id << 32 | right id) → (rank, merged id).
     let merges: [UInt64: Merge]
     let ignoreMerges: Bool
     let unkID: Int?
+    /// Consecutive unknown characters become one `unk` id (SentencePiece-style vocabularies).
+    let fuseUnk: Bool
+    /// Id of the `<0xNN>` token of each byte (−1 when absent), used for characters without a
+    /// piece when `byte_fallback` is on; nil when it is off.
+    let byteFallbackIDs: [Int32]?
     /// Vocabulary id of each byte's byte-level character (−1 when absent).
     let byteIDs: [Int32]
     /// Ids of recently seen words: most text repeats a small set of words (as HF's cache).
@@ -22,21 +27,18 @@ struct BPEModel: Sendable {
 
     struct Merge: Sendable { let rank: Int32; let id: Int32 }
 
-    init(vocab: [String: Int], merges pairs: [(String, String, String)], ignoreMerges: Bool, unkToken: String?) throws {
+    /// `merges`: (left, right, n) in rank order; `mergePath(n)` names merge n in errors (built
+    /// only then: a path string per merge costs more than the merge table for 500k merges).
+    init(vocab: Vocabulary, merges pairs: [(String, String, Int)], mergePath: (Int) -> String, ignoreMerges: Bool,
+         unkToken: String?, byteFallback: Bool = false, fuseUnk: Bool = false) throws {
         self.vocab = vocab
-        let size = (vocab.values.max() ?? -1) + 1
-        var tokens = [String](repeating: "", count: size)
-        for (t, i) in vocab {
-            guard i >= 0 else { throw TokenizerError.invalidField(path: "model.vocab.\(t)", expected: "a non-negative id", actual: "\(i)") }
-            tokens[i] = t
-        }
-        idToToken = tokens
+        idToToken = vocab.tokens
         var table: [UInt64: Merge] = [:]
         table.reserveCapacity(pairs.count)
-        for (rank, (a, b, path)) in pairs.enumerated() {
-            guard let ia = vocab[a] else { throw TokenizerError.mergeOutOfVocabulary(path: path, token: a) }
-            guard let ib = vocab[b] else { throw TokenizerError.mergeOutOfVocabulary(path: path, token: b) }
-            guard let im = vocab[a + b] else { throw TokenizerError.mergeOutOfVocabulary(path: path, token: a + b) }
+        for (rank, (a, b, n)) in pairs.enumerated() {
+            guard let ia = vocab[a] else { throw TokenizerError.mergeOutOfVocabulary(path: mergePath(n), token: a) }
+            guard let ib = vocab[b] else { throw TokenizerError.mergeOutOfVocabulary(path: mergePath(n), token: b) }
+            guard let im = vocab.id(concatenating: a, b) else { throw TokenizerError.mergeOutOfVocabulary(path: mergePath(n), token: a + b) }
             let key = UInt64(ia) << 32 | UInt64(ib)
             // The first (best-ranked) occurrence of a pair wins, as in a rank map built in order.
             if table[key] == nil { table[key] = Merge(rank: Int32(rank), id: Int32(im)) }
@@ -50,6 +52,14 @@ struct BPEModel: Sendable {
             unkID = nil
         }
         byteIDs = ByteLevelMap.byteToScalar.map { s in vocab[String(s)].map(Int32.init) ?? -1 }
+        self.fuseUnk = fuseUnk
+        byteFallbackIDs = byteFallback ? (0..<256).map { b in vocab[BPEModel.byteToken(UInt8(b))].map(Int32.init) ?? -1 } : nil
+    }
+
+    /// The vocabulary spelling of a raw byte under `byte_fallback`: `<0x0A>` (upper-case hex).
+    static func byteToken(_ b: UInt8) -> String {
+        let hex = Array("0123456789ABCDEF")
+        return "<0x" + String(hex[Int(b >> 4)]) + String(hex[Int(b & 15)]) + ">"
     }
 
     /// Reads `model` of a tokenizer.json; only `BPE` is supported.
@@ -66,44 +76,59 @@ struct BPEModel: Sendable {
                 throw TokenizerError.unsupportedStage(path: c.path, type: "BPE", hint: "\(key) is not supported")
             }
         }
-        if try f.bool("byte_fallback", default: false) {
-            throw TokenizerError.unsupportedStage(path: f.path + ".byte_fallback", type: "BPE", hint: "byte_fallback is not supported")
+        // Vocabulary and merges are walked as raw JSON values: a key path per entry (JField)
+        // would be built 800k times for a Gemma-sized vocabulary; paths are made on error only.
+        let v = try f.required("vocab")
+        guard case .object(let entries) = v.node else {
+            throw TokenizerError.invalidField(path: v.path, expected: "object", actual: v.node.typeName)
         }
-        var vocab: [String: Int] = [:]
-        let v = try f.required("vocab").object()
-        vocab.reserveCapacity(v.count)
-        for (token, idField) in v { vocab[token] = try idField.int() }
+        var pieces: [(String, Int)] = []
+        pieces.reserveCapacity(entries.count)
+        for (token, node) in entries {
+            guard case .int(let id) = node else {
+                throw TokenizerError.invalidField(path: v.path + "." + token, expected: "integer", actual: node.typeName)
+            }
+            pieces.append((token, id))
+        }
+        let vocab = try Vocabulary(pieces) { v.path + "." + $0 }
         guard let m = f.child("merges") else { throw TokenizerError.missingMerges(path: f.path + ".merges") }
-        let items = try m.array()
-        var pairs: [(String, String, String)] = []
+        guard case .array(let items) = m.node else {
+            throw TokenizerError.invalidField(path: m.path, expected: "array", actual: m.node.typeName)
+        }
+        let mergePath = { (k: Int) in "\(m.path)[\(k)]" }
+        var pairs: [(String, String, Int)] = []
         pairs.reserveCapacity(items.count)
-        for item in items {
-            switch item.node {
+        for (k, item) in items.enumerated() {
+            switch item {
             case .string(let s):
                 // Legacy "left right" form: split at the first space (tokens never contain one
                 // in byte-level vocabularies; GPT-2's spaces are 'Ġ').
                 let parts = s.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: false)
                 guard parts.count == 2 else {
-                    throw TokenizerError.invalidField(path: item.path, expected: "\"left right\"", actual: "\"\(s)\"")
+                    throw TokenizerError.invalidField(path: mergePath(k), expected: "\"left right\"", actual: "\"\(s)\"")
                 }
-                pairs.append((String(parts[0]), String(parts[1]), item.path))
+                pairs.append((String(parts[0]), String(parts[1]), k))
             case .array(let a) where a.count == 2:
                 guard case .string(let l) = a[0], case .string(let r) = a[1] else {
-                    throw TokenizerError.invalidField(path: item.path, expected: "[string, string]", actual: "array")
+                    throw TokenizerError.invalidField(path: mergePath(k), expected: "[string, string]", actual: "array")
                 }
-                pairs.append((l, r, item.path))
+                pairs.append((l, r, k))
             default:
-                throw TokenizerError.invalidField(path: item.path, expected: "\"left right\" or [left, right]", actual: item.node.typeName)
+                throw TokenizerError.invalidField(path: mergePath(k), expected: "\"left right\" or [left, right]", actual: item.typeName)
             }
         }
         if pairs.isEmpty && vocab.count > 256 { throw TokenizerError.missingMerges(path: m.path) }
-        return try BPEModel(vocab: vocab, merges: pairs, ignoreMerges: try f.bool("ignore_merges", default: false),
-                            unkToken: try f.child("unk_token")?.string())
+        return try BPEModel(vocab: vocab, merges: pairs, mergePath: mergePath,
+                            ignoreMerges: try f.bool("ignore_merges", default: false),
+                            unkToken: try f.child("unk_token")?.string(),
+                            byteFallback: try f.bool("byte_fallback", default: false),
+                            fuseUnk: try f.bool("fuse_unk", default: false))
     }
 
     /// Reads GPT-2's `merges.txt`: an optional "#version" line, then "left right" per line.
-    static func parseMergesText(_ text: String) throws -> [(String, String, String)] {
-        var pairs: [(String, String, String)] = []
+    /// Each pair carries its 1-based line number (see `mergesTextPath`).
+    static func parseMergesText(_ text: String) throws -> [(String, String, Int)] {
+        var pairs: [(String, String, Int)] = []
         // Split on bytes: a Character-level split of a 450 kB file is needlessly slow.
         let lines = Array(text.utf8).split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
         pairs.reserveCapacity(lines.count)
@@ -115,11 +140,13 @@ struct BPEModel: Sendable {
                 throw TokenizerError.invalidField(path: "merges.txt line \(k + 1)", expected: "\"left right\"",
                                                   actual: "\"\(String(decoding: l, as: UTF8.self))\"")
             }
-            pairs.append((String(decoding: parts[0], as: UTF8.self), String(decoding: parts[1], as: UTF8.self), "merges.txt line \(k + 1)"))
+            pairs.append((String(decoding: parts[0], as: UTF8.self), String(decoding: parts[1], as: UTF8.self), k + 1))
         }
         if pairs.isEmpty { throw TokenizerError.missingMerges(path: "merges.txt") }
         return pairs
     }
+
+    static func mergesTextPath(_ line: Int) -> String { "merges.txt line \(line)" }
 
     /// Appends the ids of one pre-tokenized word given as raw UTF-8 bytes (byte-level mode).
     func encodeBytes(_ bytes: ArraySlice<UInt8>, into out: inout [Int]) {
@@ -143,12 +170,32 @@ struct BPEModel: Sendable {
     }
 
     /// Appends the ids of one word given as characters (non-byte-level vocabularies).
-    func encodeCharacters(_ word: String, into out: inout [Int]) {
-        if ignoreMerges, let id = vocab[word] { out.append(id); return }
+    ///
+    /// A character without a piece becomes its bytes' `<0xNN>` tokens under `byte_fallback`
+    /// (when all of them exist), else `unk` (several in a row fused into one with `fuse_unk`),
+    /// else nothing — Hugging Face's order. As there, a pending `unk` is written only when the
+    /// next known piece (or the word's end) arrives, so byte tokens may precede it.
+    func encodeCharacters(_ word: Substring, into out: inout [Int]) {
+        if ignoreMerges, let id = vocab[String(word)] { out.append(id); return }
         var syms: [Int32] = []
+        syms.reserveCapacity(word.unicodeScalars.count)
+        var pendingUnk = false
         for s in word.unicodeScalars {
-            if let id = vocab[String(s)] { syms.append(Int32(id)) } else if let u = unkID { syms.append(Int32(u)) }
+            if let id = vocab[String(s)] {
+                if pendingUnk, let u = unkID { syms.append(Int32(u)); pendingUnk = false }
+                syms.append(Int32(id))
+                continue
+            }
+            if let table = byteFallbackIDs {
+                var bytes: [Int32] = []
+                for b in String(s).utf8 { bytes.append(table[Int(b)]) }
+                if !bytes.contains(-1) { syms += bytes; continue }
+            }
+            guard let u = unkID else { continue }
+            if pendingUnk && !fuseUnk { syms.append(Int32(u)) }
+            pendingUnk = true
         }
+        if pendingUnk, let u = unkID { syms.append(Int32(u)) }
         merge(&syms, into: &out)
     }
 

@@ -86,7 +86,7 @@ indirect enum Normalizer: Sendable {
         case .nfkd: return Normalizer.versioned(s) { $0.decomposedStringWithCompatibilityMapping }
         case .lowercase: return s.lowercased()
         case .prepend(let p): return s.isEmpty ? s : p + s
-        case .replace(let pattern, let content): return pattern.isEmpty ? s : s.replacingOccurrences(of: pattern, with: content)
+        case .replace(let pattern, let content): return replaceScalars(s, pattern, content)
         case .strip(let left, let right):
             var scalars = Substring(s).unicodeScalars[...]
             if left { while let f = scalars.first, f.properties.isWhitespace { scalars.removeFirst() } }

