@@ -69,7 +69,7 @@ enum CheckpointReport {
         }
         do {
             let files = try tokenizerFiles(c)
-            line("tokenizer files: " + (files.isEmpty ? "none besides tokenizer.json" : files.joined(separator: ", ")))
+            line("tokenizer side files: " + (files.isEmpty ? "none (no tokenizer_config.json, chat template or generation_config)" : files.joined(separator: ", ")))
             let sources = SpecialTokenSources(config: c.config, generationConfig: try c.generationConfig(),
                                               tokenizerConfig: try c.tokenizerConfig(), tokenizer: tokenizer,
                                               vocabularySize: vocabulary ?? tokenizer?.vocabularySize ?? Int.max)
