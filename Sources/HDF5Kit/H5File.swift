@@ -62,7 +62,28 @@ public final class H5File: @unchecked Sendable {
         }
     }
 
-    deinit { H5Fclose(id) }
+    deinit { if !closed { H5Fclose(id) } }
+
+    private var closed = false
+
+    /// Writes everything still buffered and closes the file, reporting failure (a full disk,
+    /// an I/O error) as `.writeFailed`. Writers must call this before they consider a file
+    /// written: `deinit` also closes, but cannot report. Objects opened from this file
+    /// (groups, datasets) should be released first; HDF5 keeps the file open until they are.
+    /// Calling it twice is harmless.
+    public func close() throws {
+        lock.lock()
+        defer { lock.unlock() }
+        if closed { return }
+        closed = true
+        if mode != .readOnly, H5Fflush(id, H5F_SCOPE_GLOBAL) < 0 {
+            let e = HDF5Error.fromStack(.writeFailed, file: path, detail: "flush before close")
+            H5Fclose(id)
+            _ = HDF5Library.takeErrorStack()
+            throw e
+        }
+        if H5Fclose(id) < 0 { throw HDF5Error.fromStack(.writeFailed, file: path, detail: "close") }
+    }
 
     /// The root group.
     public var root: H5Group { H5Group(file: self, id: nil, path: "/") }
