@@ -179,7 +179,8 @@ final class LlamaBody: DecoderBody, @unchecked Sendable {
     init(config: LlamaConfiguration, weights: WeightSource) throws {
         self.config = config
         let b = config.base
-        let binder = WeightBinder(source: weights, modelType: b.modelType, sanitize: LlamaBody.sanitize)
+        let binder = try WeightBinder(source: weights, modelType: b.modelType, layers: b.layerCount,
+                                      tensorsPerLayer: 9, sanitize: LlamaBody.sanitize)
         try binder.check(expected: LlamaBody.expectedTensors(config),
                          optional: b.tieWordEmbeddings ? [("lm_head.weight", [b.vocabularySize, b.hiddenSize])] : [])
         embed = try binder.load("model.embed_tokens.weight")
