@@ -30,7 +30,7 @@ public enum CheckpointError: Error, CustomStringConvertible, Equatable {
         case let .unsupportedFormatVersion(p, v): return "\(p): softq_format \(v) is newer than this softq understands (1)"
         case let .unsupportedDType(p, t, f):
             return "\(p): tensor '\(t)' has element type \(f); expected float32, float16, or bfloat16 (uint16 with attribute dtype=\"bfloat16\")"
-        case let .duplicateTensor(p, n, locs): return "\(p): tensor '\(n)' appears more than once: \(locs.joined(separator: ", "))"
+        case let .duplicateTensor(p, n, locs): return "\(p): tensor '\(n)' appears more than once: \(ListSummary.capped(locs).joined(separator: ", "))"
         case let .missingTensor(p, n): return "\(p): tensor '\(n)' not found"
         case let .nonFinite(p, t, i, v):
             return "\(p): tensor '\(t)' has a non-finite value (\(v)) at flat index \(i); the checkpoint is corrupt or was saved after a diverged update"
