@@ -147,3 +147,19 @@ final class HostileCheckpointTests: XCTestCase {
         }
     }
 }
+
+final class CheckpointWriterFailureTests: XCTestCase {
+    /// A checkpoint that does not fit on the disk is an error naming the file, and nothing is
+    /// left behind: neither a partial checkpoint under the destination name nor the temporary.
+    func testFullDiskLeavesNoCheckpoint() throws {
+        try withFullDisk { dir in
+            let path = dir.appendingPathComponent("policy.h5").path
+            let t = Tensor(zeros: [100, 1000])  // 400 KB on a 64 KiB disk
+            XCTAssertThrowsError(try CheckpointWriter(modelType: "gpt2", configText: "{}", tensors: [("w", t)]).write(to: path)) { e in
+                XCTAssert("\(e)".contains("policy.h5.tmp-"), "names the file being written: \(e)")
+                XCTAssert("\(e)".contains("write failed") || "\(e)".contains("cannot create"), "\(e)")
+            }
+            XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path), [])
+        }
+    }
+}
