@@ -97,6 +97,20 @@ def main():
     with start("config_many_layers", config=many) as f:
         f["weights/transformer.wte.weight"] = W
 
+    # 4. A damaged global heap (found by fuzzing, docs/reliability.md): the heap object that holds
+    # the `config` string declares 2^62 bytes. libhdf5 1.10.8 reads past the collection (crash)
+    # or loops; softq must refuse the file before libhdf5 decodes the heap.
+    path = os.path.join(OUT, "damaged_global_heap.h5")
+    with start("damaged_global_heap") as f:
+        f["weights/transformer.wte.weight"] = W
+    data = bytearray(open(path, "rb").read())
+    gcol = data.find(b"GCOL")
+    assert gcol >= 0 and data[gcol + 4] == 1, "h5py wrote no global heap collection"
+    first_object = gcol + 16
+    data[first_object + 8:first_object + 16] = (2**62).to_bytes(8, "little")
+    with open(path, "wb") as out:
+        out.write(data)
+
     # 6. Attributes of the wrong type.
     with start("format_as_string", fmt=None) as f:
         f.attrs["softq_format"] = "1"

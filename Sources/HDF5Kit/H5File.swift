@@ -41,6 +41,11 @@ public final class H5File: @unchecked Sendable {
                 throw HDF5Error(.notHDF5, file: path,
                                 detail: HDF5Signature.present(path) ? "the file has an HDF5 signature but is damaged or truncated" : "no HDF5 signature; expected an HDF5 file (.h5) such as a softq checkpoint")
             }
+            if let mapping = FileMapping(path: path),
+               let problem = H5GlobalHeapCheck.problem(in: UnsafeRawBufferPointer(start: mapping.base, count: mapping.size)) {
+                throw HDF5Error(.openFailed, file: path,
+                                detail: "the file is damaged: \(problem); refused before libhdf5 reads it (libhdf5 1.10 can crash or hang on such heaps)")
+            }
             let flags = mode == .readOnly ? softq_H5F_ACC_RDONLY() : softq_H5F_ACC_RDWR()
             let fid = H5Fopen(path, flags, softq_H5P_DEFAULT())
             if fid < 0 {

@@ -116,6 +116,15 @@ final class HostileCheckpointTests: XCTestCase {
                          "small mismatches are left to strict binding, which names every missing tensor")
     }
 
+    // MARK: damage that libhdf5 itself does not survive
+
+    func testDamagedGlobalHeapIsRefusedBeforeLibHDF5ReadsIt() {
+        // Before: `config` silently read as "" here, and h5dump (same libhdf5) segfaults; other
+        // sizes found by fuzzing crash or hang the loader inside libhdf5.
+        assertMessage("damaged_global_heap", "cannot open: the file is damaged: global heap collection at byte ")
+        assertMessage("damaged_global_heap", "declares 4611686018427387904 bytes, which do not fit in the collection; refused before libhdf5 reads it")
+    }
+
     // MARK: attributes of the wrong type
 
     func testFormatVersionOfTheWrongTypeIsNotReportedAsMissing() {
@@ -140,7 +149,7 @@ final class HostileCheckpointTests: XCTestCase {
     func testFixturesAreSmall() throws {
         let dir = URL(fileURLWithPath: hostile("cycle")).deletingLastPathComponent()
         let files = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".h5") }
-        XCTAssertEqual(files.count, 14)
+        XCTAssertEqual(files.count, 15)
         for name in files {
             let size = try FileManager.default.attributesOfItem(atPath: dir.appendingPathComponent(name).path)[.size] as! Int
             XCTAssertLessThan(size, 100_000, name)
