@@ -9,7 +9,7 @@ import Foundation
 /// within seconds (docs/reliability.md, "Fuzzing"). The layout is simple and documented in
 /// the HDF5 file format specification (III.E, global heap): "GCOL", version 1, 3 reserved
 /// bytes, the collection size (8 bytes), then objects of [index: 2][references: 2]
-/// [reserved: 4][size: 8][data padded to 8 bytes], index 0 being the free space that ends it.
+/// [reserved: 4][size: 8][data padded to 8 bytes], index 0 being free space.
 /// So every collection is walked here with bounds checks, and a file with a broken one is
 /// refused before it is opened.
 ///
@@ -39,14 +39,14 @@ enum H5GlobalHeapCheck {
             while p + objectHeaderSize <= end {
                 let index = bytes.loadUnaligned(fromByteOffset: p, as: UInt16.self).littleEndian
                 let objectSize = bytes.loadUnaligned(fromByteOffset: p + 8, as: UInt64.self).littleEndian
-                // Object 0 is the free space: its size includes its own header.
+                // Object 0 is the free space: its size includes its own header. libhdf5 keeps
+                // decoding after it until the collection's end, so the walk does too.
                 let need: UInt64 = index == 0
                     ? objectSize
                     : UInt64(objectHeaderSize) + (objectSize > UInt64.max - 7 ? UInt64.max : (objectSize + 7) & ~UInt64(7))
                 if need < UInt64(objectHeaderSize) || need > UInt64(end - p) {
                     return "global heap collection at byte \(o) (\(size) bytes): object \(index) at byte \(p) declares \(objectSize) bytes, which do not fit in the collection"
                 }
-                if index == 0 { break }
                 p += Int(need)
             }
         }

@@ -172,3 +172,19 @@ final class CheckpointWriterFailureTests: XCTestCase {
         }
     }
 }
+
+/// Inputs found by `make fuzz` that crashed or hung libhdf5 1.10.8 inside the loader
+/// (Fuzz/findings/fixed): each is now a typed error raised before libhdf5 reads the file.
+final class FuzzFindingTests: XCTestCase {
+    func testFixedFindingsAreRefusedBeforeLibHDF5ReadsThem() throws {
+        let dir = TestPaths.repositoryRoot.appendingPathComponent("Fuzz/findings/fixed")
+        let files = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".h5") }.sorted()
+        XCTAssertEqual(files, ["heap-collection-size-hang.h5", "heap-object-overrun-hang.h5", "heap-object-overrun-segv.h5"])
+        for name in files {
+            let path = dir.appendingPathComponent(name).path
+            XCTAssertThrowsError(try Checkpoint(path: path), name) { e in
+                XCTAssert("\(e)".contains("cannot open: the file is damaged: global heap collection at byte 2048"), "\(e)")
+            }
+        }
+    }
+}
