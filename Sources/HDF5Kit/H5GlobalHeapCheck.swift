@@ -41,9 +41,9 @@ enum H5GlobalHeapCheck {
                 let objectSize = bytes.loadUnaligned(fromByteOffset: p + 8, as: UInt64.self).littleEndian
                 // Object 0 is the free space: its size includes its own header. libhdf5 keeps
                 // decoding after it until the collection's end, so the walk does too.
-                let need: UInt64 = index == 0
-                    ? objectSize
-                    : UInt64(objectHeaderSize) + (objectSize > UInt64.max - 7 ? UInt64.max : (objectSize + 7) & ~UInt64(7))
+                // Sizes near 2^64 must not overflow the padding arithmetic (found by fuzzing).
+                let padded = objectSize > UInt64.max - 32 ? UInt64.max : UInt64(objectHeaderSize) + ((objectSize + 7) & ~UInt64(7))
+                let need = index == 0 ? objectSize : padded
                 if need < UInt64(objectHeaderSize) || need > UInt64(end - p) {
                     return "global heap collection at byte \(o) (\(size) bytes): object \(index) at byte \(p) declares \(objectSize) bytes, which do not fit in the collection"
                 }

@@ -1,5 +1,5 @@
 import Foundation
-import HDF5Kit
+@testable import HDF5Kit
 import TestSupport
 import XCTest
 
@@ -107,5 +107,45 @@ final class HDF5WriteSafetyTests: XCTestCase {
         XCTAssertEqual(try f.dataset("t").readFirstString(), "only")
         XCTAssertNil(try f.dataset("e").readFirstString())
         XCTAssertEqual(try f.dataset("s").readStrings(), ["first", "second"])
+    }
+}
+
+/// The byte-level global heap walk that runs before libhdf5 opens a file.
+final class GlobalHeapCheckTests: XCTestCase {
+    /// A 4096-byte collection at offset 64 holding one object of `size` bytes, then free space.
+    func collection(objectSize: UInt64, freeSpace: UInt64? = nil) -> [UInt8] {
+        var b = [UInt8](repeating: 0xAB, count: 64)
+        func u16(_ v: UInt16) { b += withUnsafeBytes(of: v.littleEndian, Array.init) }
+        func u64(_ v: UInt64) { b += withUnsafeBytes(of: v.littleEndian, Array.init) }
+        b += Array("GCOL".utf8) + [1, 0, 0, 0]
+        u64(4096)
+        u16(1); u16(1); b += [0, 0, 0, 0]; u64(objectSize)
+        b += [UInt8](repeating: 7, count: 8)
+        let used = 16 + 16 + 8
+        u16(0); u16(0); b += [0, 0, 0, 0]; u64(freeSpace ?? UInt64(4096 - used))
+        b += [UInt8](repeating: 0, count: 64 + 4096 - b.count)
+        return b + [UInt8](repeating: 0xCD, count: 100)
+    }
+
+    func problem(_ bytes: [UInt8]) -> String? {
+        bytes.withUnsafeBytes { H5GlobalHeapCheck.problem(in: $0) }
+    }
+
+    func testWellFormedCollectionPasses() {
+        XCTAssertNil(problem(collection(objectSize: 5)))
+        XCTAssertNil(problem(Array("GCOL is just text in a tensor".utf8) + [UInt8](repeating: 0, count: 100)))
+    }
+
+    func testOversizedObjectsAreFoundWithoutOverflow() {
+        // UInt64.max - 3 trapped in the padding arithmetic before (fuzzing finding).
+        for size in [UInt64(5000), 1 << 62, UInt64.max - 3, UInt64.max] {
+            XCTAssertEqual(problem(collection(objectSize: size)),
+                           "global heap collection at byte 64 (4096 bytes): object 1 at byte 80 declares \(size) bytes, which do not fit in the collection")
+        }
+    }
+
+    func testZeroSizedFreeSpaceWouldLoopAndIsFound() {
+        XCTAssertEqual(problem(collection(objectSize: 5, freeSpace: 0)),
+                       "global heap collection at byte 64 (4096 bytes): object 0 at byte 104 declares 0 bytes, which do not fit in the collection")
     }
 }
