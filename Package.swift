@@ -75,6 +75,12 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
 
+        // libFuzzer targets for hostile inputs (`make fuzz`, built in their own scratch path with
+        // -sanitize=fuzzer); in an ordinary build each replays the input files it is given.
+        .systemLibrary(name: "CLibFuzzer"),
+        .executableTarget(name: "FuzzCheckpoint", dependencies: ["SoftQCheckpoint", "CLibFuzzer"]),
+        .executableTarget(name: "FuzzJSON", dependencies: ["SoftQBase", "CLibFuzzer"]),
+
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "HDF5KitTests", dependencies: ["HDF5Kit", "TestSupport"],
                     resources: [.copy("Fixtures")]),

@@ -5,6 +5,8 @@
 #define SOFTQ_CHDF5_SHIM_H
 #include <hdf5.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 static inline unsigned softq_H5F_ACC_RDONLY(void) { return H5F_ACC_RDONLY; }
 static inline unsigned softq_H5F_ACC_RDWR(void) { return H5F_ACC_RDWR; }
@@ -33,7 +35,6 @@ static inline hid_t softq_H5T_NATIVE_UINT32(void) { return H5T_NATIVE_UINT32; }
 static inline hid_t softq_H5T_NATIVE_INT64(void) { return H5T_NATIVE_INT64; }
 static inline hid_t softq_H5T_NATIVE_UINT64(void) { return H5T_NATIVE_UINT64; }
 static inline hid_t softq_H5T_C_S1(void) { return H5T_C_S1; }
-static inline hid_t softq_H5T_IEEE_F16LE(void) { return H5T_NATIVE_UINT16; }
 
 // H5Literate becomes a versioned macro in HDF5 1.12+; call through one name.
 static inline herr_t softq_H5Literate(hid_t grp, H5_index_t idx_type, H5_iter_order_t order,
@@ -59,6 +60,64 @@ static inline int softq_H5Oget_type_by_name(hid_t loc, const char *name, H5O_typ
 #endif
     if (st < 0) return -1;
     *type = info.type;
+    return 0;
+}
+
+// The identity of an object (file number + address/token), so a walk can tell when two links
+// lead to the same object (hard-link cycles and aliases). Also returns the object's type.
+typedef struct { unsigned long fileno; unsigned char token[16]; } softq_object_key;
+static inline int softq_H5Oget_key_by_name(hid_t loc, const char *name, H5O_type_t *type,
+                                           softq_object_key *key) {
+    memset(key, 0, sizeof *key);
+#if H5_VERSION_GE(1, 12, 0)
+    H5O_info2_t info;
+    if (H5Oget_info_by_name3(loc, name, &info, H5O_INFO_BASIC, H5P_DEFAULT) < 0) return -1;
+    memcpy(key->token, &info.token, sizeof info.token < 16 ? sizeof info.token : 16);
+#elif H5_VERSION_GE(1, 10, 3)
+    H5O_info_t info;
+    if (H5Oget_info_by_name2(loc, name, &info, H5O_INFO_BASIC, H5P_DEFAULT) < 0) return -1;
+    memcpy(key->token, &info.addr, sizeof info.addr);
+#else
+    H5O_info_t info;
+    if (H5Oget_info_by_name(loc, name, &info, H5P_DEFAULT) < 0) return -1;
+    memcpy(key->token, &info.addr, sizeof info.addr);
+#endif
+    key->fileno = info.fileno;
+    *type = info.type;
+    return 0;
+}
+
+// The type of the link `name` (the last path component is not followed; earlier ones are).
+// For soft and external links, `target` receives where the link points ("path", or
+// "file:path"), truncated to `cap` bytes; it is empty for hard links.
+static inline int softq_link_type(hid_t loc, const char *name, H5L_type_t *type, char *target, size_t cap) {
+    if (cap) target[0] = 0;
+#if H5_VERSION_GE(1, 12, 0)
+    H5L_info2_t info;
+    if (H5Lget_info2(loc, name, &info, H5P_DEFAULT) < 0) return -1;
+    size_t vsize = info.u.val_size;
+#else
+    H5L_info_t info;
+    if (H5Lget_info(loc, name, &info, H5P_DEFAULT) < 0) return -1;
+    size_t vsize = info.u.val_size;
+#endif
+    *type = info.type;
+    if (info.type == H5L_TYPE_HARD || cap == 0) return 0;
+    // Link values are small (a path); refuse to read absurd ones rather than allocate them.
+    if (vsize == 0 || vsize > (1u << 16)) return 0;
+    char *val = (char *)malloc(vsize);
+    if (!val) return 0;
+    if (H5Lget_val(loc, name, val, vsize, H5P_DEFAULT) >= 0) {
+        if (info.type == H5L_TYPE_SOFT) {
+            snprintf(target, cap, "%.*s", (int)vsize, val);
+        } else if (info.type == H5L_TYPE_EXTERNAL) {
+            const char *file = NULL, *obj = NULL;
+            unsigned flags = 0;
+            if (H5Lunpack_elink_val(val, vsize, &flags, &file, &obj) >= 0)
+                snprintf(target, cap, "%s:%s", file ? file : "?", obj ? obj : "?");
+        }
+    }
+    free(val);
     return 0;
 }
 

@@ -28,6 +28,17 @@ public struct H5Attributes {
             default: return nil
             }
         }
+        /// The value's type and a short preview, for error messages ("a string \"1\"").
+        public var summary: String {
+            switch self {
+            case .int(let i): return "an integer \(i)"
+            case .double(let d): return "a float \(d)"
+            case .string(let s): return "a string \(H5Strings.preview(s))"
+            case .ints(let a): return "an array of \(a.count) integers"
+            case .doubles(let a): return "an array of \(a.count) floats"
+            case .strings(let a): return "an array of \(a.count) strings"
+            }
+        }
         public var doubleValue: Double? {
             switch self {
             case .double(let d): return d
@@ -61,6 +72,7 @@ public struct H5Attributes {
         return r > 0
     }
 
+    /// The attribute, or nil when it is absent *or unreadable*; use `read(_:)` to learn why.
     public subscript(name: String) -> Value? { try? read(name) }
 
     public func read(_ name: String) throws -> Value {
@@ -72,7 +84,16 @@ public struct H5Attributes {
         defer { H5Tclose(type) }
         let space = H5Aget_space(aid)
         defer { H5Sclose(space) }
+        if type < 0 || space < 0 { throw err(.readFailed, name, "no datatype or dataspace") }
         let n = Int(H5Sget_simple_extent_npoints(space))
+        if n < 0 { throw err(.readFailed, name, "unreadable dataspace") }
+        // Attribute data lives in the object header, so every element occupies stored bytes; a
+        // count the file cannot hold is damage, refused before the buffers below are allocated.
+        var fileSize: hsize_t = 0
+        if H5Fget_filesize(file.id, &fileSize) >= 0, n > Int(clamping: fileSize) / max(H5Tget_size(type), 1) {
+            throw HDF5Error(.tooLarge, file: file.path, object: "\(objectPath) attribute '\(name)'",
+                            detail: "\(n) elements of \(H5Tget_size(type)) bytes declared in a \(fileSize)-byte file")
+        }
         let isScalar = H5Sget_simple_extent_type(space) == H5S_SCALAR
         let et = H5ElementType.classify(type)
         switch et {
@@ -115,9 +136,15 @@ public struct H5Attributes {
         }
     }
 
-    /// Writes (or replaces) an attribute.
+    /// Writes (or replaces) an attribute. Every HDF5 call's status is checked: a full disk or a
+    /// read-only file surfaces as `.writeFailed` naming the attribute.
     public func write(_ name: String, _ value: Value) throws {
-        if contains(name) { H5Adelete(objectID, name) }
+        switch value {
+        case .string(let s): try H5Strings.checkStorable([s], file: file.path, object: "\(objectPath) attribute '\(name)'")
+        case .strings(let a): try H5Strings.checkStorable(a, file: file.path, object: "\(objectPath) attribute '\(name)'")
+        default: break
+        }
+        if contains(name), H5Adelete(objectID, name) < 0 { throw err(.writeFailed, name, "cannot replace the existing attribute") }
         let (et, dims): (H5ElementType, [hsize_t]?) = {
             switch value {
             case .int: return (.int64, nil)
@@ -131,6 +158,7 @@ public struct H5Attributes {
         guard let mtype = et.memoryType() else { throw err(.unsupportedType, name) }
         defer { H5Tclose(mtype) }
         let space = dims.map { H5Screate_simple(1, $0, nil) } ?? H5Screate(H5S_SCALAR)
+        if space < 0 { throw err(.writeFailed, name, "cannot make a dataspace") }
         defer { H5Sclose(space) }
         let aid = H5Acreate2(objectID, name, mtype, space, softq_H5P_DEFAULT(), softq_H5P_DEFAULT())
         if aid < 0 { throw err(.writeFailed, name) }

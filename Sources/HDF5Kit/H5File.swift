@@ -41,6 +41,11 @@ public final class H5File: @unchecked Sendable {
                 throw HDF5Error(.notHDF5, file: path,
                                 detail: HDF5Signature.present(path) ? "the file has an HDF5 signature but is damaged or truncated" : "no HDF5 signature; expected an HDF5 file (.h5) such as a softq checkpoint")
             }
+            if let mapping = FileMapping(path: path),
+               let problem = H5GlobalHeapCheck.problem(in: UnsafeRawBufferPointer(start: mapping.base, count: mapping.size)) {
+                throw HDF5Error(.openFailed, file: path,
+                                detail: "the file is damaged: \(problem); refused before libhdf5 reads it (libhdf5 1.10 can crash or hang on such heaps)")
+            }
             let flags = mode == .readOnly ? softq_H5F_ACC_RDONLY() : softq_H5F_ACC_RDWR()
             let fid = H5Fopen(path, flags, softq_H5P_DEFAULT())
             if fid < 0 {
@@ -62,7 +67,28 @@ public final class H5File: @unchecked Sendable {
         }
     }
 
-    deinit { H5Fclose(id) }
+    deinit { if !closed { H5Fclose(id) } }
+
+    private var closed = false
+
+    /// Writes everything still buffered and closes the file, reporting failure (a full disk,
+    /// an I/O error) as `.writeFailed`. Writers must call this before they consider a file
+    /// written: `deinit` also closes, but cannot report. Objects opened from this file
+    /// (groups, datasets) should be released first; HDF5 keeps the file open until they are.
+    /// Calling it twice is harmless.
+    public func close() throws {
+        lock.lock()
+        defer { lock.unlock() }
+        if closed { return }
+        closed = true
+        if mode != .readOnly, H5Fflush(id, H5F_SCOPE_GLOBAL) < 0 {
+            let e = HDF5Error.fromStack(.writeFailed, file: path, detail: "flush before close")
+            H5Fclose(id)
+            _ = HDF5Library.takeErrorStack()
+            throw e
+        }
+        if H5Fclose(id) < 0 { throw HDF5Error.fromStack(.writeFailed, file: path, detail: "close") }
+    }
 
     /// The root group.
     public var root: H5Group { H5Group(file: self, id: nil, path: "/") }

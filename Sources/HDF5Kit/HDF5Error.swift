@@ -14,6 +14,12 @@ public struct HDF5Error: Error, CustomStringConvertible, Equatable {
         case readFailed = "read failed"
         case writeFailed = "write failed"
         case closed = "handle closed"
+        /// The file points elsewhere (external storage, external/soft links, virtual datasets).
+        case refused = "refused"
+        /// A declared size the file cannot back, or one that does not fit in memory arithmetic.
+        case tooLarge = "size not backed by the file"
+        /// A value HDF5 cannot store losslessly (a NUL inside a variable-length string).
+        case invalidValue = "value cannot be stored"
     }
 
     public let kind: Kind
@@ -46,10 +52,16 @@ public struct HDF5Error: Error, CustomStringConvertible, Equatable {
     }
 }
 
-/// Process-wide library set-up: HDF5's automatic error printing to stderr is turned off once,
-/// before the first call, because errors are reported through `HDF5Error` instead.
+/// Process-wide library set-up, done once before the first call:
+/// - HDF5's automatic error printing to stderr is off: errors are reported through `HDF5Error`.
+/// - HDF5's own exit handler is off (`H5dont_atexit`, which must precede `H5open`). After a
+///   failed write (a full disk), `H5Fclose` fails and leaves the file open with dirty metadata;
+///   libhdf5 1.10's exit handler then dereferences that state and segfaults (measured: exit
+///   139 on a full 64 KiB tmpfs). softq closes every file itself and reports the failure, so
+///   there is nothing left for the handler to do.
 enum HDF5Library {
     static let initialized: Bool = {
+        H5dont_atexit()
         H5open()
         softq_disable_error_printing()
         return true

@@ -37,8 +37,16 @@ public final class Checkpoint: WeightSource, @unchecked Sendable {
         self.file = file
         let attrs = file.attributes
         var warnings: [String] = []
+        // Present-but-unreadable or wrongly typed attributes are errors, never "missing".
+        func attribute(_ name: String) throws -> H5Attributes.Value? {
+            guard attrs.contains(name) else { return nil }
+            return try Checkpoint.wrap { try attrs.read(name) }
+        }
 
-        if let v = attrs["softq_format"]?.intValue {
+        if let value = try attribute("softq_format") {
+            guard let v = value.intValue else {
+                throw CheckpointError.wrongAttributeType(path: path, name: "softq_format", expected: "an integer (1)", found: value.summary)
+            }
             if v > 1 { throw CheckpointError.unsupportedFormatVersion(path: path, version: v) }
             formatVersion = v
         } else {
@@ -46,7 +54,10 @@ public final class Checkpoint: WeightSource, @unchecked Sendable {
             warnings.append("no 'softq_format' attribute: read as format 1")
         }
 
-        guard let cfgText = attrs["config"]?.stringValue else { throw CheckpointError.missingConfig(path: path) }
+        guard let cfgValue = try attribute("config") else { throw CheckpointError.missingConfig(path: path) }
+        guard let cfgText = cfgValue.stringValue else {
+            throw CheckpointError.wrongAttributeType(path: path, name: "config", expected: "a JSON string", found: cfgValue.summary)
+        }
         configText = cfgText
         let cfg: JSONValue
         do { cfg = try JSONParser.parse(cfgText) } catch let e as JSONParseError {
@@ -55,7 +66,11 @@ public final class Checkpoint: WeightSource, @unchecked Sendable {
         guard case .object = cfg else { throw CheckpointError.invalidConfig(path: path, detail: "expected an object, found \(cfg.typeName)") }
         config = cfg
 
-        if let mt = attrs["model_type"]?.stringValue, !mt.isEmpty {
+        let rootModelType = try attribute("model_type")
+        if let value = rootModelType, value.stringValue == nil {
+            throw CheckpointError.wrongAttributeType(path: path, name: "model_type", expected: "a string such as \"gpt2\"", found: value.summary)
+        }
+        if let mt = rootModelType?.stringValue, !mt.isEmpty {
             modelType = mt
             if let inner = cfg["model_type"]?.stringValue, inner != mt {
                 warnings.append("root model_type '\(mt)' differs from config model_type '\(inner)'; using '\(mt)'")
@@ -66,33 +81,39 @@ public final class Checkpoint: WeightSource, @unchecked Sendable {
             throw CheckpointError.missingModelType(path: path)
         }
 
-        // Tokenizer: a scalar (or 1-element) string dataset at /tokenizer/tokenizer.json.
-        if file.contains("/tokenizer/tokenizer.json") {
-            do {
-                let strings = try file.dataset("/tokenizer/tokenizer.json").readStrings()
-                guard let text = strings.first, !text.isEmpty else {
-                    throw CheckpointError.invalidTokenizer(path: path, detail: "empty")
-                }
-                tokenizerJSON = Data(text.utf8)
-            } catch let e as HDF5Error { throw CheckpointError.invalidTokenizer(path: path, detail: e.description) }
-        } else {
-            tokenizerJSON = nil
+        // One walk over the whole file, before anything is read: links other than hard links
+        // are refused (HDF5Kit), each object is visited once (cycles end), and a dataset
+        // reachable under two names is an error rather than two tensors.
+        let walk = try Checkpoint.wrap { try file.root.walk() }
+        for alias in walk.aliases {
+            if alias.isGroup {
+                let first = alias.sameAs.isEmpty ? "/" : "/" + alias.sameAs
+                warnings.append("group /\(alias.path) is another hard link to \(first) (a cycle or an alias); its contents were read once, under \(first)")
+            } else {
+                throw CheckpointError.aliasedDataset(path: path, object: "/" + alias.path, sameAs: "/" + alias.sameAs)
+            }
         }
+
+        // Tokenizer: a scalar (or 1-element) string dataset at /tokenizer/tokenizer.json.
+        tokenizerJSON = try Checkpoint.readText(file, "/tokenizer/tokenizer.json", checkpoint: path).map { Data($0.utf8) }
 
         training = file.contains("/training") ? TrainingMetadata(try Checkpoint.wrap { try file.group("/training") }) : TrainingMetadata()
 
         // Collect tensors with lenient naming; two datasets mapping to one name is an error.
+        // Every dataset is opened (refusing external storage and virtual datasets) and its
+        // declared size checked against the bytes stored, so no later read can be told to
+        // allocate more than the file holds.
         var infos: [String: TensorInfo] = [:]
         var paths: [String: String] = [:]
         var seen: [String: [String]] = [:]
-        let all = try Checkpoint.wrap { try file.root.datasetPaths() }
-        for rel in all {
+        for rel in walk.datasets {
+            let ds = try Checkpoint.wrap { try file.dataset(rel) }
             let first = rel.split(separator: "/").first.map(String.init) ?? rel
             if Checkpoint.reservedGroups.contains(first) { continue }
+            try Checkpoint.wrap { try ds.checkStoredSize() }
             var name = rel.replacingOccurrences(of: "/", with: ".")
             if name.hasPrefix("weights.") { name.removeFirst("weights.".count) }
             seen[name, default: []].append("/" + rel)
-            let ds = try Checkpoint.wrap { try file.dataset(rel) }
             let dtype = try Checkpoint.dtype(of: ds, name: name, path: path)
             infos[name] = TensorInfo(shape: ds.shape, dtype: dtype)
             paths[name] = "/" + rel
@@ -104,6 +125,26 @@ public final class Checkpoint: WeightSource, @unchecked Sendable {
         tensorPaths = paths
         if infos.isEmpty { warnings.append("no weight tensors found") }
         self.warnings = warnings
+    }
+
+    /// The text of an optional string dataset under `/tokenizer` (tokenizer.json,
+    /// tokenizer_config.json, a chat template): nil when absent; it must be a scalar or a
+    /// single element, non-empty, and only that one element is read.
+    public static func readText(_ file: H5File, _ datasetPath: String, checkpoint path: String) throws -> String? {
+        guard file.contains(datasetPath) else { return nil }
+        do {
+            let ds = try file.dataset(datasetPath)
+            guard ds.count <= 1 else {
+                throw CheckpointError.invalidText(path: path, object: datasetPath,
+                                                  detail: "expected one string (a scalar dataset), found shape \(ds.shape)")
+            }
+            guard let text = try ds.readFirstString(), !text.isEmpty else {
+                throw CheckpointError.invalidText(path: path, object: datasetPath, detail: "empty")
+            }
+            return text
+        } catch let e as HDF5Error {
+            throw CheckpointError.file(e)
+        }
     }
 
     static func wrap<T>(_ body: () throws -> T) throws -> T {

@@ -77,7 +77,9 @@ public struct CheckpointWriter {
                     for (k, v) in training { try g.attributes.write(k, CheckpointWriter.attribute(v)) }
                 }
                 try extra?(f)
-                try f.flush()
+                // Flush and close with their statuses checked: a full disk fails here, before
+                // the temporary file could be renamed into place.
+                try f.close()
             }
         }
     }

@@ -12,6 +12,24 @@ public protocol WeightSource: AnyObject {
     var sourceDescription: String { get }
 }
 
+extension WeightSource {
+    /// Throws before anything is allocated when a configuration declares more layers than the
+    /// source could fill. A configuration is a few bytes of JSON that can say `n_layer = 10^9`;
+    /// building the list of expected names alone would then take gigabytes. Every layer needs
+    /// at least one tensor of its own, so `layers` may not exceed the number of tensors
+    /// present: after this check, a model's list of expected tensors (`tensorsPerLayer` per
+    /// layer) is at most `tensorsPerLayer` times longer than the source's own list, and small
+    /// mismatches still reach strict binding, which names every missing tensor.
+    public func checkTensorBudget(modelType: String, layers: Int, tensorsPerLayer: Int) throws {
+        let found = tensorInfos.count
+        let (_, overflow) = max(layers, 0).multipliedReportingOverflow(by: max(tensorsPerLayer, 1))
+        if overflow || layers > found {
+            throw WeightSourceError.tooFewTensors(source: sourceDescription, modelType: modelType, layers: layers,
+                                                 tensorsPerLayer: tensorsPerLayer, found: found)
+        }
+    }
+}
+
 public struct TensorInfo: Sendable, Equatable {
     public var shape: [Int]
     public var dtype: DType
@@ -44,12 +62,15 @@ public final class InMemoryWeights: WeightSource {
 public enum WeightSourceError: Error, CustomStringConvertible, Equatable {
     case missing(name: String, source: String)
     case nonFinite(name: String, index: Int, value: Float, source: String)
+    case tooFewTensors(source: String, modelType: String, layers: Int, tensorsPerLayer: Int, found: Int)
 
     public var description: String {
         switch self {
         case let .missing(name, source): return "\(source): tensor '\(name)' not found"
         case let .nonFinite(name, index, value, source):
             return "\(source): tensor '\(name)' has a non-finite value (\(value)) at flat index \(index); the checkpoint is corrupt or was saved after a diverged update"
+        case let .tooFewTensors(source, modelType, layers, perLayer, found):
+            return "\(source): the \(modelType) configuration declares \(layers) layers (\(perLayer) tensors each) but the weights hold only \(found) tensors in all; the configuration does not describe these weights (check n_layer / num_hidden_layers)"
         }
     }
 }

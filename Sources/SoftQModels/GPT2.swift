@@ -82,7 +82,8 @@ final class GPT2Body: DecoderBody, Sendable {
 
     init(config: GPT2Configuration, weights: WeightSource) throws {
         self.config = config
-        let binder = WeightBinder(source: weights, modelType: "gpt2", sanitize: GPT2Body.sanitize)
+        let binder = try WeightBinder(source: weights, modelType: "gpt2", layers: config.base.layerCount,
+                                      tensorsPerLayer: 12, sanitize: GPT2Body.sanitize)
         let head = ("lm_head.weight", [config.base.vocabularySize, config.base.hiddenSize])
         try binder.check(expected: GPT2Body.expectedTensors(config),
                          optional: config.base.tieWordEmbeddings ? [head] : [])

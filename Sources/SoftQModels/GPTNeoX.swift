@@ -77,7 +77,8 @@ enum GPTNeoXFamily {
 
     static func makeBody(config c: GPTNeoXConfiguration, weights: WeightSource) throws -> RotaryDecoderBody {
         let b = c.base
-        let binder = WeightBinder(source: weights, modelType: b.modelType, sanitize: sanitize)
+        // GPT-NeoX layers hold at least their two norms, the fused QKV, the dense output and two MLP matrices.
+        let binder = try WeightBinder(source: weights, modelType: b.modelType, layers: b.layerCount, tensorsPerLayer: 6, sanitize: sanitize)
         try binder.check(expected: expectedTensors(c),
                          optional: b.tieWordEmbeddings ? [("embed_out.weight", [b.vocabularySize, b.hiddenSize])] : [])
         let embed = try binder.load("gpt_neox.embed_in.weight")

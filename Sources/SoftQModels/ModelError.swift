@@ -1,3 +1,5 @@
+import SoftQCheckpoint
+
 /// Everything that can go wrong between a configuration, a weight source and a forward pass.
 /// Messages name the key, tensor or token involved and say what was expected.
 public enum ModelError: Error, CustomStringConvertible, Equatable {
@@ -23,9 +25,10 @@ public enum ModelError: Error, CustomStringConvertible, Equatable {
             if !misshaped.isEmpty { counts.append("\(misshaped.count) with the wrong shape or type") }
             if !unused.isEmpty { counts.append("\(unused.count) unused") }
             var s = "\(source): the tensors do not match the \(modelType) architecture (\(counts.joined(separator: ", "))):"
-            for m in missing { s += "\n  missing \(m)" }
-            for m in misshaped { s += "\n  wrong shape \(m)" }
-            for u in unused { s += "\n  unused \(u)" }
+            // Each list is cut after 20 lines ("... and N more"): 10^5 missing layers stay readable.
+            for m in ListSummary.capped(missing) { s += "\n  missing \(m)" }
+            for m in ListSummary.capped(misshaped) { s += "\n  wrong shape \(m)" }
+            for u in ListSummary.capped(unused) { s += "\n  unused \(u)" }
             return s
         case let .tiedWeightsDiffer(source, name, tiedTo):
             return "\(source): '\(name)' differs from '\(tiedTo)' although the configuration ties them (tie_word_embeddings); set tie_word_embeddings to false if they are separate"

@@ -258,10 +258,12 @@ func bindModelLayout(_ b: ModelConfiguration, spec: RotaryDecoderSpec, weights: 
                      layerTensors: (String) -> [(String, [Int])],
                      makeLayer: (WeightBinder, String) throws -> RotaryLayer) throws -> RotaryDecoderBody {
     let d = b.hiddenSize, head = ("lm_head.weight", [b.vocabularySize, d])
+    // The layer count is checked against the file before the expected list is built.
+    let binder = try WeightBinder(source: weights, modelType: b.modelType, layers: b.layerCount,
+                                  tensorsPerLayer: layerTensors("model.layers.0.").count, sanitize: LlamaFamily.sanitize)
     var expected: [(String, [Int])] = [("model.embed_tokens.weight", [b.vocabularySize, d]), ("model.norm.weight", [d])]
     for l in 0..<b.layerCount { expected += layerTensors("model.layers.\(l).") }
     if !b.tieWordEmbeddings { expected.append(head) }
-    let binder = WeightBinder(source: weights, modelType: b.modelType, sanitize: LlamaFamily.sanitize)
     try binder.check(expected: expected, optional: b.tieWordEmbeddings ? [head] : [])
     let embed = try binder.load("model.embed_tokens.weight")
     let layers = try (0..<b.layerCount).map { try makeLayer(binder, "model.layers.\($0).") }

@@ -13,7 +13,12 @@ struct WeightBinder {
     private var byCanonical: [String: String] = [:]
     private var dropped: Set<String> = []
 
-    init(source: WeightSource, modelType: String, sanitize: (String) -> String?) {
+    /// A configuration declaring more layers than the source has tensors is refused here,
+    /// before the model lists (or allocates) anything sized by the configuration
+    /// (`WeightSource.checkTensorBudget`).
+    init(source: WeightSource, modelType: String, layers: Int, tensorsPerLayer: Int,
+         sanitize: (String) -> String?) throws {
+        try source.checkTensorBudget(modelType: modelType, layers: layers, tensorsPerLayer: tensorsPerLayer)
         self.source = source
         self.modelType = modelType
         for name in source.tensorInfos.keys.sorted() {
