@@ -20,7 +20,7 @@ struct AnalysisIOOptions: ParsableArguments {
     @Option(name: .long, help: "Output run directory (created if missing; see --force and, where offered, --resume).")
     var out: String
 
-    @Option(name: .long, help: "The aggregate that decides margins: \(Aggregate.allCases.filter { $0 != .dpo }.map(\.rawValue).joined(separator: ", ")).")
+    @Option(name: .long, help: "The aggregate that decides margins; dpo is refused, since the analyses take no reference model.")
     var score: Aggregate = .sum
 
     @Option(name: .long, help: "Use only the first N valid input records.")
@@ -48,8 +48,7 @@ enum AnalysisCLI {
         for w in tp.special.warnings { CLI.logger.warning("\(w)") }
         var skipped = readSkips
         let prepared = try tp.prepareAll(records, skipInvalid: io.skipInvalid, limit: io.limit, skipped: &skipped) { try tp.prepare($0) }
-        guard !prepared.isEmpty else { throw ValidationError("\(path): no valid pairs") }
-        for s in skipped { CLI.logger.warning("skipped \(s.description)") }
+        try NoUsableInputError.require(prepared, path: path, what: "pairs", skipped: skipped)
         return (tp, prepared, skipped)
     }
 

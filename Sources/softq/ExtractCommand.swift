@@ -51,8 +51,7 @@ struct ExtractCommand: ParsableCommand {
                                          conversational: records.contains { $0.isConversational })
         var skipped = readSkips
         let prepared = try tp.prepareAll(records, skipInvalid: skipInvalid, limit: limit, skipped: &skipped) { try tp.prepare($0) }
-        guard !prepared.isEmpty else { throw ValidationError("\(inputs): no valid lines to score") }
-        for s in skipped { CLI.logger.warning("skipped \(s.description)") }
+        try NoUsableInputError.require(prepared, path: inputs, what: "lines to score", skipped: skipped)
         let options = ScoringOptions(rewards: conventions.rewardOptions(trained: loaded.trainedRewardOptions()), threads: runOptions.threads)
         let scorer = try PairScorer(model: loaded.model, options: options)
         let r = options.rewards

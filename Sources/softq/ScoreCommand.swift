@@ -32,7 +32,7 @@ struct ScoreCommand: ParsableCommand {
     @Option(name: .long, help: "Output run directory (created if missing; see --force and --resume).")
     var out: String
 
-    @Option(name: .long, help: "The aggregate that decides margin and correctness: \(Aggregate.allCases.map(\.rawValue).joined(separator: ", ")).")
+    @Option(name: .long, help: "The aggregate that decides margin and correctness; dpo needs --reference.")
     var score: Aggregate = .sum
 
     @OptionGroup var conventions: ConventionOptions
@@ -83,8 +83,7 @@ struct ScoreCommand: ParsableCommand {
                                          conversational: records.contains { $0.isConversational })
         var skipped = readSkips
         let prepared = try tp.prepareAll(records, skipInvalid: skipInvalid, limit: limit, skipped: &skipped) { try tp.prepare($0) }
-        guard !prepared.isEmpty else { throw ValidationError("\(pairs): no valid pairs to score") }
-        for s in skipped { CLI.logger.warning("skipped \(s.description)") }
+        try NoUsableInputError.require(prepared, path: pairs, what: "pairs to score", skipped: skipped)
 
         let options = ScoringOptions(rewards: conventions.rewardOptions(trained: loaded.trainedRewardOptions()),
                                      aggregate: score, threads: runOptions.threads)
