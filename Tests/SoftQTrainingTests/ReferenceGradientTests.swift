@@ -40,23 +40,28 @@ final class ReferenceGradientTests: XCTestCase {
         return (forward, 2 * forward + allPositions)
     }
 
+    /// The bound of one float32 logit of a GPT-2: γ of the forward chain times Σ|terms| of the
+    /// output product. A logit is Σ_k h_k·wte[v,k] over C terms, h = ln_f(x) whose normalised
+    /// part has Σ x̂_k² = C, so |h_k| ≤ √C·max|ln_f.weight| + max|ln_f.bias| and
+    /// Σ|terms| ≤ C·max|h|·max|wte|. `maxAbs` gives a weight tensor's largest magnitude.
+    static func logitBound(_ c: GPT2TrainingConfig, examples: [TrainingExample], maxAbs: (String) throws -> Double) throws -> Double {
+        let C = Double(c.nEmbd)
+        let hMax = C.squareRoot() * (try maxAbs("transformer.ln_f.weight")) + (try maxAbs("transformer.ln_f.bias"))
+        return RoundingBound.gamma(roundingChains(c, examples: examples).forward) * C * hMax * (try maxAbs("transformer.wte.weight"))
+    }
+
     static func float32Tolerances(_ ref: TrainingReference) throws -> Tolerances {
         let chains = roundingChains(ref.config, examples: ref.examples)
-        // A logit is Σ_k h_k·wte[v,k] over C terms, h = ln_f(x) whose normalised part has
-        // Σ x̂_k² = C, so |h_k| ≤ √C·max|ln_f.weight| + max|ln_f.bias|: Σ|terms| ≤ C·max|h|·max|wte|.
-        func maxAbs(_ name: String) throws -> Double {
+        let logits = try logitBound(ref.config, examples: ref.examples) { name in
             try XCTUnwrap(ref.weights[name], "fixture lacks \(name)").values.map(abs).max() ?? 0
         }
-        let C = Double(ref.config.nEmbd)
-        let hMax = C.squareRoot() * (try maxAbs("transformer.ln_f.weight")) + (try maxAbs("transformer.ln_f.bias"))
-        let logitTerms = C * hMax * (try maxAbs("transformer.wte.weight"))
         // Gradients: a gradient element is a sum over positions and examples of products along
         // the backward chain; the fixture does not store the per-position terms, so their
         // magnitude is taken as the tensor's largest reference gradient (its scale), and the
         // relative part covers elements larger than that scale's share.
         let gamma = RoundingBound.gamma(chains.gradient)
         return Tolerances(loss: RoundingBound.gamma(chains.forward),
-                          logits: RoundingBound.gamma(chains.forward) * logitTerms,
+                          logits: logits,
                           gradient: gamma, relative: gamma)
     }
 
