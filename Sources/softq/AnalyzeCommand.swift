@@ -43,13 +43,9 @@ enum AnalysisCLI {
     /// Reads and tokenizes pairs exactly as `softq score` does.
     static func preparePairs(_ path: String, policy: LoadedPolicy, conventions: ConventionOptions, io: AnalysisIOOptions) throws
         -> (TokenizationPolicy, [PreparedPair], [InputError]) {
-        let (records, readSkips) = try InputReader.readPairs(path: path, skipInvalid: io.skipInvalid)
-        let tp = try policy.tokenization(conventions.tokenization, inputPath: path, conversational: records.contains { $0.isConversational })
-        for w in tp.special.warnings { CLI.logger.warning("\(w)") }
-        var skipped = readSkips
-        let prepared = try tp.prepareAll(records, skipInvalid: io.skipInvalid, limit: io.limit, skipped: &skipped) { try tp.prepare($0) }
-        try NoUsableInputError.require(prepared, path: path, what: "pairs", skipped: skipped)
-        return (tp, prepared, skipped)
+        let r = try CLI.preparePairs(path, policy: policy, conventions: conventions, skipInvalid: io.skipInvalid, limit: io.limit, what: "pairs")
+        for w in r.tokenization.special.warnings { CLI.logger.warning("\(w)") }
+        return r
     }
 
     static func scorer(_ policy: LoadedPolicy, conventions: ConventionOptions, io: AnalysisIOOptions, run: RunOptions) throws -> PairScorer {

@@ -78,12 +78,8 @@ struct ScoreCommand: ParsableCommand {
         let ref = try reference.map { try LoadedPolicy(path: $0, tokenizerPath: policy.tokenizer) }
         if let ref { warnings += try loaded.checkCompatible(reference: ref) }
 
-        let (records, readSkips) = try InputReader.readPairs(path: pairs, skipInvalid: skipInvalid)
-        let tp = try loaded.tokenization(conventions.tokenization, inputPath: pairs,
-                                         conversational: records.contains { $0.isConversational })
-        var skipped = readSkips
-        let prepared = try tp.prepareAll(records, skipInvalid: skipInvalid, limit: limit, skipped: &skipped) { try tp.prepare($0) }
-        try NoUsableInputError.require(prepared, path: pairs, what: "pairs to score", skipped: skipped)
+        let (tp, prepared, skipped) = try CLI.preparePairs(pairs, policy: loaded, conventions: conventions, skipInvalid: skipInvalid,
+                                                           limit: limit, what: "pairs to score")
 
         let options = ScoringOptions(rewards: conventions.rewardOptions(trained: loaded.trainedRewardOptions()),
                                      aggregate: score, threads: runOptions.threads)
