@@ -29,13 +29,13 @@ FORMAT_VERSION = 1
 # Float32 error bound of a fixture model's logits and activations (Tests/TestSupport/
 # ModelBounds.swift derives the same number): n = 14 reductions × 64 terms = 896 roundings on
 # terms of total size 5, with Higham & Mary's (2019) probabilistic bound at failure
-# probability 1e-6: gamma~_n = exp(lam*sqrt(n)*u + n*u^2/(1-u)) - 1, lam = sqrt(2 ln(2n/1e-6))/(1-u).
+# probability 1e-12 per value: gamma~_n = exp(lam*sqrt(n)*u + n*u^2/(1-u)) - 1, lam = sqrt(2 ln(2n/1e-12))/(1-u).
 def _probabilistic_gamma(n, failure, u=2.0 ** -24):
     lam = math.sqrt(2 * math.log(2 * n / failure)) / (1 - u)
     return math.exp(lam * math.sqrt(n) * u + n * u * u / (1 - u)) - 1
 
 
-LOGIT_BOUND = _probabilistic_gamma(14 * 64, 1e-6) * 5.0
+LOGIT_BOUND = _probabilistic_gamma(14 * 64, 1e-12) * 5.0
 OUT = os.path.join(os.path.dirname(__file__), "..", "..", "Tests", "SoftQModelsTests", "Fixtures")
 
 

@@ -10,17 +10,18 @@ import Foundation
 /// ≈ 0.64·√k; norm multipliers 1 ± 0.2, Gemma's too), carried on by the normalised
 /// activations with gain ~1: n = 14 · 64 = 896 roundings on terms of total size 5.
 /// - The worst case γ₈₉₆·5 ≈ 2.7e-4 is what no order of summation can exceed.
-/// - The probabilistic bound (RoundingBound.probabilisticGamma) with failure probability 10⁻⁶
-///   is γ̃₈₉₆·5 ≈ 5.8e-5 for one float32 implementation against float64; against transformers
-///   in float32 both sides round, so the two bounds add (≈ 1.2e-4).
-/// Measured maxima are 4e-6 against both (docs/models.md), a factor 15 inside.
+/// - The probabilistic bound (RoundingBound.probabilisticGamma) with failure probability 10⁻¹²
+///   per value (so that a million compared values fail together less than once in a million
+///   runs) is γ̃₈₉₆·5 ≈ 7.5e-5 for one float32 implementation against float64; against
+///   transformers in float32 both sides round, so the two bounds add (≈ 1.5e-4).
+/// Measured maxima are 4e-6 against both (docs/models.md), a factor 19 inside.
 public enum ModelBounds {
     /// Roundings behind one logit: 14 reductions of ≤ 64 terms.
     public static let roundings = 14 * 64
     /// Σ|terms| of those reductions.
     public static let magnitude = 5.0
     /// Probability that the probabilistic bound fails for one value.
-    public static let failure = 1e-6
+    public static let failure = 1e-12
 
     /// |softq float32 − exact| for a logit or an activation.
     public static var logitsVsFloat64: Double {
