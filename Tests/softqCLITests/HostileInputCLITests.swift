@@ -158,7 +158,8 @@ final class HostileInputCLITests: XCTestCase {
         }
         let (_, sample, _) = try runProcess(softq, ["sample", "--help"], environment: env)
         XCTAssertTrue(sample.contains("--temperature <temperature>") && sample.contains("Sampling temperature"), sample)
-        XCTAssertFalse(sample.contains("--alpha"), sample)
+        XCTAssertFalse(sample.contains("\n  --alpha"), "sample has no α option: \(sample)")
+        XCTAssertTrue(sample.contains("Not the reward temperature α"), sample)
         for command in ["score", "extract", "train"] {
             let (_, help, _) = try runProcess(softq, [command, "--help"], environment: env)
             XCTAssertTrue(help.contains("--no-append-eos"), "\(command) names the EOS flag --no-append-eos")
