@@ -93,6 +93,16 @@ public struct ChartLayout: Sendable {
     }
 
     public var plot: Rect { Rect(x: left, y: top, width: width - left - right, height: height - top - bottom) }
+
+    /// This layout grown by the legend of `names` above the plot (nothing for fewer than two),
+    /// so the plot keeps its size.
+    func addingLegend(_ names: [String]) -> ChartLayout {
+        var grown = self
+        let legend = SVGCanvas.legendHeight(names, width: width - left - right)
+        grown.top += legend
+        grown.height += legend
+        return grown
+    }
 }
 
 extension SVGCanvas {

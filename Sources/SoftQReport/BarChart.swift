@@ -52,9 +52,7 @@ public struct BarChart: Sendable {
         let rotate = Double(longest) * 6 > band0
         if rotate { layout.bottom = min(160, 30 + Double(min(longest, 24)) * 5.5); layout.height += layout.bottom - 52 }
         let names = series.map(\.name)
-        let legendHeight = SVGCanvas.legendHeight(names, width: layout.width - layout.left - layout.right)
-        layout.top += legendHeight
-        layout.height += legendHeight
+        layout = layout.addingLegend(names)
         var c = SVGCanvas(width: layout.width, height: layout.height, title: title)
         let p = layout.plot
         var values: [Double] = [0]
@@ -132,11 +130,8 @@ public struct LineChart: Sendable {
     }
 
     public func svg(title: String, xLabel: String, yLabel: String, layout: ChartLayout = ChartLayout()) -> SVGCanvas {
-        var layout = layout
         let names = series.map(\.name)
-        let legendHeight = SVGCanvas.legendHeight(names, width: layout.width - layout.left - layout.right)
-        layout.top += legendHeight
-        layout.height += legendHeight
+        let layout = layout.addingLegend(names)
         var c = SVGCanvas(width: layout.width, height: layout.height, title: title)
         let p = layout.plot
         let all = series.flatMap(\.points).filter { $0.x.isFinite && $0.y.isFinite }

@@ -46,11 +46,8 @@ public struct ReliabilityChart: Sendable {
     public init(series: [(name: String, diagram: ReliabilityDiagram)]) { self.series = series }
 
     public func svg(title: String, layout: ChartLayout = ChartLayout(width: 440, height: 420)) -> SVGCanvas {
-        var layout = layout
         let names = series.map(\.name)
-        let legendHeight = SVGCanvas.legendHeight(names, width: layout.width - layout.left - layout.right)
-        layout.top += legendHeight
-        layout.height += legendHeight
+        let layout = layout.addingLegend(names)
         var c = SVGCanvas(width: layout.width, height: layout.height, title: title)
         let p = layout.plot
         let x = LinearScale(domain: (0, 1), range: (p.x, p.maxX))

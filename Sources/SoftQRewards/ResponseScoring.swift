@@ -33,10 +33,11 @@ public func scoreResponse(tokenLogits: [Double], logsumexp: [Double], endsWithEO
     var q = logprob, valueBefore = logprob, valueAfter = logprob, reward = logprob
     for k in 0..<m {
         logprob[k] = tokenLogits[k] - logsumexp[k]
-        q[k] = alpha * tokenLogits[k]
-        valueBefore[k] = alpha * logsumexp[k]
-        valueAfter[k] = (k == m - 1 && terminal) ? 0 : alpha * logsumexp[k + 1]
+        q[k] = try scaled(alpha, tokenLogits[k], "tokenLogits", k)
+        valueBefore[k] = try scaled(alpha, logsumexp[k], "logsumexp", k)
+        valueAfter[k] = (k == m - 1 && terminal) ? 0 : try scaled(alpha, logsumexp[k + 1], "logsumexp", k + 1)
         reward[k] = q[k] - gamma * valueAfter[k]
+        guard reward[k].isFinite else { throw RewardError.scaledOutOfRange(what: "reward", index: k, value: reward[k] / alpha, alpha: alpha) }
     }
 
     var sum = 0.0, discounted = 0.0, lpSum = 0.0, lpSquares = 0.0, weight = 1.0
@@ -47,6 +48,9 @@ public func scoreResponse(tokenLogits: [Double], logsumexp: [Double], endsWithEO
         lpSum += logprob[k]
         lpSquares += logprob[k] * logprob[k]
     }
+    guard sum.isFinite, discounted.isFinite else {
+        throw RewardError.scaledOutOfRange(what: "reward sum", index: 0, value: sum / alpha, alpha: alpha)
+    }
     var aggregates = Aggregates(sum: sum, mean: sum / Double(m), discounted: discounted,
                                 logprobSum: lpSum, logprobMean: lpSum / Double(m),
                                 logprobNorm: -lpSquares.squareRoot())
@@ -56,6 +60,17 @@ public func scoreResponse(tokenLogits: [Double], logsumexp: [Double], endsWithEO
     return ResponseScores(logprob: logprob, q: q, valueBefore: valueBefore, valueAfter: valueAfter,
                           reward: reward, promptValue: valueBefore[0], terminal: terminal,
                           aggregates: aggregates)
+}
+
+/// α·x for a logit or log-sum-exp x. The rule: a nonzero x must give a normal, finite α·x —
+/// a subnormal or zero product has lost the value's bits (margins silently become ties), an
+/// infinite one has lost everything. x = 0 gives 0 exactly and is fine.
+func scaled(_ alpha: Double, _ x: Double, _ what: String, _ index: Int) throws -> Double {
+    let product = alpha * x
+    guard x == 0 || (product.isFinite && abs(product) >= Double.leastNormalMagnitude) else {
+        throw RewardError.scaledOutOfRange(what: what, index: index, value: x, alpha: alpha)
+    }
+    return product
 }
 
 /// log π(x_j|s_{j−1}) = tokenLogits[k] − logsumexp[k] for k = 0..<m (`logsumexp` has m+1 values,

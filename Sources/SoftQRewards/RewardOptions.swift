@@ -33,10 +33,13 @@ public struct RewardOptions: Equatable, Sendable {
         self.beta = beta
     }
 
-    /// α > 0 and finite, 0 ≤ γ ≤ 1, β finite.
+    /// α finite and at least the smallest normal double (2.2e-308: below it α·ℓ loses every
+    /// significant bit, so margins silently become ties), 0 ≤ γ ≤ 1, β finite. Whether α suits
+    /// the model's logits is checked per response (`RewardError.scaledOutOfRange`).
     public func validate() throws {
-        guard alpha.isFinite, alpha > 0 else {
-            throw RewardError.invalidOption(name: "alpha", value: alpha, rule: "must be finite and > 0")
+        guard alpha.isFinite, alpha >= Double.leastNormalMagnitude else {
+            throw RewardError.invalidOption(name: "alpha", value: alpha,
+                                            rule: "must be finite and ≥ \(Double.leastNormalMagnitude) (the smallest normal double)")
         }
         guard gamma.isFinite, gamma >= 0, gamma <= 1 else {
             throw RewardError.invalidOption(name: "gamma", value: gamma, rule: "must satisfy 0 ≤ γ ≤ 1")
@@ -56,6 +59,9 @@ public enum RewardError: Error, Equatable, CustomStringConvertible {
     /// A non-finite input value (NaN, ±Inf): the array, the index and the value.
     case nonFinite(what: String, index: Int, value: Double)
     case invalidOption(name: String, value: Double, rule: String)
+    /// α·x left the normal double range for a nonzero x (a logit or log-sum-exp of the model):
+    /// the product underflowed (the value is lost, margins become ties) or overflowed.
+    case scaledOutOfRange(what: String, index: Int, value: Double, alpha: Double)
     /// Token id outside the vocabulary, or a prompt length outside 1..<n.
     case outOfRange(what: String, index: Int, value: Int, range: String)
 
@@ -69,6 +75,10 @@ public enum RewardError: Error, Equatable, CustomStringConvertible {
             return "\(what)[\(index)] is \(value): logits must be finite (hint: check the model's weights and dtype for overflow)"
         case let .invalidOption(name, value, rule):
             return "invalid option \(name) = \(value): \(rule)"
+        case let .scaledOutOfRange(what, index, value, alpha):
+            return "temperature α = \(alpha) scales \(what)[\(index)] = \(value) to \(alpha * value), outside the normal double range "
+                + "[\(Double.leastNormalMagnitude), \(Double.greatestFiniteMagnitude)] (hint: every α·ℓ of a nonzero logit ℓ "
+                + "and every reward must be a normal finite double; choose α between 2.2e-308/min|ℓ| and 1.8e308/(2·n·max|ℓ|))"
         case let .outOfRange(what, index, value, range):
             return "\(what)[\(index)] = \(value) is outside \(range)"
         }

@@ -5,6 +5,12 @@ extension Tokenizer {
     /// `tokenizer.json` (with `tokenizer_config.json` for BOS/EOS when present) or GPT-2's
     /// `vocab.json` + `merges.txt`.
     public init(contentsOf path: String) throws {
+        do { try self.init(loading: path) } catch TokenizerError.emptyVocabulary {
+            throw TokenizerError.emptyVocabulary(source: path)  // name the file, not the field
+        }
+    }
+
+    private init(loading path: String) throws {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw TokenizerError.unreadableFile(path: path, reason: "no such file or directory")

@@ -92,6 +92,8 @@ public struct Tokenizer: Sendable {
         addedByContent = byContent
         byteLevel = preTokenizer?.isByteLevel ?? false
         vocabularySize = max(model.idToToken.count, (added.map(\.id).max() ?? -1) + 1)
+        // Without a single token every text silently encodes to nothing.
+        guard vocabularySize > 0 else { throw TokenizerError.emptyVocabulary(source: "model.vocab") }
         for id in prefix + suffix where id < 0 || id >= vocabularySize {
             throw TokenizerError.idOutOfRange(id: id, vocabularySize: vocabularySize)
         }

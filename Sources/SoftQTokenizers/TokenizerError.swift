@@ -17,6 +17,9 @@ public enum TokenizerError: Error, CustomStringConvertible, Equatable {
     case idOutOfRange(id: Int, vocabularySize: Int)
     /// A tokenizer file or directory that cannot be read.
     case unreadableFile(path: String, reason: String)
+    /// No token at all (an empty `model.vocab` and no added tokens): every text would encode
+    /// to nothing. `source` is the file when known, else the field.
+    case emptyVocabulary(source: String)
 
     public var description: String {
         switch self {
@@ -36,6 +39,8 @@ public enum TokenizerError: Error, CustomStringConvertible, Equatable {
             return "token id \(id) is out of range: the vocabulary has ids 0..<\(size)"
         case let .unreadableFile(path, reason):
             return "cannot read tokenizer at \(path): \(reason)"
+        case let .emptyVocabulary(source):
+            return "tokenizer \(source) has an empty vocabulary (no model.vocab entries and no added_tokens): every text would encode to no tokens"
         }
     }
 }

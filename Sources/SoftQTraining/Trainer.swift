@@ -36,8 +36,10 @@ public struct TrainingOptions: Sendable, Equatable {
         if !(learningRate > 0) || !learningRate.isFinite { throw TrainingError.option(name: "--lr", message: "must be positive, got \(learningRate)") }
         if warmupSteps < 0 { throw TrainingError.option(name: "--warmup", message: "must be ≥ 0, got \(warmupSteps)") }
         if !(tdWeight >= 0) || !tdWeight.isFinite { throw TrainingError.option(name: "--td-weight", message: "must be ≥ 0, got \(tdWeight)") }
-        if !(rewards.alpha > 0) || !rewards.alpha.isFinite { throw TrainingError.option(name: "--temperature", message: "must be positive, got \(rewards.alpha)") }
-        if !(rewards.gamma >= 0 && rewards.gamma <= 1) { throw TrainingError.option(name: "--gamma", message: "must be in [0, 1], got \(rewards.gamma)") }
+        // α, γ, β: the one rule scoring uses too (RewardOptions.validate).
+        do { try rewards.validate() } catch let RewardError.invalidOption(name, value, rule) {
+            throw TrainingError.option(name: "--\(name)", message: "\(rule), got \(value)")
+        }
         if !(gradClip >= 0) { throw TrainingError.option(name: "--grad-clip", message: "must be ≥ 0, got \(gradClip)") }
         if !(minLearningRateFraction >= 0 && minLearningRateFraction <= 1) {
             throw TrainingError.option(name: "--min-lr-fraction", message: "must be in [0, 1], got \(minLearningRateFraction)")

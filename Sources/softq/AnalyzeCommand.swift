@@ -20,7 +20,7 @@ struct AnalysisIOOptions: ParsableArguments {
     @Option(name: .long, help: "Output run directory (created if missing; see --force and, where offered, --resume).")
     var out: String
 
-    @Option(name: .long, help: "The aggregate that decides margins: \(Aggregate.allCases.filter { $0 != .dpo }.map(\.rawValue).joined(separator: ", ")).")
+    @Option(name: .long, help: "The aggregate that decides margins; dpo is refused, since the analyses take no reference model.")
     var score: Aggregate = .sum
 
     @Option(name: .long, help: "Use only the first N valid input records.")
@@ -43,14 +43,9 @@ enum AnalysisCLI {
     /// Reads and tokenizes pairs exactly as `softq score` does.
     static func preparePairs(_ path: String, policy: LoadedPolicy, conventions: ConventionOptions, io: AnalysisIOOptions) throws
         -> (TokenizationPolicy, [PreparedPair], [InputError]) {
-        let (records, readSkips) = try InputReader.readPairs(path: path, skipInvalid: io.skipInvalid)
-        let tp = try policy.tokenization(conventions.tokenization, inputPath: path, conversational: records.contains { $0.isConversational })
-        for w in tp.special.warnings { CLI.logger.warning("\(w)") }
-        var skipped = readSkips
-        let prepared = try tp.prepareAll(records, skipInvalid: io.skipInvalid, limit: io.limit, skipped: &skipped) { try tp.prepare($0) }
-        guard !prepared.isEmpty else { throw ValidationError("\(path): no valid pairs") }
-        for s in skipped { CLI.logger.warning("skipped \(s.description)") }
-        return (tp, prepared, skipped)
+        let r = try CLI.preparePairs(path, policy: policy, conventions: conventions, skipInvalid: io.skipInvalid, limit: io.limit, what: "pairs")
+        for w in r.tokenization.special.warnings { CLI.logger.warning("\(w)") }
+        return r
     }
 
     static func scorer(_ policy: LoadedPolicy, conventions: ConventionOptions, io: AnalysisIOOptions, run: RunOptions) throws -> PairScorer {

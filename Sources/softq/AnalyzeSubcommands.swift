@@ -175,7 +175,7 @@ struct StabilityCommand: ParsableCommand {
                 optionsJSON = AnalysisCLI.optionsJSON(scorer, tokenization: tp, io: io, seed: runOptions.seed,
                                                       skipped: skipped.count, extra: [("max_tokens", .int(maxTokens))])
             } else if prepared.count != pairCount {
-                throw ValidationError("\(checkpoint[k]) accepts \(prepared.count) pairs of \(pairs), \(checkpoint[0]) \(pairCount): the checkpoints must tokenize the pairs alike")
+                throw DataError(message: "\(checkpoint[k]) accepts \(prepared.count) pairs of \(pairs), \(checkpoint[0]) \(pairCount): the checkpoints must tokenize the pairs alike")
             }
         }
         let rows = try stability(all, maxTokens: maxTokens, seed: runOptions.seed, resamples: io.bootstrapSamples)

@@ -68,7 +68,7 @@ struct BenchCommand: ParsableCommand {
             prepared.append(try tp.prepare(r))
             if let limit, prepared.count >= limit { break }
         }
-        guard !prepared.isEmpty else { throw ValidationError("\(pairs): no pairs to benchmark") }
+        try NoUsableInputError.require(prepared, path: pairs, what: "pairs to benchmark", skipped: [])
         let scoring = ScoringOptions(rewards: conventions.rewardOptions(trained: loaded.trainedRewardOptions()),
                                      threads: runOptions.threads, chunkSize: chunkSize)
         let report = try Bench.run(policy: loaded, pairs: prepared, scoring: scoring,

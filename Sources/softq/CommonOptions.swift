@@ -23,8 +23,9 @@ struct ConventionOptions: ParsableArguments {
     @Option(name: .long, help: "Discount γ in [0, 1] (default: the checkpoint's training γ, else 1).")
     var gamma: Double?
 
-    @Option(name: .long, help: "Temperature α > 0 that scales Q, V and r (default: the checkpoint's training α, else 1).")
-    var temperature: Double?
+    @Option(name: [.customLong("alpha"), .customLong("temperature")],
+            help: ArgumentHelp("Temperature α that scales Q, V and r (default: the checkpoint's training α, else 1); --temperature is an alias. α must be at least 2.2e-308, and every α·logit a normal double.", valueName: "α"))
+    var alpha: Double?
 
     @Option(name: .long, help: "When the last state is terminal: eos (after an EOS token), always, never.")
     var terminal: TerminalMode = .eos
@@ -41,13 +42,16 @@ struct ConventionOptions: ParsableArguments {
     var tokenization: TokenizationSettings { tokens.settings(appendEOS: !noAppendEos) }
 
     func rewardOptions(trained: RewardOptions) -> RewardOptions {
-        RewardOptions(alpha: temperature ?? trained.alpha, gamma: gamma ?? trained.gamma, terminal: terminal, beta: beta)
+        RewardOptions(alpha: alpha ?? trained.alpha, gamma: gamma ?? trained.gamma, terminal: terminal, beta: beta)
     }
 
     func validate() throws {
-        if let g = gamma, !(g >= 0 && g <= 1) { throw ValidationError("--gamma must be in [0, 1], got \(g)") }
-        if let t = temperature, !(t > 0 && t.isFinite) { throw ValidationError("--temperature must be a positive number, got \(t)") }
-        if !beta.isFinite { throw ValidationError("--beta must be finite") }
+        // The rule of the reward math itself (RewardOptions.validate), with the flag's name.
+        do {
+            try RewardOptions(alpha: alpha ?? 1, gamma: gamma ?? 1, terminal: terminal, beta: beta).validate()
+        } catch let RewardError.invalidOption(name, value, rule) {
+            throw ValidationError("--\(name) \(rule), got \(value)")
+        }
     }
 }
 

@@ -46,13 +46,9 @@ struct ExtractCommand: ParsableCommand {
 
     func extract(into writer: RunWriter) throws {
         let loaded = try LoadedPolicy(path: policy.checkpoint, tokenizerPath: policy.tokenizer)
-        let (records, readSkips) = try InputReader.readResponses(path: inputs, skipInvalid: skipInvalid)
-        let tp = try loaded.tokenization(conventions.tokenization, inputPath: inputs,
-                                         conversational: records.contains { $0.isConversational })
-        var skipped = readSkips
-        let prepared = try tp.prepareAll(records, skipInvalid: skipInvalid, limit: limit, skipped: &skipped) { try tp.prepare($0) }
-        guard !prepared.isEmpty else { throw ValidationError("\(inputs): no valid lines to score") }
-        for s in skipped { CLI.logger.warning("skipped \(s.description)") }
+        let (tp, prepared, skipped) = try CLI.prepareInputs(inputs, read: { try InputReader.readResponses(path: $0, skipInvalid: $1) },
+                                                            policy: loaded, conventions: conventions, skipInvalid: skipInvalid,
+                                                            limit: limit, what: "lines to score") { try $0.prepare($1) }
         let options = ScoringOptions(rewards: conventions.rewardOptions(trained: loaded.trainedRewardOptions()), threads: runOptions.threads)
         let scorer = try PairScorer(model: loaded.model, options: options)
         let r = options.rewards

@@ -49,6 +49,16 @@ struct ReportCommand: ParsableCommand {
         for (name, v) in [("--worst", worst), ("--best", best), ("--sample", sample), ("--responses", responses)] where v < 0 {
             throw ValidationError("\(name) must be ≥ 0, got \(v)")
         }
+        // The report never replaces a file of a run (summary.json, pairs.jsonl, …): a usage
+        // error, found before anything runs.
+        if target.lastPathComponent != "report.html" && RunWriter.isKnownOutputName(target.lastPathComponent) {
+            throw ValidationError("refusing to write the report over \(target.path): that name belongs to a run's outputs; choose another --out")
+        }
+    }
+
+    /// The report file: --out, else report.html in the (only) run directory.
+    var target: URL {
+        out.map { URL(fileURLWithPath: $0) } ?? URL(fileURLWithPath: directories[0]).appendingPathComponent("report.html")
     }
 
     func run() throws {
@@ -61,11 +71,7 @@ struct ReportCommand: ParsableCommand {
         options.responses = responses
         options.title = title
         let dirs = directories.map { URL(fileURLWithPath: $0) }
-        let target = out.map { URL(fileURLWithPath: $0) } ?? dirs[0].appendingPathComponent("report.html")
-        // The report never replaces a file of a run (summary.json, pairs.jsonl, …).
-        if target.lastPathComponent != "report.html" && RunWriter.isKnownOutputName(target.lastPathComponent) {
-            throw ValidationError("refusing to write the report over \(target.path): that name belongs to a run's outputs; choose another --out")
-        }
+        let target = self.target
         // A report written into a run directory becomes part of that run: the directory is
         // locked and verified first, and its manifest lists the report and plots afterwards.
         let targetDir = target.deletingLastPathComponent()

@@ -25,7 +25,7 @@ struct SampleCommand: ParsableCommand {
     @Option(name: .long, help: "Samples per prompt.")
     var n: Int = 1
 
-    @Option(name: .long, help: "Sampling temperature; 0 is greedy decoding.")
+    @Option(name: .long, help: "Sampling temperature; 0 is greedy decoding. Not the reward temperature α (--alpha of score and train).")
     var temperature: Double = 1
 
     @Option(name: .customLong("top-p"), help: "Nucleus sampling mass in (0, 1].")

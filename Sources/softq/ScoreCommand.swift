@@ -32,7 +32,7 @@ struct ScoreCommand: ParsableCommand {
     @Option(name: .long, help: "Output run directory (created if missing; see --force and --resume).")
     var out: String
 
-    @Option(name: .long, help: "The aggregate that decides margin and correctness: \(Aggregate.allCases.map(\.rawValue).joined(separator: ", ")).")
+    @Option(name: .long, help: "The aggregate that decides margin and correctness; dpo needs --reference.")
     var score: Aggregate = .sum
 
     @OptionGroup var conventions: ConventionOptions
@@ -78,13 +78,8 @@ struct ScoreCommand: ParsableCommand {
         let ref = try reference.map { try LoadedPolicy(path: $0, tokenizerPath: policy.tokenizer) }
         if let ref { warnings += try loaded.checkCompatible(reference: ref) }
 
-        let (records, readSkips) = try InputReader.readPairs(path: pairs, skipInvalid: skipInvalid)
-        let tp = try loaded.tokenization(conventions.tokenization, inputPath: pairs,
-                                         conversational: records.contains { $0.isConversational })
-        var skipped = readSkips
-        let prepared = try tp.prepareAll(records, skipInvalid: skipInvalid, limit: limit, skipped: &skipped) { try tp.prepare($0) }
-        guard !prepared.isEmpty else { throw ValidationError("\(pairs): no valid pairs to score") }
-        for s in skipped { CLI.logger.warning("skipped \(s.description)") }
+        let (tp, prepared, skipped) = try CLI.preparePairs(pairs, policy: loaded, conventions: conventions, skipInvalid: skipInvalid,
+                                                           limit: limit, what: "pairs to score")
 
         let options = ScoringOptions(rewards: conventions.rewardOptions(trained: loaded.trainedRewardOptions()),
                                      aggregate: score, threads: runOptions.threads)

@@ -52,8 +52,9 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Discount γ of r = Q − γ·V′.")
     var gamma: Double = 1
 
-    @Option(help: "Temperature α: Q = α·logits.")
-    var temperature: Double = 1
+    @Option(name: [.customLong("alpha"), .customLong("temperature")],
+            help: ArgumentHelp("Temperature α: Q = α·logits; --temperature is an alias. At least 2.2e-308.", valueName: "α"))
+    var alpha: Double = 1
 
     @Option(help: "When the last state is terminal: eos (default), always, never.")
     var terminal: String = "eos"
@@ -115,7 +116,7 @@ struct TrainCommand: ParsableCommand {
         var o = TrainingOptions()
         o.objective = objective
         o.tdWeight = objective == .mle ? 0 : (tdWeight ?? 0.1)
-        o.rewards = RewardOptions(alpha: temperature, gamma: gamma, terminal: TerminalMode(rawValue: terminal)!)
+        o.rewards = RewardOptions(alpha: alpha, gamma: gamma, terminal: TerminalMode(rawValue: terminal)!)
         o.steps = steps
         o.batchSize = batchSize
         o.learningRate = lr
@@ -132,7 +133,7 @@ struct TrainCommand: ParsableCommand {
         for w in run.warnings { FileHandle.standardError.write(Data("warning: \(w)\n".utf8)) }
         if run.resumedFrom > 0 { print("resuming at step \(run.resumedFrom) from \(out)/checkpoints") }
         print("training \(run.trainer.model.layout.count) parameters on \(run.trainer.examples.count) examples, objective \(objective.rawValue)"
-              + (objective == .iqlearn ? " (λ \(o.tdWeight), γ \(gamma), α \(temperature))" : ""))
+              + (objective == .iqlearn ? " (λ \(o.tdWeight), γ \(gamma), α \(alpha))" : ""))
         try run.run { report in
             if report.step % logEvery == 0 || report.step == steps {
                 print(report.progressLine(totalSteps: steps))

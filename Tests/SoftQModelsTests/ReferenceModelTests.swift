@@ -11,24 +11,18 @@ import XCTest
 /// (Fixture.newFamilyNames: mistral, qwen2/qwen3 windows, gpt_neox parallel and sequential,
 /// gemma, gemma2, gemma3_text, phi3, olmo2).
 ///
-/// The tolerances come from a float32 error bound, u = 2⁻²⁴ ≈ 6e-8. In every fixture model a
-/// logit is the end of at most 4L + 2 ≤ 14 reductions (L ≤ 3 layers: q/k/v, scores, softmax·V,
-/// o, MLP products, norms, output layer), each over k ≤ 64 terms (widths and lengths ≤ 64),
-/// with Σ|terms| ≲ 5 (normalised activations, weights ~ 1/√k, so ≈ 0.64·√k; norm multipliers
-/// 1 ± 0.2, for Gemma too). A float32 sum errs by at most k·u·Σ|terms| (Higham's γ_k), which the
-/// normalised activations carry on with gain ~1:
-/// - worst case for one implementation: 14 · 64 · u · 5 ≈ 2.7e-4, hence 2e-4 against
-///   transformers float32 (both sides round, in different orders);
-/// - against float64 only softq rounds, and rounding errors of random sign add up as √n:
-///   √14 · √64 · u · 5 ≈ 9e-6, hence 1e-5 (a statistical bound, not a worst case).
-/// Measured maxima are 4e-6 against both (docs/models.md).
+/// The tolerances are the float32 bounds of TestSupport/ModelBounds.swift (derived there; the
+/// fixture records the same numbers): ≈ 7.5e-5 against float64, twice that against
+/// transformers in float32. Reduced outputs inherit them: a log-sum-exp adds its own
+/// evaluation's rounding, and log π = logit − logsumexp adds the two errors.
 final class ReferenceModelTests: XCTestCase {
     func testLogitsMatchTransformers() throws {
         for name in Fixture.modelNames {
             let fx = try Fixture.model(name)
             let model = try fx.makeModel()
-            XCTAssertEqual(fx.tol("logits_vs_transformers_fp32_atol"), 2e-4)
-            XCTAssertEqual(fx.tol("logits_vs_float64_atol"), 1e-5)
+            // The fixture script and ModelBounds derive the same bound (libm may differ in the last bit).
+            XCTAssertEqual(fx.tol("logits_vs_transformers_fp32_atol"), ModelBounds.logitsVsFloat32, accuracy: 1e-12 * ModelBounds.logitsVsFloat32)
+            XCTAssertEqual(fx.tol("logits_vs_float64_atol"), ModelBounds.logitsVsFloat64, accuracy: 1e-12 * ModelBounds.logitsVsFloat64)
             for (s, seq) in fx.sequences.enumerated() {
                 let tokens = seq["tokens"]?.arrayValue?.compactMap(\.intValue) ?? []
                 XCTAssertFalse(tokens.isEmpty)
@@ -37,24 +31,26 @@ final class ReferenceModelTests: XCTestCase {
                 let r = try model.score([PromptGroup(prompt: [tokens[0]], continuations: [Array(tokens.dropFirst())])],
                                         options: ForwardOptions(fullLogits: true))[0][0]
                 let full = try XCTUnwrap(r.fullLogits)
-                assertClose(full, Fixture.floats(seq["logits_fp32"]), atol: fx.tol("logits_vs_transformers_fp32_atol"),
+                assertClose(full, Fixture.floats(seq["logits_fp32"]), atol: ModelBounds.logitsVsFloat32,
                             "\(name) seq \(s) logits vs transformers fp32")
                 let ref64 = Fixture.doubles(seq["logits_fp64"])
                 let ref32 = Fixture.floats(seq["logits_fp32"])
                 let d32 = zip(full, ref32).map { abs(Double($0) - Double($1)) }.max() ?? 0
                 let d64 = zip(full, ref64).map { abs(Double($0) - $1) }.max() ?? 0
                 print("measured \(name) seq \(s) (n=\(tokens.count)): max |Δlogit| vs transformers fp32 \(d32), vs float64 \(d64)")
-                assertClose(full, ref64, atol: fx.tol("logits_vs_float64_atol"), "\(name) seq \(s) logits vs float64")
+                assertClose(full, ref64, atol: ModelBounds.logitsVsFloat64, "\(name) seq \(s) logits vs float64")
                 // Reduced outputs agree with the float64 logits.
                 let V = model.vocabularySize
                 for i in 0..<tokens.count {
                     let row = ref64[(i * V)..<((i + 1) * V)]
                     let m = row.max()!
                     let lse = m + log(row.map { exp($0 - m) }.reduce(0, +))
-                    XCTAssertEqual(Double(r.logsumexp[i]), lse, accuracy: 1e-5, "\(name) seq \(s) logsumexp at \(i)")
+                    let lseBound = ModelBounds.logSumExp(logitError: ModelBounds.logitsVsFloat64, spread: m - row.min()!, value: lse)
+                    XCTAssertEqual(Double(r.logsumexp[i]), lse, accuracy: lseBound, "\(name) seq \(s) logsumexp at \(i)")
                     if i + 1 < tokens.count {
-                        XCTAssertEqual(Double(r.tokenLogits[i]), row[row.startIndex + tokens[i + 1]], accuracy: 1e-5)
-                        XCTAssertEqual(Double(r.logprobs[i]), row[row.startIndex + tokens[i + 1]] - lse, accuracy: 2e-5)
+                        XCTAssertEqual(Double(r.tokenLogits[i]), row[row.startIndex + tokens[i + 1]], accuracy: ModelBounds.logitsVsFloat64)
+                        XCTAssertEqual(Double(r.logprobs[i]), row[row.startIndex + tokens[i + 1]] - lse,
+                                       accuracy: ModelBounds.logitsVsFloat64 + lseBound + Double(Float(abs(lse) + 1).ulp))
                     }
                 }
             }
@@ -75,7 +71,7 @@ final class ReferenceModelTests: XCTestCase {
             for key in keys {
                 let ref = Fixture.doubles(expected.first { $0.0 == key }?.1)
                 let mine = try XCTUnwrap(acts[key], "\(name): no activation \(key)")
-                assertClose(mine, ref, atol: fx.tol("activations_vs_float64_atol"), "\(name) activation \(key)")
+                assertClose(mine, ref, atol: ModelBounds.logitsVsFloat64, "\(name) activation \(key)")
             }
         }
     }

@@ -71,6 +71,37 @@ final class RewardErrorTests: XCTestCase {
             }
         }
         XCTAssertNoThrow(try RewardOptions(alpha: 1e-3, gamma: 0, terminal: .never, beta: -2).validate())
+    }
+
+    /// α below the smallest normal double used to pass and turn margins into ties (5e-324·ℓ is
+    /// 0 for |ℓ| < 0.5); now it is refused, and an α that is normal but whose products with the
+    /// model's numbers underflow or overflow stops scoring naming the value.
+    func testAlphaMustKeepEveryScaledValueNormalAndFinite() throws {
+        for alpha in [5e-324, Double.leastNormalMagnitude.nextDown] {
+            XCTAssertThrowsError(try RewardOptions(alpha: alpha).validate()) { error in
+                guard case .invalidOption("alpha", _, _)? = error as? RewardError else { return XCTFail("\(error)") }
+            }
+        }
+        XCTAssertNoThrow(try RewardOptions(alpha: Double.leastNormalMagnitude).validate())
+        // 1e-300 · 1e-10 = 1e-310 is subnormal: the logit's bits are gone.
+        XCTAssertThrowsError(try scoreResponse(tokenLogits: [1e-10] as [Double], logsumexp: [2, 3] as [Double], endsWithEOS: true,
+                                               options: RewardOptions(alpha: 1e-300))) { error in
+            XCTAssertEqual(error as? RewardError, .scaledOutOfRange(what: "tokenLogits", index: 0, value: 1e-10, alpha: 1e-300))
+            XCTAssertTrue("\(error)".contains("outside the normal double range"), "\(error)")
+        }
+        // 1e308 · 3 overflows.
+        XCTAssertThrowsError(try scoreResponse(tokenLogits: [1] as [Double], logsumexp: [3, 2] as [Double], endsWithEOS: true,
+                                               options: RewardOptions(alpha: 1e308))) { error in
+            XCTAssertEqual(error as? RewardError, .scaledOutOfRange(what: "logsumexp", index: 0, value: 3, alpha: 1e308))
+        }
+        // Each product finite, their difference not: 1e308·1.5 − 1·(−1e308·1.5).
+        XCTAssertThrowsError(try scoreResponse(tokenLogits: [1.5] as [Double], logsumexp: [1, -1.5] as [Double], endsWithEOS: false,
+                                               options: RewardOptions(alpha: 1e308, terminal: .never)))
+        // A zero logit is exact at any α, and a small α that keeps every product normal is fine.
+        let s = try scoreResponse(tokenLogits: [0, 1e-10] as [Double], logsumexp: [1, 2, 3] as [Double], endsWithEOS: true,
+                                  options: RewardOptions(alpha: 1e-290))
+        XCTAssertEqual(s.q, [0, 1e-300])
+        XCTAssertTrue(s.aggregates.sum < 0 && s.aggregates.sum.isNormal)
         XCTAssertEqual(TerminalMode.allCases.map(\.rawValue), ["eos", "always", "never"])
     }
 }

@@ -79,6 +79,20 @@ final class ErrorTests: XCTestCase {
         expect(.missingMerges(path: "merges.txt")) { try Tokenizer(vocabJSON: Data(#"{"a": 0}"#.utf8), merges: "#version: 0.2\n") }
     }
 
+    /// No token at all would encode every text to nothing: a load error, naming the file when
+    /// it is loaded from one. One added token is a vocabulary.
+    func testEmptyVocabularyIsALoadError() throws {
+        let empty = #"{"model": {"type": "BPE", "vocab": {}, "merges": []}, "added_tokens": []}"#
+        expect(.emptyVocabulary(source: "model.vocab")) { try Tokenizer(tokenizerJSON: Data(empty.utf8)) }
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("softq-empty-vocab-\(UUID().uuidString).json")
+        try Data(empty.utf8).write(to: url)
+        defer { try? FileManager.default.removeItem(at: url) }
+        expect(.emptyVocabulary(source: url.path)) { try Tokenizer(contentsOf: url.path) }
+        XCTAssertTrue("\(TokenizerError.emptyVocabulary(source: url.path))".contains(url.path))
+        let oneAdded = #"{"model": {"type": "BPE", "vocab": {}, "merges": []}, "added_tokens": [{"id": 0, "content": "<s>", "special": true}]}"#
+        XCTAssertEqual(try Tokenizer(tokenizerJSON: Data(oneAdded.utf8)).vocabularySize, 1)
+    }
+
     func testIdOutOfRangeWhenDecoding() throws {
         let tok = try make()
         expect(.idOutOfRange(id: 3, vocabularySize: 3)) { try tok.decode([0, 3]) }

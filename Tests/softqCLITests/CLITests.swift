@@ -115,6 +115,6 @@ final class CLITests: XCTestCase {
 
         let (s4, _, e4) = try runProcess(softq, ["score", "--checkpoint", gpt2, "--pairs", p, "--out", out, "--gamma", "1.5"])
         XCTAssertNotEqual(s4, 0)
-        XCTAssert(e4.contains("--gamma must be in [0, 1], got 1.5"), e4)
+        XCTAssert(e4.contains("--gamma must satisfy 0 ≤ γ ≤ 1, got 1.5"), e4)
     }
 }
