@@ -75,7 +75,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
 
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["SoftQKernels"], path: "Tests/TestSupport"),
         .testTarget(name: "HDF5KitTests", dependencies: ["HDF5Kit", "TestSupport"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "SoftQCheckpointTests", dependencies: ["SoftQCheckpoint", "HDF5Kit", "SoftQBase", "TestSupport"],
