@@ -17,6 +17,8 @@ public struct Parallel: Sendable {
             return
         }
         withoutActuallyEscaping(body) { body in
+            // concurrentPerform wants a @Sendable closure; callers' items write disjoint outputs
+            // (the contract above) and the call returns only after every item has run.
             nonisolated(unsafe) let body = body
             DispatchQueue.concurrentPerform(iterations: workers) { w in
                 for i in stride(from: w, to: count, by: workers) { body(i, w) }
