@@ -1,28 +1,8 @@
 import SoftQKernels
 
-// Serial forms of the kernels the forward pass runs in parallel, for tests that compare a
-// kernel with its loop-only twin or with a numpy fixture on one thread. Production code calls
-// `linearParallel`, `conv1DParallel` and `causalAttentionParallel` directly.
-
-/// Linear layer with a PyTorch `nn.Linear` weight: out = x · Wᵀ (+ bias), one BLAS call.
-/// out: [rows, outDim], x: [rows, inDim], w: [outDim, inDim], bias: [outDim] or nil.
-public func linear(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>,
-                   _ w: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?,
-                   rows: Int, inDim: Int, outDim: Int) {
-    BLAS.sgemm(.none, .transpose, m: rows, n: outDim, k: inDim,
-               a: x, lda: inDim, b: w, ldb: inDim, c: out, ldc: outDim)
-    if let bias { addBias(out, bias, rows: rows, cols: outDim) }
-}
-
-/// Linear layer with a GPT-2 `Conv1D` weight (stored [in, out]): out = x · W (+ bias), one BLAS call.
-/// out: [rows, outDim], x: [rows, inDim], w: [inDim, outDim], bias: [outDim] or nil.
-public func conv1D(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>,
-                   _ w: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?,
-                   rows: Int, inDim: Int, outDim: Int) {
-    BLAS.sgemm(.none, .none, m: rows, n: outDim, k: inDim,
-               a: x, lda: inDim, b: w, ldb: outDim, c: out, ldc: outDim)
-    if let bias { addBias(out, bias, rows: rows, cols: outDim) }
-}
+// The attention kernel on one worker, for the tests that compare it with its loop-only twin or
+// a numpy fixture (the library only calls `causalAttentionParallel`). Products need no such
+// form: tests call `linearParallel` and `conv1DParallel` with `.serial`.
 
 /// `causalAttentionParallel` on one worker. scratch: ≥ rows·(start+rows) floats.
 public func causalAttention(_ out: UnsafeMutablePointer<Float>, _ q: UnsafePointer<Float>,
