@@ -110,6 +110,5 @@ let package = Package(
         ]),
         .testTarget(name: "SoftQBaseTests", dependencies: ["SoftQBase", "TestSupport"]),
         .testTarget(name: "softqCLITests", dependencies: ["TestSupport", "SoftQBase"]),
-    ],
-    swiftLanguageModes: [.v5]
+    ]
 )
