@@ -81,7 +81,7 @@ let package = Package(
         .executableTarget(name: "FuzzCheckpoint", dependencies: ["SoftQCheckpoint", "CLibFuzzer"]),
         .executableTarget(name: "FuzzJSON", dependencies: ["SoftQBase", "CLibFuzzer"]),
 
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["SoftQKernels"], path: "Tests/TestSupport"),
         .testTarget(name: "HDF5KitTests", dependencies: ["HDF5Kit", "TestSupport"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "SoftQCheckpointTests", dependencies: ["SoftQCheckpoint", "HDF5Kit", "SoftQBase", "TestSupport"],
@@ -116,6 +116,5 @@ let package = Package(
         ]),
         .testTarget(name: "SoftQBaseTests", dependencies: ["SoftQBase", "TestSupport"]),
         .testTarget(name: "softqCLITests", dependencies: ["TestSupport", "SoftQBase", "SoftQCheckpoint"]),
-    ],
-    swiftLanguageModes: [.v5]
+    ]
 )

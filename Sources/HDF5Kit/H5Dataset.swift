@@ -3,6 +3,8 @@ import Foundation
 
 /// A dataset, used like an array: `shape`, `elementType`, `read(as:)`, hyperslab reads,
 /// strings, and zero-copy mapped views of contiguous data.
+/// `@unchecked Sendable`: libhdf5 is built thread-safe (H5_HAVE_THREADSAFE: one global lock
+/// around every call) and every stored property is a `let`.
 public final class H5Dataset: @unchecked Sendable {
     public let file: H5File
     public let path: String

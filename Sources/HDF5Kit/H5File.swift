@@ -3,6 +3,10 @@ import Foundation
 
 /// An open HDF5 file, shaped like `h5py.File`: `file["a/b"]`, `file.root.names`,
 /// `file.attributes["x"]`. The handle closes itself when the last reference goes away.
+///
+/// `@unchecked Sendable`: libhdf5 is built thread-safe (H5_HAVE_THREADSAFE: one global lock
+/// around every call) and the only mutable state, the lazily made mapping, is read and
+/// written under `lock`.
 public final class H5File: @unchecked Sendable {
     public enum Mode: Sendable {
         /// Open an existing file for reading.
@@ -120,8 +124,9 @@ public final class H5File: @unchecked Sendable {
 }
 
 /// A read-only `mmap` of a file. Tensors that view it keep it alive.
+/// `@unchecked Sendable`: immutable after init, and the pages are PROT_READ.
 final class FileMapping: @unchecked Sendable {
-    let base: UnsafeMutableRawPointer
+    let base: UnsafeRawPointer
     let size: Int
 
     init?(path: String) {
@@ -132,11 +137,11 @@ final class FileMapping: @unchecked Sendable {
         guard fstat(fd, &st) == 0, st.st_size > 0 else { return nil }
         let size = Int(st.st_size)
         guard let p = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), p != MAP_FAILED else { return nil }
-        self.base = p
+        self.base = UnsafeRawPointer(p)
         self.size = size
     }
 
-    deinit { munmap(base, size) }
+    deinit { munmap(UnsafeMutableRawPointer(mutating: base), size) }
 }
 
 enum HDF5Signature {

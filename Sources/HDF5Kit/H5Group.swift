@@ -2,6 +2,8 @@ import CHDF5
 
 /// A group, used like a dictionary: `names`, `contains`, `dataset(_:)`, `group(_:)`,
 /// nested paths (`"a/b/c"`), and `createGroup`/`createDataset`.
+/// `@unchecked Sendable`: libhdf5 is built thread-safe (H5_HAVE_THREADSAFE: one global lock
+/// around every call) and every stored property is a `let`.
 public final class H5Group: @unchecked Sendable {
     public let file: H5File
     /// The absolute path of this group ("/" for the root).

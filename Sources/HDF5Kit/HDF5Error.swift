@@ -69,9 +69,16 @@ enum HDF5Library {
 
     static func ensure() { _ = initialized }
 
+    /// Whether libhdf5 was built thread-safe (one global lock around every call): the
+    /// `Sendable` conformances of `H5File`, `H5Group` and `H5Dataset` rely on it.
+    static var isThreadSafe: Bool {
+        var threadSafe: hbool_t = false
+        return H5is_library_threadsafe(&threadSafe) >= 0 && threadSafe
+    }
+
     static func takeErrorStack() -> String {
         var buf = [CChar](repeating: 0, count: 2048)
         softq_error_stack_text(&buf, buf.count)
-        return String(cString: buf)
+        return String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }

@@ -30,6 +30,10 @@ public final class RunProgress {
     private var unsynced = 0
     private var lastSync = Date()
     private let killAfter: Int?
+    /// Guards the log (`fd`, `count`, the directory) against the SIGINT/SIGTERM cleanup, which
+    /// may call `finishIfEmpty` on another thread while the command appends. Recursive: `append`
+    /// calls `sync`, `finishIfEmpty` calls `finish`.
+    private let lock = NSRecursiveLock()
 
     /// Starts a fresh log (replacing any older one) or, when `resume` and a log exists,
     /// continues it after checking that `fingerprint` matches the one the run started with.
@@ -83,6 +87,8 @@ public final class RunProgress {
 
     /// Appends records (in input order, after those already saved).
     public func append(_ records: [Data]) throws {
+        lock.lock()
+        defer { lock.unlock() }
         var frames = BinaryRecordWriter()
         for r in records {
             frames.append(UInt32(r.count))
@@ -97,6 +103,8 @@ public final class RunProgress {
     }
 
     public func sync() throws {
+        lock.lock()
+        defer { lock.unlock() }
         if fsync(fd) != 0 { throw RunDirectoryError.io(path: directory.path, reason: "fsync: " + String(cString: strerror(errno))) }
         unsynced = 0
         lastSync = Date()
@@ -105,8 +113,18 @@ public final class RunProgress {
 
     /// Removes the progress once the run's outputs and manifest are written.
     public func finish() {
+        lock.lock()
+        defer { lock.unlock() }
         if fd >= 0 { close(fd); fd = -1 }
         try? FileManager.default.removeItem(at: directory)
+    }
+
+    /// Removes the progress if it holds no record (an interrupted run keeps any record for
+    /// --resume); waits for an append in flight, so it may run on the signal handler's thread.
+    func finishIfEmpty() {
+        lock.lock()
+        defer { lock.unlock() }
+        if count == 0 { finish() }
     }
 
     private func writeAll(_ data: Data) throws {

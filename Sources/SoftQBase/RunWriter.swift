@@ -21,7 +21,8 @@ public enum RunMode: Sendable {
 ///
 /// `@unchecked Sendable`: the one cross-thread use is the SIGINT/SIGTERM cleanup, which runs
 /// `abandon` on a dispatch thread just before the process exits; everything else stays on the
-/// command's thread.
+/// command's thread. What both threads touch (`manifest`, `progress`, `command`, the lock and
+/// the cleanup token) is read and written under `stateLock`, and the progress log has its own.
 public final class RunWriter: @unchecked Sendable {
     public let directory: URL
     public let run: String
@@ -37,6 +38,7 @@ public final class RunWriter: @unchecked Sendable {
     private let created: Bool
     private let inputs: [InputIdentity]
     private var cleanupToken: Int?
+    private let stateLock = NSLock()
 
     /// Opens `out` for writing a run of `run` (e.g. "score") from `inputs` (every file the run
     /// reads: checkpoints, tokenizer, pairs, generations…; nil entries are ignored).
@@ -145,6 +147,8 @@ public final class RunWriter: @unchecked Sendable {
     /// `fingerprint` names everything the results depend on (input hashes, options).
     public func startProgress(fingerprint: JSONValue) throws -> RunProgress {
         let p = try RunProgress(runDirectory: directory, run: run, command: command, fingerprint: fingerprint, resume: mode == .resume)
+        stateLock.lock()
+        defer { stateLock.unlock() }
         command = p.command
         progress = p
         return p
@@ -162,6 +166,9 @@ public final class RunWriter: @unchecked Sendable {
     /// resume progress. Call after the last output file is written.
     public func commit(options: JSONValue, provenance: JSONValue) throws {
         if ProcessInfo.processInfo.environment["SOFTQ_TEST_KILL_BEFORE_MANIFEST"] != nil { kill(getpid(), SIGKILL) }
+        // A signal during the commit waits for it, then finds the run committed and keeps it.
+        stateLock.lock()
+        defer { stateLock.unlock() }
         let m = try RunManifest.make(directory: directory, run: run, command: command, options: options, provenance: provenance)
         try m.write(to: directory)
         manifest = m
@@ -171,6 +178,8 @@ public final class RunWriter: @unchecked Sendable {
 
     /// Adds files written after the commit (e.g. report.html, plots) and rewrites the manifest atomically.
     public func add(_ relativePaths: [String]) throws {
+        stateLock.lock()
+        defer { stateLock.unlock() }
         guard var m = manifest else { return }
         try m.update(relativePaths, in: directory)
         try m.write(to: directory)
@@ -202,6 +211,8 @@ public final class RunWriter: @unchecked Sendable {
 
     /// Releases the lock. The lock file stays (hidden); the kernel would release the lock at exit anyway.
     public func close() {
+        stateLock.lock()
+        defer { stateLock.unlock() }
         if let t = cleanupToken { TemporaryFiles.removeCleanup(t) }
         cleanupToken = nil
         lock?.release()
@@ -213,10 +224,12 @@ public final class RunWriter: @unchecked Sendable {
     /// directory this run created (or the lock file it added) is removed when nothing else is
     /// left in it.
     func abandon(removeOutputs: Bool) {
+        stateLock.lock()
+        defer { stateLock.unlock() }
         guard manifest == nil else { return }
         let fm = FileManager.default
         if removeOutputs, let entries = try? RunManifest.outputFiles(in: directory) { try? self.removeOutputs(entries) }
-        if let p = progress, p.count == 0 { p.finish() }
+        progress?.finishIfEmpty()
         let left = (try? fm.contentsOfDirectory(atPath: directory.path)) ?? []
         guard left.allSatisfy({ $0 == RunLock.fileName }), created || lock?.createdFile == true else { return }
         lock?.release()

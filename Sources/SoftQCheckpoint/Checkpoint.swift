@@ -10,6 +10,9 @@ import SoftQBase
 /// (root, `/weights`, nested groups) are named by their path with `/` → `.`, and a leading
 /// `weights.` is dropped. The reserved groups `/tokenizer`, `/training` and `/optimizer` are
 /// not weights.
+///
+/// `@unchecked Sendable`: every stored property is a `let` of a Sendable type except the
+/// cached hash, which is read and written only under `lock`.
 public final class Checkpoint: WeightSource, @unchecked Sendable {
     public let path: String
     public let file: H5File
@@ -24,7 +27,7 @@ public final class Checkpoint: WeightSource, @unchecked Sendable {
     /// Canonical name → HDF5 dataset path.
     public let tensorPaths: [String: String]
     /// Non-fatal observations (e.g. a missing format version) for `softq inspect` and exports.
-    public private(set) var warnings: [String] = []
+    public let warnings: [String]
 
     public static let reservedGroups: Set<String> = ["tokenizer", "training", "optimizer"]
 
@@ -179,23 +182,24 @@ public final class Checkpoint: WeightSource, @unchecked Sendable {
         switch info.dtype {
         case .float32:
             if let m = ds.mappedBytes(), Int(bitPattern: m.pointer) % MemoryLayout<Float>.alignment == 0 {
-                tensor = Tensor(shape: info.shape, mapped: UnsafeMutablePointer(mutating: m.pointer.assumingMemoryBound(to: Float.self)), owner: m.owner)
+                tensor = Tensor(shape: info.shape, mapped: m.pointer.assumingMemoryBound(to: Float.self), owner: m.owner)
             } else {
-                tensor = Tensor(zeros: info.shape)
-                try Checkpoint.wrap { try ds.readRaw(into: UnsafeMutableRawBufferPointer(start: tensor.data, count: n * 4)) }
+                tensor = try Tensor(shape: info.shape) { dst in
+                    try Checkpoint.wrap { try ds.readRaw(into: UnsafeMutableRawBufferPointer(dst)) }
+                }
             }
         case .float16, .bfloat16:
             var raw = [UInt16](repeating: 0, count: n)
             try Checkpoint.wrap { try raw.withUnsafeMutableBytes { try ds.readRaw(into: $0) } }
-            tensor = Tensor(zeros: info.shape)
-            raw.withUnsafeBufferPointer { src in
-                if info.dtype == .float16 { convertFloat16(src.baseAddress!, to: tensor.data, count: n) }
-                else { convertBFloat16(src.baseAddress!, to: tensor.data, count: n) }
+            tensor = Tensor(shape: info.shape) { dst in
+                raw.withUnsafeBufferPointer { src in
+                    if info.dtype == .float16 { convertFloat16(src.baseAddress!, to: dst.baseAddress!, count: n) }
+                    else { convertBFloat16(src.baseAddress!, to: dst.baseAddress!, count: n) }
+                }
             }
         case .float64:
             let values = try Checkpoint.wrap { try ds.read(as: Double.self) }
-            tensor = Tensor(zeros: info.shape)
-            for i in 0..<n { tensor.data[i] = Float(values[i]) }
+            tensor = Tensor(shape: info.shape) { dst in for i in 0..<n { dst[i] = Float(values[i]) } }
         default:
             throw CheckpointError.unsupportedDType(path: path, tensor: name, found: info.dtype.rawValue)
         }

@@ -8,25 +8,38 @@ public enum DType: String, Sendable, CaseIterable {
 }
 
 /// A dense, row-major float32 tensor whose memory is either owned or memory-mapped from a
-/// checkpoint file. Mapped memory is read-only: `mutableCopy()` before writing to it.
+/// checkpoint file. Read-only once made: owned storage is written only by the initializer
+/// that allocates it, and mapped pages are PROT_READ, so `data` is a read-only pointer.
 ///
 /// A class so that weights are shared, not copied, between the model, the trainer and the
 /// caches; the storage lives exactly as long as the last tensor that uses it.
+///
+/// `@unchecked Sendable`: every stored property is a `let`, and the memory behind `data` is
+/// never written after `init` returns (owned storage is filled before `self` escapes; mapped
+/// pages cannot be written), so concurrent readers are safe.
 public final class Tensor: @unchecked Sendable {
     public let shape: [Int]
     public let count: Int
-    /// First element. For mapped tensors the pages are PROT_READ: never write through it.
-    public let data: UnsafeMutablePointer<Float>
+    /// First element, read-only: for mapped tensors the pages are PROT_READ.
+    public let data: UnsafePointer<Float>
     public let isMapped: Bool
     private let keepAlive: AnyObject?
 
     /// A zero-filled tensor with owned, 64-byte aligned storage.
-    public init(zeros shape: [Int]) {
-        self.shape = shape
-        self.count = shape.reduce(1, *)
+    public convenience init(zeros shape: [Int]) {
+        self.init(shape: shape) { _ in }
+    }
+
+    /// A tensor with owned, 64-byte aligned storage, zero-filled and then handed to `fill`
+    /// (the only time it can be written): `fill` receives `product(shape)` elements.
+    public init(shape: [Int], initializingWith fill: (UnsafeMutableBufferPointer<Float>) throws -> Void) rethrows {
+        let count = shape.reduce(1, *)
         let raw = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1) * 4, alignment: 64)
-        raw.initializeMemory(as: Float.self, repeating: 0, count: max(count, 1))
-        self.data = raw.assumingMemoryBound(to: Float.self)
+        let storage = raw.initializeMemory(as: Float.self, repeating: 0, count: max(count, 1))
+        do { try fill(UnsafeMutableBufferPointer(start: storage, count: count)) } catch { raw.deallocate(); throw error }
+        self.shape = shape
+        self.count = count
+        self.data = UnsafePointer(storage)
         self.isMapped = false
         self.keepAlive = nil
     }
@@ -34,14 +47,11 @@ public final class Tensor: @unchecked Sendable {
     /// A tensor with owned storage copied from `values` (row-major, `values.count == product(shape)`).
     public convenience init(shape: [Int], values: [Float]) {
         precondition(values.count == shape.reduce(1, *), "Tensor(shape:values:) count mismatch")
-        self.init(zeros: shape)
-        values.withUnsafeBufferPointer { src in
-            if let b = src.baseAddress { data.update(from: b, count: values.count) }
-        }
+        self.init(shape: shape) { dst in _ = dst.update(fromContentsOf: values) }
     }
 
-    /// A tensor viewing memory owned by `owner` (a mapped file region): no copy.
-    public init(shape: [Int], mapped pointer: UnsafeMutablePointer<Float>, owner: AnyObject) {
+    /// A tensor viewing read-only memory owned by `owner` (a mapped file region): no copy.
+    public init(shape: [Int], mapped pointer: UnsafePointer<Float>, owner: AnyObject) {
         self.shape = shape
         self.count = shape.reduce(1, *)
         self.data = pointer
@@ -50,18 +60,11 @@ public final class Tensor: @unchecked Sendable {
     }
 
     deinit {
-        if !isMapped { UnsafeMutableRawPointer(data).deallocate() }
+        if !isMapped { UnsafeMutableRawPointer(mutating: data).deallocate() }
     }
 
     public var buffer: UnsafeBufferPointer<Float> { UnsafeBufferPointer(start: data, count: count) }
     public var array: [Float] { Array(buffer) }
-
-    /// An owned, writable copy (for training or in-place conversion).
-    public func mutableCopy() -> Tensor {
-        let t = Tensor(zeros: shape)
-        t.data.update(from: data, count: count)
-        return t
-    }
 
     /// The index of the first non-finite element, if any.
     public func firstNonFinite() -> Int? {

@@ -4,25 +4,14 @@
 ///
 /// out: [rows, heads·headDim] (row stride `outStride`), q: [rows, heads·headDim] (row stride
 /// `qStride`), keys, values: [start+rows, kvHeads·headDim] (row stride `kvStride`), the cache
-/// including the new rows; scratch: ≥ rows·(start+rows) floats. Row t is at absolute position
+/// including the new rows; scratch: ≥ parallel.threads · rows·(start+rows) floats (one slice
+/// per worker). Row t is at absolute position
 /// p = start+t and attends to positions max(0, p−window+1) … p: the last `window` positions,
 /// itself included (transformers' `kv_idx > q_idx − sliding_window`); nil means all of 0 … p.
 /// softcap c: a score s becomes c·tanh(s·scale / c) before the softmax (Gemma 2).
-/// Both products go through BLAS; one head at a time, so the result of a row depends only on
-/// its own sequence, never on what else is being scored.
-public func causalAttention(_ out: UnsafeMutablePointer<Float>, _ q: UnsafePointer<Float>,
-                            _ keys: UnsafePointer<Float>, _ values: UnsafePointer<Float>,
-                            scratch: UnsafeMutablePointer<Float>,
-                            rows: Int, start: Int, heads: Int, kvHeads: Int, headDim: Int,
-                            qStride: Int, kvStride: Int, outStride: Int, scale: Float,
-                            window: Int? = nil, softcap: Float? = nil) {
-    causalAttentionParallel(out, q, keys, values, scratch: scratch, rows: rows, start: start, heads: heads,
-                            kvHeads: kvHeads, headDim: headDim, qStride: qStride, kvStride: kvStride,
-                            outStride: outStride, scale: scale, window: window, softcap: softcap, parallel: .serial)
-}
-
-/// `causalAttention` with heads spread over workers. scratch: ≥ parallel.threads · rows·(start+rows)
-/// floats (one slice per worker). Each head's arithmetic is the same as in the serial kernel.
+/// Both products go through BLAS, one head at a time (heads spread over workers), so the
+/// result of a row depends only on its own sequence, never on what else is being scored or
+/// on the thread count.
 /// With a window, only the key columns some row can see (from max(0, start−window+1) on) enter
 /// the products, so decoding far past the window costs O(window) per token, not O(position).
 public func causalAttentionParallel(_ out: UnsafeMutablePointer<Float>, _ q: UnsafePointer<Float>,
@@ -45,24 +34,4 @@ public func causalAttentionParallel(_ out: UnsafeMutablePointer<Float>, _ q: Uns
         BLAS.sgemm(.none, .none, m: rows, n: headDim, k: cols,
                    a: s, lda: cols, b: values + g * headDim, ldb: kvStride, c: out + h * headDim, ldc: outStride)
     }
-}
-
-/// Linear layer with a PyTorch `nn.Linear` weight: out = x · Wᵀ (+ bias).
-/// out: [rows, outDim], x: [rows, inDim], w: [outDim, inDim], bias: [outDim] or nil.
-public func linear(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>,
-                   _ w: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?,
-                   rows: Int, inDim: Int, outDim: Int) {
-    BLAS.sgemm(.none, .transpose, m: rows, n: outDim, k: inDim,
-               a: x, lda: inDim, b: w, ldb: inDim, c: out, ldc: outDim)
-    if let bias { addBias(out, bias, rows: rows, cols: outDim) }
-}
-
-/// Linear layer with a GPT-2 `Conv1D` weight (stored [in, out]): out = x · W (+ bias).
-/// out: [rows, outDim], x: [rows, inDim], w: [inDim, outDim], bias: [outDim] or nil.
-public func conv1D(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>,
-                   _ w: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?,
-                   rows: Int, inDim: Int, outDim: Int) {
-    BLAS.sgemm(.none, .none, m: rows, n: outDim, k: inDim,
-               a: x, lda: inDim, b: w, ldb: outDim, c: out, ldc: outDim)
-    if let bias { addBias(out, bias, rows: rows, cols: outDim) }
 }

@@ -3,8 +3,8 @@ import Foundation
 // Elementwise and row-wise kernels of the transformer forward pass.
 //
 // Conventions: output first, then inputs, then weights, then sizes; a shape comment
-// opens every kernel; row-major storage. Each kernel has a loop-only twin in
-// `ReferenceKernels.swift` that the tests compare against (≤ 1e-6 relative) and both are
+// opens every kernel; row-major storage. Each kernel has a loop-only twin in the test
+// support target (`ReferenceKernels`) that the tests compare against (≤ 1e-6 relative) and both are
 // checked against float64 numpy fixtures. Reductions (means, variances) accumulate in Double:
 // it costs little next to the matrix products and keeps every kernel within 1e-6 of float64.
 

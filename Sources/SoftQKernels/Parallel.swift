@@ -17,6 +17,8 @@ public struct Parallel: Sendable {
             return
         }
         withoutActuallyEscaping(body) { body in
+            // concurrentPerform wants a @Sendable closure; callers' items write disjoint outputs
+            // (the contract above) and the call returns only after every item has run.
             nonisolated(unsafe) let body = body
             DispatchQueue.concurrentPerform(iterations: workers) { w in
                 for i in stride(from: w, to: count, by: workers) { body(i, w) }
@@ -63,7 +65,8 @@ public func productColumnChunk(outDim: Int) -> Int {
     outDim < 512 ? max(1, outDim) : ((outDim + 1) / 2 + 63) / 64 * 64
 }
 
-/// `linear` with the output columns split into fixed chunks run in parallel.
+/// Linear layer with a PyTorch `nn.Linear` weight, out = x · Wᵀ (+ bias), with the output
+/// columns split into fixed chunks run in parallel.
 /// out: [rows, outDim], x: [rows, inDim], w: [outDim, inDim], bias: [outDim] or nil.
 public func linearParallel(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>,
                            _ w: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?,
@@ -78,7 +81,8 @@ public func linearParallel(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointe
     }
 }
 
-/// `conv1D` (weight stored [in, out]) with the output columns split into fixed chunks.
+/// Linear layer with a GPT-2 `Conv1D` weight (stored [in, out]), out = x · W (+ bias), with the
+/// output columns split into fixed chunks run in parallel.
 /// out: [rows, outDim], x: [rows, inDim], w: [inDim, outDim], bias: [outDim] or nil.
 public func conv1DParallel(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>,
                            _ w: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?,

@@ -68,8 +68,9 @@ public struct SequenceScores: Sendable, Equatable {
 }
 
 /// Keys and values of every layer for the positions run so far, for one sequence.
-/// Not thread-safe: one cache belongs to one sequence being decoded.
-public final class KVCache: @unchecked Sendable {
+/// Not thread-safe, hence not `Sendable`: one cache belongs to one sequence being decoded, on
+/// the thread that decodes it (parallel scoring makes a cache per work item).
+public final class KVCache {
     /// Per layer: [length, kvHeads·headDim] keys and values, row-major.
     var keys: [[Float]]
     var values: [[Float]]

@@ -230,9 +230,9 @@ extension WeightBinder {
 /// or bias [out]), as a new owned tensor [indices.count, …].
 func gatherRows(_ t: Tensor, _ indices: [Int]) -> Tensor {
     let rowSize = t.count / t.shape[0]
-    let out = Tensor(zeros: [indices.count] + t.shape.dropFirst())
-    for (r, i) in indices.enumerated() { (out.data + r * rowSize).update(from: t.data + i * rowSize, count: rowSize) }
-    return out
+    return Tensor(shape: [indices.count] + t.shape.dropFirst()) { out in
+        for (r, i) in indices.enumerated() { (out.baseAddress! + r * rowSize).update(from: t.data + i * rowSize, count: rowSize) }
+    }
 }
 
 /// Consecutive row blocks of the given sizes (a fused [q | k | v] or [gate | up] projection).

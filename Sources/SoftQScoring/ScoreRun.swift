@@ -168,7 +168,7 @@ public enum ScoreRunWriter {
         return (eval, summary)
     }
 
-    static let aggregateColumns: [(String, KeyPath<Aggregates, Double>)] = [
+    static let aggregateColumns: [(String, KeyPath<Aggregates, Double> & Sendable)] = [
         ("sum", \.sum), ("mean", \.mean), ("discounted", \.discounted),
         ("logprob_sum", \.logprobSum), ("logprob_mean", \.logprobMean), ("logprob_norm", \.logprobNorm),
     ]

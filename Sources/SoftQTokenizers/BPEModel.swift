@@ -214,13 +214,7 @@ struct BPEModel: Sendable {
         scanMerge(&syms, into: &out)
     }
 
-    /// The scan merge on any length, for the test that compares it with the heap merge.
-    func scanMergeForTesting(_ initial: [Int32], into out: inout [Int]) {
-        var syms = initial
-        scanMerge(&syms, into: &out)
-    }
-
-    private func scanMerge(_ syms: inout [Int32], into out: inout [Int]) {
+    func scanMerge(_ syms: inout [Int32], into out: inout [Int]) {
         if syms.count > 1 {
             var ranks = [Int32](repeating: .max, count: syms.count - 1)
             var ids = [Int32](repeating: -1, count: syms.count - 1)
@@ -327,6 +321,7 @@ struct MinHeap {
 
 /// A bounded, lock-protected map from a word's bytes to its ids, shared by copies of a
 /// tokenizer (so concurrent encoders stay correct; entries are pure functions of the key).
+/// `@unchecked Sendable`: `table` is read and written only while holding `lock`.
 final class WordCache: @unchecked Sendable {
     static let maxWordBytes = 64
     static let capacity = 100_000

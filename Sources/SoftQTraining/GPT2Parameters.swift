@@ -130,9 +130,8 @@ extension GPT2ParameterLayout {
     /// The parameters as float32 tensors by HF name, in layout order (for checkpoints).
     public func tensors<T: TrainingScalar>(from params: ScalarBuffer<T>) -> [(String, Tensor)] {
         entries.map { e in
-            let t = Tensor(zeros: e.shape)
             let src = params.pointer + e.offset
-            for i in 0..<e.count { t.data[i] = Float(src[i]) }
+            let t = Tensor(shape: e.shape) { dst in for i in 0..<e.count { dst[i] = Float(src[i]) } }
             return (e.name, t)
         }
     }

@@ -6,7 +6,10 @@ import Foundation
 /// Sequences are processed one at a time, without padding, so a gradient never depends on which
 /// other examples share its batch, and gradients of a batch add up in example order: a run is
 /// bit-reproducible whatever the batch composition or BLAS thread count.
-public final class GPT2TrainingModel<T: TrainingScalar>: @unchecked Sendable {
+///
+/// Not thread-safe, hence not `Sendable`: a model holds one sequence's activations; parallel
+/// training gives each worker its own replica.
+public final class GPT2TrainingModel<T: TrainingScalar> {
     public let config: GPT2TrainingConfig
     public let layout: GPT2ParameterLayout
     public let params: ScalarBuffer<T>

@@ -44,7 +44,9 @@ extension Double: TrainingScalar {
 
 /// An owned, zero-initialised, 64-byte aligned buffer of scalars. A class so that the model's
 /// parameters, gradients and optimiser moments are shared by reference and freed exactly once.
-public final class ScalarBuffer<T: TrainingScalar>: @unchecked Sendable {
+/// Not `Sendable`: its memory is written in place; which thread may write where is the
+/// trainer's contract, not the buffer's.
+public final class ScalarBuffer<T: TrainingScalar> {
     public let count: Int
     public let pointer: UnsafeMutablePointer<T>
 

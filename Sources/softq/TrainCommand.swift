@@ -137,7 +137,7 @@ struct TrainCommand: ParsableCommand {
         try run.run { report in
             if report.step % logEvery == 0 || report.step == steps {
                 print(report.progressLine(totalSteps: steps))
-                fflush(stdout)
+                fflush(nil)  // every C output stream: stdout itself is a global var Swift 6 will not read
             }
         }
         print("wrote \(out)/model.h5")

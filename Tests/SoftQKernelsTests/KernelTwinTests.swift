@@ -51,14 +51,14 @@ final class KernelTwinTests: XCTestCase {
         let rows = 5, inDim = 40, outDim = 23
         let x = random(rows * inDim), w = random(outDim * inDim), bias = random(outDim)
         var out = [Float](repeating: 0, count: rows * outDim)
-        linear(&out, x, w, bias, rows: rows, inDim: inDim, outDim: outDim)
+        linearParallel(&out, x, w, bias, rows: rows, inDim: inDim, outDim: outDim, parallel: .serial)
         let bounds = KernelBounds.linear(x, w, bias, rows: rows, inDim: inDim, outDim: outDim)
         assertWithinBounds(out, ReferenceKernels.linear(x, w, bias, rows: rows, inDim: inDim, outDim: outDim), bounds: bounds, "linear")
         // Conv1D holds the transpose of a Linear weight.
         var wt = [Float](repeating: 0, count: w.count)
         for o in 0..<outDim { for i in 0..<inDim { wt[i * outDim + o] = w[o * inDim + i] } }
         var out2 = [Float](repeating: 0, count: rows * outDim)
-        conv1D(&out2, x, wt, bias, rows: rows, inDim: inDim, outDim: outDim)
+        conv1DParallel(&out2, x, wt, bias, rows: rows, inDim: inDim, outDim: outDim, parallel: .serial)
         // Two float32 results, each within its bound of the exact value.
         assertWithinBounds(out2, out, bounds: bounds.map { 2 * $0 }, "conv1D vs linear")
     }

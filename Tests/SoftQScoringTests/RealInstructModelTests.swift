@@ -24,7 +24,8 @@ final class RealInstructModelTests: XCTestCase {
         return path
     }
 
-    static var loaded: [String: LoadedPolicy] = [:]
+    // nonisolated(unsafe): XCTest runs this case's test methods one at a time, on one thread.
+    nonisolated(unsafe) static var loaded: [String: LoadedPolicy] = [:]
     func policy() throws -> LoadedPolicy {
         let path = try checkpointPath()
         if let p = Self.loaded[path] { return p }

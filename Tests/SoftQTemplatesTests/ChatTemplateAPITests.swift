@@ -116,8 +116,11 @@ final class ChatTemplateAPITests: XCTestCase {
         let failures = UnsafeMutableBufferPointer<Bool>.allocate(capacity: conversations.count)
         failures.initialize(repeating: false)
         defer { failures.deallocate() }
+        // Iteration k writes only slot k of each buffer; both are read after every iteration has finished.
+        nonisolated(unsafe) let resultSlots = results, failureSlots = failures
+        let renderDate = date
         DispatchQueue.concurrentPerform(iterations: conversations.count) { k in
-            do { results[k] = try t.render(messages: conversations[k], addGenerationPrompt: true, date: date) } catch { failures[k] = true }
+            do { resultSlots[k] = try t.render(messages: conversations[k], addGenerationPrompt: true, date: renderDate) } catch { failureSlots[k] = true }
         }
         XCTAssertFalse(failures.contains(true))
         XCTAssertEqual(Array(results), serial)

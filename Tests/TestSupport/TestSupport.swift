@@ -80,6 +80,7 @@ public func runProcess(_ executable: String, _ arguments: [String], cwd: URL? = 
     if let stdin { inPipe.fileHandleForWriting.write(Data(stdin.utf8)) }
     try? inPipe.fileHandleForWriting.close()
     // Drain both pipes concurrently so a chatty child cannot block on a full pipe.
+    // @unchecked: written once on the reader thread, read only after group.wait() (which orders it).
     final class Box: @unchecked Sendable { var data = Data() }
     let outBox = Box()
     let group = DispatchGroup()

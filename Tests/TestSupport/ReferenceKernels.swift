@@ -2,7 +2,8 @@ import Foundation
 
 /// Loop-only twins of the fast kernels, written straight from the formulas on Swift arrays
 /// with Double arithmetic. Tests compare the fast kernels against these (≤ 1e-6 relative) and
-/// both against float64 numpy fixtures; nothing in the forward pass calls them.
+/// both against float64 numpy fixtures; they live in the test support target, so nothing in
+/// the library can call them.
 public enum ReferenceKernels {
     /// x: [rows, dim], w, b: [dim] → [rows, dim]
     public static func layerNorm(_ x: [Float], _ w: [Float], _ b: [Float], rows: Int, dim: Int, eps: Double) -> [Double] {
