@@ -171,9 +171,11 @@ public final class H5Dataset: @unchecked Sendable {
         guard case .string(nil) = elementType else {
             throw HDF5Error(.unsupportedType, file: file.path, object: path, detail: "writeStrings needs a variable-length string dataset")
         }
-        guard values.count == max(count, 1) || (shape.isEmpty && values.count == 1) else {
+        // `count` is 1 for a scalar (shape []) and 0 for an empty dataset (shape [0]).
+        guard values.count == count else {
             throw HDF5Error(.shapeMismatch, file: file.path, object: path, detail: "\(values.count) strings for shape \(shape)")
         }
+        if values.isEmpty { return }
         guard let mtype = elementType.memoryType() else { throw HDF5Error(.unsupportedType, file: file.path, object: path) }
         defer { H5Tclose(mtype) }
         // Keep the C strings alive for the duration of the write.
