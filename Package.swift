@@ -109,7 +109,7 @@ let package = Package(
             "SoftQReport", "SoftQEvaluation", "HDF5Kit", "SoftQBase", "TestSupport",
         ]),
         .testTarget(name: "SoftQBaseTests", dependencies: ["SoftQBase", "TestSupport"]),
-        .testTarget(name: "softqCLITests", dependencies: ["TestSupport", "SoftQBase"]),
+        .testTarget(name: "softqCLITests", dependencies: ["TestSupport", "SoftQBase", "HDF5Kit"]),
     ],
     swiftLanguageModes: [.v5]
 )
