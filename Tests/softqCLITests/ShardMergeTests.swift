@@ -41,8 +41,10 @@ final class ShardMergeTests: XCTestCase {
     }
 
     @discardableResult
-    func run(_ args: [String], expectSuccess: Bool = true) throws -> (Int32, String, String) {
-        let r = try runProcess(softq, args, cwd: dir, environment: ProcessInfo.processInfo.environment)
+    func run(_ args: [String], expectSuccess: Bool = true, env: [String: String] = [:]) throws -> (Int32, String, String) {
+        var environment = ProcessInfo.processInfo.environment
+        for (k, v) in env { environment[k] = v }
+        let r = try runProcess(softq, args, cwd: dir, environment: environment)
         if expectSuccess { XCTAssertEqual(r.0, 0, "softq \(args.joined(separator: " ")): \(r.2)") }
         return r
     }
@@ -178,6 +180,29 @@ final class ShardMergeTests: XCTestCase {
         let (status, _, err) = try run(score("bad", ["--shard", "2/2"]), expectSuccess: false)
         XCTAssertNotEqual(status, 0)
         XCTAssertTrue(err.contains("2/2"), err)
+    }
+
+    /// A shard killed after 2 saved records continues with --resume (not as another shard), and
+    /// the merge of the resumed shard equals the single run; merge --report adds report.html.
+    func testKilledShardResumesToTheSameMerge() throws {
+        try writePairs(count: 9)
+        try run(score("k-merged", []))
+        try FileManager.default.moveItem(at: dir.appendingPathComponent("k-merged"), to: dir.appendingPathComponent("k-single"))
+        let (killed, _, _) = try run(score("k0", ["--shard", "0/2"]), expectSuccess: false, env: ["SOFTQ_TEST_KILL_AFTER_RECORDS": "2"])
+        XCTAssertNotEqual(killed, 0, "the shard was killed")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent("k0/manifest.json").path))
+        let (other, _, err) = try run(score("k0", ["--shard", "1/2", "--resume"]), expectSuccess: false)
+        XCTAssertNotEqual(other, 0, "another shard's progress is not resumed")
+        XCTAssertTrue(err.contains("cannot resume") && err.contains("shard"), err)
+        let (_, resumed, _) = try run(score("k0", ["--shard", "0/2", "--resume"]))
+        XCTAssertTrue(resumed.contains("pairs          5"), resumed)
+        try run(score("k1", ["--shard", "1/2"]))
+        try run(["merge", "k0", "k1", "--out", "k-merged", "--report"])
+        let single = dir.appendingPathComponent("k-single"), merged = dir.appendingPathComponent("k-merged")
+        XCTAssertEqual(try Data(contentsOf: merged.appendingPathComponent("pairs.jsonl")), try Data(contentsOf: single.appendingPathComponent("pairs.jsonl")))
+        XCTAssertEqual(try summaryWithoutTimeAndShards(single), try summaryWithoutTimeAndShards(merged))
+        let m = try XCTUnwrap(try RunManifest.verify(merged))
+        XCTAssertTrue(m.files.contains { $0.path == "report.html" }, "\(m.files.map(\.path))")
     }
 
     func testMergeRefusesMissingRepeatedAndForeignShards() throws {
