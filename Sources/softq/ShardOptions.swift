@@ -1,14 +1,11 @@
 import ArgumentParser
 import SoftQBase
 
-extension Shard: ExpressibleByArgument {
-    public init?(argument: String) { try? self.init(parsing: argument) }
-}
-
 /// `--shard K/N`, shared by every command whose records can be split across processes
 /// (docs/spec/run-directories.md, "Shards and merging"); `softq merge` joins the shards.
 struct ShardOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("Process only the K-th (from 0) of N contiguous slices of the valid records (after --limit); join the N runs with softq merge.", valueName: "K/N"))
+    @Option(name: .long, help: ArgumentHelp("Process only the K-th (from 0) of N contiguous slices of the valid records (after --limit); join the N runs with softq merge.", valueName: "K/N"),
+            transform: { try Shard(parsing: $0) })
     var shard: Shard?
 
     /// The job's identity recorded in the manifest: the resume fingerprint (checkpoint and
