@@ -21,7 +21,7 @@ if ! command -v slurmctld >/dev/null || ! command -v munged >/dev/null; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends slurm-wlm munge
 fi
 
-tmp=$(mktemp -d /tmp/softq-slurm.XXXXXX)
+tmp=$(mktemp -d -t softq-slurm.XXXXXX)
 chmod 755 "$tmp"
 stop() {
     for p in slurmd slurmctld munged; do
