@@ -2,7 +2,7 @@
 SWIFT ?= swift
 CONFIG ?= release
 
-.PHONY: setup build test test-report demo demo-data demo-policies demo-generations fuzz clean
+.PHONY: setup build test test-report test-slurm demo demo-data demo-policies demo-generations fuzz clean
 
 setup:
 	@bash Scripts/setup.sh
@@ -24,6 +24,12 @@ test: setup
 # Uses demo-out/report.html when `make demo` made one, else renders the committed example runs.
 test-report: build
 	bash Scripts/test_report.sh .build/$(CONFIG)/softq
+
+# Not in CI: starts munged, slurmctld and slurmd as root on loopback (installs slurm-wlm and
+# munge with apt when missing), runs Scripts/slurm's array job of 4 shards plus the merge over
+# the demo's held-out pairs and checks the merged run against a single-process run.
+test-slurm: build
+	bash Scripts/slurm/test_slurm.sh .build/$(CONFIG)/softq
 
 # The main job: score the held-out pairs with every demo policy, sample and grade generations,
 # correlate rewards with the task metric, print the table, write demo-out/report.html.

@@ -115,6 +115,6 @@ let package = Package(
             "SoftQReport", "SoftQEvaluation", "HDF5Kit", "SoftQBase", "TestSupport",
         ]),
         .testTarget(name: "SoftQBaseTests", dependencies: ["SoftQBase", "TestSupport"]),
-        .testTarget(name: "softqCLITests", dependencies: ["TestSupport", "SoftQBase", "SoftQCheckpoint"]),
+        .testTarget(name: "softqCLITests", dependencies: ["TestSupport", "SoftQBase", "SoftQCheckpoint", "HDF5Kit"]),
     ]
 )

@@ -5,8 +5,8 @@ set -euo pipefail
 APT_PACKAGES=(libhdf5-dev libopenblas-dev pkg-config hdf5-tools)
 # Import names the test suites use (Swift interop checks, converter and demo-data pytest),
 # and their PyPI names in the same order.
-PY_MODULES=(numpy h5py pandas pytest safetensors gguf tokenizers nbclient nbformat ipykernel matplotlib)
-PY_PACKAGES=("numpy" "h5py" "pandas" "pytest" "safetensors==0.8.0" "gguf==0.19.0" "tokenizers==0.23.3" "nbclient" "nbformat" "ipykernel" "matplotlib")
+PY_MODULES=(numpy h5py pandas pytest safetensors gguf tokenizers nbclient nbformat ipykernel matplotlib kubernetes_validate)
+PY_PACKAGES=("numpy" "h5py" "pandas" "pytest" "safetensors==0.8.0" "gguf==0.19.0" "tokenizers==0.23.3" "nbclient" "nbformat" "ipykernel" "matplotlib" "kubernetes-validate==1.37.0")
 
 missing_apt=()
 for p in "${APT_PACKAGES[@]}"; do

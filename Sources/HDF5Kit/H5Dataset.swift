@@ -316,10 +316,11 @@ public final class H5Dataset: @unchecked Sendable {
         guard case .string(nil) = elementType else {
             throw HDF5Error(.unsupportedType, file: file.path, object: path, detail: "writeStrings needs a variable-length string dataset")
         }
+        // `count` is 1 for a scalar (shape []) and 0 for an empty dataset (shape [0]).
         guard values.count == count else {
             throw HDF5Error(.shapeMismatch, file: file.path, object: path, detail: "\(values.count) strings for shape \(shape)")
         }
-        if count == 0 { return }
+        if values.isEmpty { return }
         try H5Strings.checkStorable(values, file: file.path, object: path)
         guard let mtype = elementType.memoryType() else { throw HDF5Error(.unsupportedType, file: file.path, object: path) }
         defer { H5Tclose(mtype) }

@@ -211,7 +211,8 @@ public enum ProcessClock {
     static func status(_ key: String) -> Int {
         guard let s = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
         for line in s.split(separator: "\n") where line.hasPrefix(key) {
-            let kb = line.split(separator: " ").dropFirst().first.flatMap { Int($0) } ?? 0
+            // "VmHWM:\t  123456 kB"; no space at all once the value fills the 8-wide field.
+            let kb = line.dropFirst(key.count).split(whereSeparator: { $0 == " " || $0 == "\t" }).first.flatMap { Int($0) } ?? 0
             return kb * 1024
         }
         return 0

@@ -27,15 +27,21 @@ public enum ExtractRunWriter {
         case .jsonl: try TokenExport.jsonl(rows, to: dir.appendingPathComponent("tokens.jsonl"))
         case .none: break
         }
-        let summary = JSONValue.object([
+        let summary = summaryJSON(count: items.count, skipped: record.skippedJSON, options: record.optionsJSON,
+                                  provenance: record.provenance, warnings: record.warnings)
+        try AtomicFile.write(summary.prettySerialized(), to: dir.appendingPathComponent("summary.json"))
+    }
+
+    /// summary.json of an extract run; `softq merge` writes its summary here too.
+    public static func summaryJSON(count: Int, skipped: JSONValue, options: JSONValue, provenance: JSONValue, warnings: [String]) -> JSONValue {
+        .object([
             ("schema_version", .int(ScoreRunWriter.schemaVersion)),
             ("command", .string("extract")),
-            ("n_responses", .int(items.count)),
-            ("skipped", record.skippedJSON),
-            ("options", record.optionsJSON),
-            ("provenance", record.provenance),
-            ("warnings", .array(record.warnings.map { .string($0) })),
+            ("n_responses", .int(count)),
+            ("skipped", skipped),
+            ("options", options),
+            ("provenance", provenance),
+            ("warnings", .array(warnings.map { .string($0) })),
         ])
-        try AtomicFile.write(summary.prettySerialized(), to: dir.appendingPathComponent("summary.json"))
     }
 }

@@ -84,8 +84,11 @@ public struct RunRecord: Sendable {
         return .object(f)
     }
 
-    var skippedJSON: JSONValue {
-        .object([("count", .int(skipped.count)), ("lines", .array(skipped.map { .string($0.description) }))])
+    var skippedJSON: JSONValue { Self.skippedJSON(skipped.map(\.description)) }
+
+    /// summary.json's `skipped`: how many input lines were skipped and why, in input order.
+    public static func skippedJSON(_ lines: [String]) -> JSONValue {
+        .object([("count", .int(lines.count)), ("lines", .array(lines.map { .string($0) }))])
     }
 }
 
@@ -140,7 +143,7 @@ public enum ScoreRunWriter {
     /// Writes pairs.jsonl, the per-token file, pairs.csv (optional) and summary.json (last, so
     /// a directory with a summary is complete). Returns the evaluation it summarised.
     @discardableResult
-    public static func write(pairs: [ScoredPair], record: RunRecord, tokenizer: Tokenizer?, to dir: URL) throws -> (PairEvaluation, JSONValue) {
+    public static func write(pairs: [ScoredPair], record: RunRecord, tokenizer: Tokenizer?, to dir: URL) throws -> (PairEvaluation?, JSONValue) {
         var lines = JSONLinesWriter()
         for p in pairs { lines.append(pairJSON(p, score: record.options.aggregate)) }
         try lines.write(to: dir.appendingPathComponent("pairs.jsonl"))
@@ -153,19 +156,31 @@ public enum ScoreRunWriter {
             try TokenExport.jsonl(tokenRows(pairs, tokenizer: tokenizer), to: dir.appendingPathComponent("tokens.jsonl"))
         case .none: break
         }
-        let eval = try PairEvaluation(pairs: pairs.map { PairOutcome(margin: $0.margin, subset: $0.record.subset.isEmpty ? nil : $0.record.subset) },
-                                      bootstrap: record.bootstrap)
-        var fields: [(String, JSONValue)] = [("schema_version", .int(schemaVersion)), ("command", .string("score"))]
-        if case .object(let e) = eval.json { fields += e }
-        fields += [
-            ("skipped", record.skippedJSON),
-            ("options", record.optionsJSON),
-            ("provenance", record.provenance),
-            ("warnings", .array(record.warnings.map { .string($0) })),
-        ]
-        let summary = JSONValue.object(fields)
+        // A shard may hold no pairs (N larger than the records): its summary then has no statistics.
+        let eval = pairs.isEmpty ? nil : try PairEvaluation(pairs: pairs.map(outcome), bootstrap: record.bootstrap)
+        let summary = summaryJSON(evaluation: eval, skipped: record.skippedJSON, options: record.optionsJSON,
+                                  provenance: record.provenance, warnings: record.warnings)
         try AtomicFile.write(summary.prettySerialized(), to: dir.appendingPathComponent("summary.json"))
         return (eval, summary)
+    }
+
+    /// What summary.json's statistics are computed from, per pair.
+    public static func outcome(_ p: ScoredPair) -> PairOutcome {
+        PairOutcome(margin: p.margin, subset: p.record.subset.isEmpty ? nil : p.record.subset)
+    }
+
+    /// summary.json, fields in the documented order; `softq merge` writes its summary here too.
+    public static func summaryJSON(evaluation: PairEvaluation?, skipped: JSONValue, options: JSONValue,
+                                   provenance: JSONValue, warnings: [String]) -> JSONValue {
+        var fields: [(String, JSONValue)] = [("schema_version", .int(schemaVersion)), ("command", .string("score"))]
+        if case .object(let e)? = evaluation?.json { fields += e }
+        fields += [
+            ("skipped", skipped),
+            ("options", options),
+            ("provenance", provenance),
+            ("warnings", .array(warnings.map { .string($0) })),
+        ]
+        return .object(fields)
     }
 
     static let aggregateColumns: [(String, KeyPath<Aggregates, Double> & Sendable)] = [

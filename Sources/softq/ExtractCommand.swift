@@ -37,6 +37,8 @@ struct ExtractCommand: ParsableCommand {
 
     @OptionGroup var runMode: ResumeOptions
 
+    @OptionGroup var shards: ShardOptions
+
     func run() throws {
         CLI.bootstrapLogging(verbose: runOptions.verbose)
         let writer = try CLI.openRun(out: out, run: "extract", inputs: [policy.checkpoint, policy.tokenizer, inputs], mode: runMode.mode)
@@ -46,30 +48,40 @@ struct ExtractCommand: ParsableCommand {
 
     func extract(into writer: RunWriter) throws {
         let loaded = try LoadedPolicy(path: policy.checkpoint, tokenizerPath: policy.tokenizer)
-        let (tp, prepared, skipped) = try CLI.prepareInputs(inputs, read: { try InputReader.readResponses(path: $0, skipInvalid: $1) },
-                                                            policy: loaded, conventions: conventions, skipInvalid: skipInvalid,
-                                                            limit: limit, what: "lines to score") { try $0.prepare($1) }
+        let (tp, prepared, allSkipped) = try CLI.prepareInputs(inputs, read: { try InputReader.readResponses(path: $0, skipInvalid: $1) },
+                                                               policy: loaded, conventions: conventions, skipInvalid: skipInvalid,
+                                                               limit: limit, what: "lines to score") { try $0.prepare($1) }
+        let selection = ShardSelection(prepared, shard: shards.shard, line: { $0.record.line }, skipped: allSkipped)
+        let skipped = selection.skipped
+        for s in skipped { CLI.logger.warning("skipped \(s.description)") }
         let options = ScoringOptions(rewards: conventions.rewardOptions(trained: loaded.trainedRewardOptions()), threads: runOptions.threads)
         let scorer = try PairScorer(model: loaded.model, options: options)
         let r = options.rewards
-        let saved = try writer.startProgress(fingerprint: try ResumeFingerprint.make(
+        let job = try ResumeFingerprint.make(
             policies: [("checkpoint", loaded)], inputs: [("inputs", inputs)],
             options: [("temperature", .double(r.alpha)), ("gamma", .double(r.gamma)), ("terminal", .string(r.terminal.rawValue)),
                       ("append_eos", .bool(!conventions.noAppendEos)), ("limit", limit.map { .int($0) } ?? .null),
                       ("skip_invalid", .bool(skipInvalid)), ("per_token", .string(perToken.rawValue)), ("seed", .string(String(runOptions.seed))),
-                      ("special_tokens", tp.special.json), ("chat_template", tp.chat?.json ?? .null)]))
-        let progress = ProgressLine(label: CLI.progressLabel("extracting", resumed: saved.resumed), total: prepared.count)
-        let scored = try ResumableScoring.scoreSingles(prepared, scorer: scorer, progress: saved) { done, tokens in
+                      ("special_tokens", tp.special.json), ("chat_template", tp.chat?.json ?? .null)])
+        let saved = try writer.startProgress(fingerprint: shards.fingerprint(job))
+        let progress = ProgressLine(label: CLI.progressLabel("extracting", resumed: saved.resumed), total: selection.items.count)
+        let scored = try ResumableScoring.scoreSingles(selection.items, scorer: scorer, progress: saved) { done, tokens in
             progress.update(done: done, extra: "\(ProgressLine.rate(tokens, progress.elapsed)) tok/s")
         }
         progress.finish()
-        let provenance = try Provenance.make(command: writer.command, checkpoint: try loaded.provenance(),
-                                             reference: nil, inputs: [("inputs", inputs)])
+        let provenance = shards.provenance(try Provenance.make(command: writer.command, checkpoint: try loaded.provenance(),
+                                                               reference: nil, inputs: [("inputs", inputs)]))
         let record = RunRecord(options: options, tokenization: tp, hasReference: false, perToken: perToken,
                                csv: false, bootstrap: BootstrapOptions(samples: 0, seed: runOptions.seed),
                                provenance: provenance, warnings: loaded.checkpoint.warnings, skipped: skipped)
-        try ExtractRunWriter.write(scored, record: record, tokenizer: loaded.tokenizer, to: writer.directory)
-        try writer.commit(options: record.optionsJSON, provenance: provenance)
+        // Indices count from the start of the whole input, as in the single-process run.
+        let global = scored.map { s -> ScoredSingle in
+            var s = s
+            s.index += selection.start
+            return s
+        }
+        try ExtractRunWriter.write(global, record: record, tokenizer: loaded.tokenizer, to: writer.directory)
+        try writer.commit(options: shards.manifestOptions(record.optionsJSON, fingerprint: job), provenance: provenance)
         print("extracted \(scored.count) responses" + (skipped.isEmpty ? "" : " (\(skipped.count) skipped)") + " into \(writer.directory.path)")
     }
 }

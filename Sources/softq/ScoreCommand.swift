@@ -56,6 +56,8 @@ struct ScoreCommand: ParsableCommand {
 
     @OptionGroup var runMode: ResumeOptions
 
+    @OptionGroup var shards: ShardOptions
+
     @OptionGroup var report: ReportFlag
 
     func validate() throws {
@@ -78,30 +80,42 @@ struct ScoreCommand: ParsableCommand {
         let ref = try reference.map { try LoadedPolicy(path: $0, tokenizerPath: policy.tokenizer) }
         if let ref { warnings += try loaded.checkCompatible(reference: ref) }
 
-        let (tp, prepared, skipped) = try CLI.preparePairs(pairs, policy: loaded, conventions: conventions, skipInvalid: skipInvalid,
-                                                           limit: limit, what: "pairs to score")
+        let (tp, prepared, allSkipped) = try CLI.preparePairs(pairs, policy: loaded, conventions: conventions, skipInvalid: skipInvalid,
+                                                              limit: limit, what: "pairs to score")
+        let selection = ShardSelection(prepared, shard: shards.shard, line: { $0.record.line }, skipped: allSkipped)
+        let skipped = selection.skipped
+        for s in skipped { CLI.logger.warning("skipped \(s.description)") }
 
         let options = ScoringOptions(rewards: conventions.rewardOptions(trained: loaded.trainedRewardOptions()),
                                      aggregate: score, threads: runOptions.threads)
         let scorer = try PairScorer(model: loaded.model, reference: ref?.model, options: options)
-        let saved = try writer.startProgress(fingerprint: try ResumeFingerprint.make(
+        let job = try ResumeFingerprint.make(
             policies: [("checkpoint", loaded)] + (ref.map { [("reference", $0)] } ?? []), inputs: [("pairs", pairs)],
-            options: fingerprintOptions(options) + [("special_tokens", tp.special.json), ("chat_template", tp.chat?.json ?? .null)]))
-        let progress = ProgressLine(label: CLI.progressLabel("scoring", resumed: saved.resumed), total: prepared.count)
-        let scored = try ResumableScoring.scorePairs(prepared, scorer: scorer, progress: saved) { done, tokens in
+            options: fingerprintOptions(options) + [("special_tokens", tp.special.json), ("chat_template", tp.chat?.json ?? .null)])
+        let saved = try writer.startProgress(fingerprint: shards.fingerprint(job))
+        let progress = ProgressLine(label: CLI.progressLabel("scoring", resumed: saved.resumed), total: selection.items.count)
+        let scored = try ResumableScoring.scorePairs(selection.items, scorer: scorer, progress: saved) { done, tokens in
             progress.update(done: done, extra: "\(ProgressLine.rate(done - saved.resumed, progress.elapsed)) pairs/s, \(ProgressLine.rate(tokens, progress.elapsed)) tok/s")
         }
         progress.finish()
 
-        let provenance = try Provenance.make(command: writer.command, checkpoint: try loaded.provenance(),
-                                             reference: try ref?.provenance(), inputs: [("pairs", pairs)])
-        let record = RunRecord(options: options, tokenization: tp, boundaryChanges: prepared.reduce(0) { $0 + $1.boundaryChanges },
+        let provenance = shards.provenance(try Provenance.make(command: writer.command, checkpoint: try loaded.provenance(),
+                                                               reference: try ref?.provenance(), inputs: [("pairs", pairs)]))
+        let record = RunRecord(options: options, tokenization: tp, boundaryChanges: selection.items.reduce(0) { $0 + $1.boundaryChanges },
                                hasReference: ref != nil, perToken: perToken,
                                csv: csv, bootstrap: BootstrapOptions(samples: bootstrapSamples, seed: runOptions.seed),
                                provenance: provenance, warnings: warnings, skipped: skipped)
-        let (evaluation, _) = try ScoreRunWriter.write(pairs: scored, record: record, tokenizer: loaded.tokenizer, to: writer.directory)
-        try writer.commit(options: record.optionsJSON, provenance: provenance)
-        print(ScoreRunWriter.table(evaluation, score: score, skipped: skipped.count), terminator: "")
+        // Indices count from the start of the whole input, so a shard's files hold the single run's indices.
+        let global = scored.map { p -> ScoredPair in
+            var p = p
+            p.index += selection.start
+            return p
+        }
+        let (evaluation, _) = try ScoreRunWriter.write(pairs: global, record: record, tokenizer: loaded.tokenizer, to: writer.directory)
+        try writer.commit(options: shards.manifestOptions(record.optionsJSON, fingerprint: job), provenance: provenance)
+        if let evaluation { print(ScoreRunWriter.table(evaluation, score: score, skipped: skipped.count), terminator: "") } else {
+            print("shard \(shards.shard.map { "\($0.index)/\($0.count)" } ?? "") holds no pairs")
+        }
         try report.writeIfRequested(run: writer)
         print("wrote \(writer.directory.path)/{pairs.jsonl,\(perToken == .none ? "" : perToken == .hdf5 ? "tokens.h5," : "tokens.jsonl,")\(csv ? "pairs.csv," : "")summary.json,manifest.json}")
     }
