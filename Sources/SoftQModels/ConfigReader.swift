@@ -47,6 +47,21 @@ struct ConfigReader {
         return i
     }
 
+    /// The largest layer count a configuration may declare: two orders of magnitude above any
+    /// published decoder. Per-layer settings (windows, rope tables) are built from the count
+    /// before the weights are bound, so a hostile `n_layer = 10^9` must stop here; the binder
+    /// then checks the count against the tensors the file holds.
+    static let maximumLayers = 65_536
+
+    /// A layer count: positive and at most `maximumLayers`.
+    func layerCount(_ key: String, default def: Int? = nil) throws -> Int {
+        let n = try positiveInt(key, default: def)
+        guard n <= ConfigReader.maximumLayers else {
+            throw fail(key, "\(n) layers is more than softq accepts (\(ConfigReader.maximumLayers)); the configuration cannot describe a real checkpoint")
+        }
+        return n
+    }
+
     func optionalDouble(_ key: String, in object: JSONValue? = nil) throws -> Double? {
         let source = object ?? json
         guard let v = source[key] else { return nil }

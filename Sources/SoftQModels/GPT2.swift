@@ -33,7 +33,7 @@ public struct GPT2Configuration: Sendable, Equatable {
         base = ModelConfiguration(
             modelType: "gpt2",
             vocabularySize: try r.positiveInt("vocab_size", default: 50257),
-            hiddenSize: d, layerCount: try r.positiveInt("n_layer", default: 12),
+            hiddenSize: d, layerCount: try r.layerCount("n_layer", default: 12),
             headCount: heads, kvHeadCount: heads, headDim: d / heads,
             intermediateSize: try r.positiveInt("n_inner", default: 4 * d),
             contextLength: try r.positiveInt("n_positions", default: try r.positiveInt("n_ctx", default: 1024)),

@@ -72,7 +72,7 @@ extension ConfigReader {
         if let w = slidingWindow, w <= 0 { throw fail("sliding_window", "expected a positive integer, got \(w)") }
         return ModelConfiguration(
             modelType: modelType, vocabularySize: try positiveInt("vocab_size"), hiddenSize: d,
-            layerCount: try positiveInt("num_hidden_layers"), headCount: heads, kvHeadCount: kvHeads,
+            layerCount: try layerCount("num_hidden_layers"), headCount: heads, kvHeadCount: kvHeads,
             headDim: headDim, intermediateSize: try positiveInt("intermediate_size"),
             contextLength: try positiveInt("max_position_embeddings", default: contextDefault),
             tieWordEmbeddings: try bool("tie_word_embeddings", default: tieDefault),

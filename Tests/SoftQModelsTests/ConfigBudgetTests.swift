@@ -16,14 +16,29 @@ final class ConfigBudgetTests: XCTestCase {
         return .object(entries)
     }
 
-    func testABillionLayersFailBeforeAnythingIsAllocated() throws {
+    /// Per-layer settings are built from the declared count while the configuration is
+    /// decoded: a count beyond any real model is refused there (the test once peaked at 23 GB
+    /// of resident memory building them for 10^9 layers).
+    func testABillionLayersAreRefusedWhileDecoding() throws {
+        for (name, key) in [("gpt2_tiny", "n_layer"), ("llama_gqa_tied", "num_hidden_layers")] {
+            let fx = try Fixture.model(name)
+            XCTAssertThrowsError(try ModelRegistry.makeModel(modelType: fx.modelType, config: config(fx, key, 1_000_000_000),
+                                                             weights: fx.weights)) { e in
+                XCTAssertEqual("\(e)", "invalid \(fx.modelType) configuration, key '\(key)': 1000000000 layers is more than softq accepts (65536); the configuration cannot describe a real checkpoint")
+            }
+        }
+    }
+
+    /// Within the cap, the count is checked against the tensors present before any per-layer
+    /// list of expected tensors is built.
+    func testMoreLayersThanTensorsFailBeforeBinding() throws {
         // Before the check: 12 × 10^9 expected-tensor entries were built (tens of GB) and the
         // process was killed.
         for (name, key, perLayer) in [("gpt2_tiny", "n_layer", 12), ("llama_gqa_tied", "num_hidden_layers", 9)] {
             let fx = try Fixture.model(name)
-            XCTAssertThrowsError(try ModelRegistry.makeModel(modelType: fx.modelType, config: config(fx, key, 1_000_000_000),
+            XCTAssertThrowsError(try ModelRegistry.makeModel(modelType: fx.modelType, config: config(fx, key, 60_000),
                                                              weights: fx.weights)) { e in
-                XCTAssertEqual("\(e)", "\(name) weights: the \(fx.modelType) configuration declares 1000000000 layers (\(perLayer) tensors each) but the weights hold only \(fx.tensors.count) tensors in all; the configuration does not describe these weights (check n_layer / num_hidden_layers)")
+                XCTAssertEqual("\(e)", "\(name) weights: the \(fx.modelType) configuration declares 60000 layers (\(perLayer) tensors each) but the weights hold only \(fx.tensors.count) tensors in all; the configuration does not describe these weights (check n_layer / num_hidden_layers)")
             }
         }
     }
