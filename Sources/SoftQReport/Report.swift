@@ -107,7 +107,7 @@ public enum Report {
     @discardableResult
     public static func write(runs directories: [URL], to reportURL: URL,
                              options: ReportOptions = ReportOptions()) throws -> RenderedReport {
-        let runs = try directories.map(RunData.load)
+        let runs = RunData.combiningAnalyses(try directories.map(RunData.load))
         var options = options
         options.reportDirectory = reportURL.deletingLastPathComponent()
         let rendered = try render(runs, options: options)

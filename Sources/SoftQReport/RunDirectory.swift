@@ -277,3 +277,51 @@ extension TokenRecord {
         }
     }
 }
+
+extension RunData {
+    /// The checkpoint SHA-256 a run's files name in their provenance.
+    var checkpointSHA256: String? {
+        for json in [summary, robustness, length, correlation, sensitivity].compactMap({ $0 }) {
+            if let h = json["provenance"]?["checkpoint"]?["sha256"]?.stringValue { return h }
+        }
+        return nil
+    }
+
+    var isAnalysisOnly: Bool {
+        summary == nil && pairs.isEmpty && tokens.isEmpty && responses.isEmpty
+    }
+
+    /// Each analysis writes a run directory of its own; the report shows an analysis of a
+    /// checkpoint beside that checkpoint's scoring run instead of as a run of its own. An
+    /// analysis-only run joins the first run with a summary whose checkpoint has the same
+    /// SHA-256 and lacks that analysis; anything else stays a run as given.
+    public static func combiningAnalyses(_ runs: [RunData]) -> [RunData] {
+        var out: [RunData] = []
+        var pending: [RunData] = []
+        for run in runs {
+            if run.isAnalysisOnly { pending.append(run) } else { out.append(run) }
+        }
+        var rest: [RunData] = []
+        for a in pending {
+            guard let h = a.checkpointSHA256,
+                  let k = out.firstIndex(where: { $0.summary != nil && $0.checkpointSHA256 == h && $0.canTake(a) }) else {
+                rest.append(a)
+                continue
+            }
+            for (name, keyPath) in [("robustness", \RunData.robustness), ("length", \RunData.length),
+                                    ("correlation", \RunData.correlation), ("sensitivity", \RunData.sensitivity)] {
+                if let v = a[keyPath: keyPath] {
+                    out[k][keyPath: keyPath] = v
+                    out[k].notes.append("\(name) from \(a.directory.lastPathComponent) (the same checkpoint)")
+                }
+            }
+        }
+        // Keep the order the directories were given in: scoring runs first as given, then analyses that joined none.
+        return out + rest
+    }
+
+    func canTake(_ a: RunData) -> Bool {
+        (a.robustness == nil || robustness == nil) && (a.length == nil || length == nil)
+            && (a.correlation == nil || correlation == nil) && (a.sensitivity == nil || sensitivity == nil)
+    }
+}
