@@ -80,6 +80,9 @@ let package = Package(
         .systemLibrary(name: "CLibFuzzer"),
         .executableTarget(name: "FuzzCheckpoint", dependencies: ["SoftQCheckpoint", "CLibFuzzer"]),
         .executableTarget(name: "FuzzJSON", dependencies: ["SoftQBase", "CLibFuzzer"]),
+        .executableTarget(name: "FuzzPairReader", dependencies: ["SoftQScoring", "CLibFuzzer"]),
+        .executableTarget(name: "FuzzTokenizer", dependencies: ["SoftQTokenizers", "CLibFuzzer"]),
+        .executableTarget(name: "FuzzChatTemplate", dependencies: ["SoftQTemplates", "SoftQBase", "CLibFuzzer"]),
 
         .target(name: "TestSupport", dependencies: ["SoftQKernels"], path: "Tests/TestSupport"),
         .testTarget(name: "HDF5KitTests", dependencies: ["HDF5Kit", "TestSupport"],

@@ -27,7 +27,7 @@ import SoftQBase
 public struct ChatTemplate: @unchecked Sendable {
     // @unchecked: the parsed tree is never mutated after init; rendering builds fresh state.
     public let name: String
-    private let body: [Node]
+    let body: [Node]
 
     public init(source: String, name: String = "chat_template") throws {
         self.name = name
@@ -83,6 +83,7 @@ public struct ChatTemplate: @unchecked Sendable {
         context.variables = Globals.all
         for (k, v) in variables { context.variables[k] = Value(v) }
         let evaluator = Evaluator(name: name, date: date)
+        defer { evaluator.releaseMacroScopes() }
         if spans { evaluator.generationSpans = [] }
         var out = ""
         do {

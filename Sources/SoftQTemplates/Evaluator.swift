@@ -21,6 +21,18 @@ final class Evaluator {
         return text
     }
 
+    /// The scopes that hold a macro: each macro keeps its defining scope (its closure), so the
+    /// two reference each other and ARC never frees them; `releaseMacroScopes` breaks the cycles.
+    private var macroScopes: [Scope] = []
+
+    /// Empties every scope a macro was defined in, once rendering is over (the output is a
+    /// string: no value of the render outlives it). Without this each render of a template that
+    /// defines a macro leaked its scopes (found by FuzzChatTemplate).
+    func releaseMacroScopes() {
+        for scope in macroScopes { scope.variables.removeAll() }
+        macroScopes.removeAll()
+    }
+
     init(name: String, date: TemplateDate) {
         self.name = name
         self.date = date
@@ -65,6 +77,7 @@ final class Evaluator {
                 try located(line) { try assign(target, v, scope) }
             case let .macro(macroName, parameters, body, line):
                 scope.variables[macroName] = .macro(Macro(name: macroName, parameters: parameters, body: body, closure: scope, line: line))
+                macroScopes.append(scope)
             case let .callBlock(call, parameters, body, line):
                 guard case let .located(.call(callee, args, kwargs), callLine) = call else {
                     throw TemplateError(.syntax, "expected a call", template: name, line: line)
