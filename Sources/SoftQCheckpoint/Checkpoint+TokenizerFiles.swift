@@ -7,19 +7,10 @@ import SoftQBase
 /// attribute `generation_config`. All are optional; each is read on demand, and a present but
 /// malformed one is an error naming the object, never silently ignored.
 extension Checkpoint {
-    /// A string dataset under `/tokenizer`, or nil when absent.
+    /// A string dataset under `/tokenizer`, or nil when absent: one non-empty string, read with
+    /// the same size checks as tokenizer.json (only the first element is ever read).
     public func tokenizerFile(_ name: String) throws -> String? {
-        let p = "/tokenizer/" + name
-        guard file.contains(p) else { return nil }
-        do {
-            let strings = try file.dataset(p).readStrings()
-            guard strings.count == 1 else {
-                throw CheckpointError.invalidMetadata(path: path, object: p, detail: "expected one string, found \(strings.count)")
-            }
-            return strings[0]
-        } catch let e as HDF5Error {
-            throw CheckpointError.invalidMetadata(path: path, object: p, detail: e.description)
-        }
+        try Checkpoint.readText(file, "/tokenizer/" + name, checkpoint: path)
     }
 
     /// `/tokenizer/tokenizer_config.json` decoded, or nil when absent.

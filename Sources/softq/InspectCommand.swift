@@ -70,8 +70,9 @@ enum CheckpointReport {
         do {
             let files = try tokenizerFiles(c)
             line("tokenizer side files: " + (files.isEmpty ? "none (no tokenizer_config.json, chat template or generation_config)" : files.joined(separator: ", ")))
+            let tokenizerConfig = try c.tokenizerConfig()
             let sources = SpecialTokenSources(config: c.config, generationConfig: try c.generationConfig(),
-                                              tokenizerConfig: try c.tokenizerConfig(), tokenizer: tokenizer,
+                                              tokenizerConfig: tokenizerConfig, tokenizer: tokenizer,
                                               vocabularySize: vocabulary ?? tokenizer?.vocabularySize ?? Int.max)
             let special = try sources.resolve()
             line("special tokens (text inputs):")
@@ -82,7 +83,7 @@ enum CheckpointReport {
                 line("chat template \(label): \(text.utf8.count) bytes, sha256 \(FileHash.sha256(data: Data(text.utf8)).prefix(16))…")
                 guard let tokenizer else { continue }
                 do {
-                    let policy = try LoadedPolicy.templateProbe(source: text, name: label, tokenizerConfig: try c.tokenizerConfig(),
+                    let policy = try LoadedPolicy.templateProbe(source: text, name: label, tokenizerConfig: tokenizerConfig,
                                                                 special: special, tokenizer: tokenizer)
                     line("  end of turn: " + (policy.map { "\($0) \(tokenizer.tokenText($0)?.debugDescription ?? "?")" + (special.endsEpisode($0) ? " (already in the set)" : " (joins the set under this template)") } ?? "none found"))
                 } catch {
