@@ -2,7 +2,7 @@
 SWIFT ?= swift
 CONFIG ?= release
 
-.PHONY: setup build test test-report test-slurm demo demo-data demo-policies demo-generations fuzz clean
+.PHONY: setup build test test-report test-slurm demo demo-data demo-policies demo-generations study fuzz clean
 
 setup:
 	@bash Scripts/setup.sh
@@ -45,6 +45,14 @@ demo-policies: build
 # labelled with the task metric).
 demo-generations: build
 	bash Scripts/demo/make_generations.sh .build/$(CONFIG)/softq
+
+# The pre-registered reward study (notebooks-data/study/protocol.json, docs/study.md): trains the
+# λ grid × 5 seeds and the γ = 0.9 arm, samples, grades, scores, selects λ* on validation, writes
+# notebooks-data/study/results.jsonl and summary.json. Hours of CPU; resumable (run it again).
+# Not part of `make test`. STUDY_JOBS policies train in parallel (one thread each).
+STUDY_JOBS ?= 2
+study: build
+	SOFTQ=.build/$(CONFIG)/softq python3 Scripts/study/run_study.py --softq .build/$(CONFIG)/softq --jobs $(STUDY_JOBS)
 
 # Regenerates the demo task, tokenizer and splits in notebooks-data/ (deterministic, seeded).
 demo-data: setup
