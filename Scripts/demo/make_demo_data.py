@@ -7,8 +7,10 @@
 Steps: draw distinct problems for every split from one seeded stream; train a byte-level BPE
 tokenizer on the training split's text only; check that every prompt + response (with BOS and
 EOS) fits the demo model's 128-token context with room to spare (<= 120 tokens), failing
-loudly otherwise; write the JSONL splits, the tokenizer and the tiny GPT-2 config. Output is
-byte-identical across runs (checked by --check and by the pytest file).
+loudly otherwise; write the JSONL splits, the tokenizer and the tiny GPT-2 config. Then (issue
+17) the validation prompts in the held-out prompts' shape and the step-labelled solutions of the
+validation and held-out problems, from streams of their own so that no earlier file changes.
+Output is byte-identical across runs (checked by --check and by the pytest file).
 """
 
 from __future__ import annotations
