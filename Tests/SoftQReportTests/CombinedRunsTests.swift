@@ -4,15 +4,17 @@ import SoftQBase
 import TestSupport
 import XCTest
 
+/// `json` with its provenance naming a checkpoint of SHA-256 `sha` (what joins runs).
+func withCheckpoint(_ json: JSONValue?, _ sha: String) -> JSONValue? {
+    guard case .object(var f)? = json else { return json }
+    f.removeAll { $0.0 == "provenance" }
+    f.append(("provenance", .object([("checkpoint", .object([("sha256", .string(sha))]))])))
+    return .object(f)
+}
+
 /// An analysis run of a checkpoint is shown beside that checkpoint's scoring run, not as a run
 /// of its own (each command writes its own run directory).
 final class CombinedRunsTests: XCTestCase {
-    func withCheckpoint(_ json: JSONValue?, _ sha: String) -> JSONValue? {
-        guard case .object(var f)? = json else { return json }
-        f.removeAll { $0.0 == "provenance" }
-        f.append(("provenance", .object([("checkpoint", .object([("sha256", .string(sha))]))])))
-        return .object(f)
-    }
 
     func testAnalysisRunsJoinTheScoringRunOfTheirCheckpoint() throws {
         let dir = try TestPaths.temporaryDirectory("softq-combine")
@@ -71,7 +73,7 @@ final class StepsSectionTests: XCTestCase {
         let steps = try RunData.load(stepsDir)
         XCTAssertTrue(steps.isAnalysisOnly)
         XCTAssertEqual(steps.checkpointSHA256, "aaa")
-        score.summary = CombinedRunsTests().withCheckpoint(score.summary, "aaa")
+        score.summary = withCheckpoint(score.summary, "aaa")
         let combined = RunData.combiningAnalyses([score, steps])
         XCTAssertEqual(combined.count, 1)
         XCTAssertEqual(combined[0].steps, steps.steps)
