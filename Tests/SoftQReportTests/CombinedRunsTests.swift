@@ -29,7 +29,7 @@ final class CombinedRunsTests: XCTestCase {
         XCTAssertNil(score.robustness)
         func analysisOnly(_ r: inout RunData, _ sha: String) {
             r.summary = nil; r.pairs = []; r.tokens = []; r.responses = []
-            r.length = nil; r.correlation = nil; r.sensitivity = nil
+            r.length = nil; r.correlation = nil; r.sensitivity = nil; r.steps = nil
             r.robustness = withCheckpoint(r.robustness, sha)
         }
         analysisOnly(&analysis, "aaa")
@@ -45,7 +45,8 @@ final class CombinedRunsTests: XCTestCase {
 /// The steps section: steps.json of `softq analyze steps` joins the scoring run of its
 /// checkpoint and is drawn as a table and a chart of AUROC by position.
 final class StepsSectionTests: XCTestCase {
-    static func stepsJSON(sha: String) throws -> JSONValue {
+    /// A small steps.json; with `sha`, its provenance names that checkpoint.
+    static func stepsJSON(sha: String?) throws -> JSONValue {
         func block(_ auroc: Double, _ f1: Double, _ threshold: JSONValue) -> String {
             """
             {"auroc": \(auroc), "auroc_ci95": {"low": 0.5, "high": 0.9, "level": 0.95, "method": "percentile bootstrap", "samples": 10, "valid_samples": 10, "seed": 1},
@@ -58,7 +59,7 @@ final class StepsSectionTests: XCTestCase {
         return try JSONParser.parse("""
         {"schema_version": 2, "analysis": "steps", "n_solutions": 7, "n_steps": 10,
          "reward": \(block(0.625, 0.6, .double(-1.5))), "logprob": \(block(0.875, 0.25, .string("-inf"))),
-         "validation": {"n_solutions": 6}, "provenance": {"checkpoint": {"sha256": "\(sha)"}}}
+         "validation": {"n_solutions": 6}\(sha.map { #", "provenance": {"checkpoint": {"sha256": "\#($0)"}}"# } ?? "")}
         """)
     }
 
