@@ -151,6 +151,17 @@ final class StepsCommandTests: XCTestCase {
             XCTAssertTrue(err.contains("bad\(k).jsonl:2") && err.contains(message), "\(bad): \(err)")
             XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent("out\(k)/steps.json").path))
         }
+        // A tokenizer whose tokens do not spell the response (an added prefix space) is refused:
+        // attribution by bytes cannot be established, so nothing is approximated.
+        let spaced = dir.appendingPathComponent("spaced.json")
+        try Self.tokenizer.replacingOccurrences(of: #""add_prefix_space": false, "trim_offsets": true, "use_regex": false},"#,
+                                                with: #""add_prefix_space": true, "trim_offsets": true, "use_regex": false},"#)
+            .write(to: spaced, atomically: true, encoding: .utf8)
+        let (s1, _, e1) = try softq(["analyze", "steps", "--checkpoint", model, "--tokenizer", spaced.path, "--eos-token", "1", "--input", good,
+                                     "--validation", good, "--out", dir.appendingPathComponent("spaced").path])
+        XCTAssertEqual(s1, 1, e1)
+        XCTAssertTrue(e1.contains("steps.jsonl:1: field 'steps': the response's tokens do not spell its text at byte 0"), e1)
+
         // --skip-invalid counts the bad line and goes on.
         let file = dir.appendingPathComponent("mixed.jsonl")
         try (String(contentsOfFile: good, encoding: .utf8) + #"{"prompt": "Q?", "steps": [], "label": -1}"# + "\n")
