@@ -342,3 +342,113 @@ def corrupt(problem: Problem, kind: str, rng: SeededGenerator) -> str:
         reps = rng.between(2, 3)
         return response_text(lines[:j + 1] + [lines[j]] * reps, None)
     raise ValueError(f"unknown corruption {kind!r}; expected one of {SUBSETS}")
+
+
+# ---------------------------------------------------------------------------------------------
+# Step-labelled solutions (ProcessBench's labelling: the index of the first wrong step, or -1).
+# A solution is a list of steps; "\n".join(steps) is the response, so the first step starts
+# with "\n" like every demo response, and the last step is the "Answer: N" line.
+
+STEP_ERRORS = ["arithmetic_slip", "wrong_operation", "wrong_operand", "skipped_event",
+               "wrong_answer"]
+
+
+def _apply(a: int, op: str, b: int) -> int:
+    return a + b if op == "+" else a - b if op == "-" else a * b
+
+
+def solution_steps(lines: list, answer) -> list:
+    """The steps of a response written as `response_text(lines, answer)`."""
+    body = list(lines) + [f"Answer: {answer}"]
+    return ["\n" + body[0]] + body[1:]
+
+
+def first_wrong_step(problem, steps: list) -> int:
+    """Re-grades a step-labelled solution: the index of its first wrong step, or -1.
+
+    Step i < K (K ground-truth steps) is right iff it holds exactly one equation, equal to the
+    i-th ground-truth equation (canonical form: + and * commute), and no answer; step K is
+    right iff it holds no equation and its answer is the true one; any later step is wrong.
+    A solution with fewer than K + 1 steps is wrong at its first missing or misplaced step.
+    """
+    gold, truth = _steps_of(problem)
+    keys = [canonical(*s) for s in gold]
+    for i, step in enumerate(steps):
+        eqs, answer = parse_response(step)
+        if i < len(keys):
+            ok = eqs == [keys[i]] and answer is None
+        elif i == len(keys):
+            ok = eqs == [] and answer is not None and answer == int(truth)
+        else:
+            ok = False
+        if not ok:
+            return i
+    return -1 if len(steps) == len(keys) + 1 else len(steps)
+
+
+def erroneous_solution(problem: Problem, kind: str, rng: SeededGenerator):
+    """One solution whose first error is of `kind` at a random position, or None when this
+    draw cannot make that error here (a negative running total, a coincidentally right step:
+    the caller draws again). Later steps carry the wrong value forward consistently, as a
+    solver who does not notice the mistake would; they count as wrong too."""
+    steps, truth = problem.steps, problem.answer
+    prefixes = [line.rsplit(":", 1)[0] for line in problem.lines]
+    k = len(steps)
+    numbers = sorted({int(n) for n in re.findall(r"\d+", problem.question)})
+    if kind == "wrong_answer":
+        candidates = [s[3] for s in steps[:-1] if s[3] != truth]
+        wrong = rng.choice(candidates) if candidates and rng.below(2) else truth + rng.choice([-2, -1, 1, 2, 10])
+        if wrong == truth or wrong < 0:
+            return None
+        return solution_steps(problem.lines, wrong), k
+    j = rng.below(k)
+    out, carry = [], None
+    for i, (a, op, b, c) in enumerate(steps):
+        if carry is not None:
+            a = carry
+            c = _apply(a, op, b)
+        if kind == "skipped_event" and i == j:
+            carry = a                       # the event is forgotten: the total stays
+            continue
+        if i == j:
+            if kind == "arithmetic_slip":
+                c = c + rng.choice([-3, -2, -1, 1, 2, 3])
+            elif kind == "wrong_operation":
+                op = {"+": rng.choice(["-", "*"]), "-": "+", "*": "+"}[op]
+                c = _apply(a, op, b)
+            elif kind == "wrong_operand":   # another number of the question copied instead
+                others = [n for n in numbers if n != b]
+                if not others:
+                    return None
+                b = rng.choice(others)
+                c = _apply(a, op, b)
+            else:
+                raise ValueError(f"unknown step error {kind!r}; expected one of {STEP_ERRORS}")
+        if c < 0:
+            return None
+        out.append(step_line(prefixes[i], a, op, b, c))
+        carry = c if (carry is not None or i == j) else None
+    return solution_steps(out, carry), j
+
+
+def step_solutions(problem: Problem, rng: SeededGenerator, erroneous: int = 2,
+                   fits=lambda steps: True) -> list:
+    """The correct solution and `erroneous` erroneous ones (distinct error kinds), in a
+    seeded order: [(steps, label, kind or None)]. Labels come from `first_wrong_step`; an
+    erroneous draw is kept only if it is wrong exactly where it was made wrong and `fits`
+    (the token budget), else drawn again (up to 20 times per kind, then the next kind)."""
+    right = solution_steps(problem.lines, problem.answer)
+    assert first_wrong_step(problem, right) == -1
+    out = [(right, -1, None)]
+    kinds = list(STEP_ERRORS)
+    rng.shuffle(kinds)
+    for kind in kinds:
+        if len(out) > erroneous:
+            break
+        for _ in range(20):
+            made = erroneous_solution(problem, kind, rng)
+            if made is not None and first_wrong_step(problem, made[0]) == made[1] and fits(made[0]):
+                out.append((made[0], made[1], kind))
+                break
+    rng.shuffle(out)
+    return out

@@ -7,8 +7,10 @@
 Steps: draw distinct problems for every split from one seeded stream; train a byte-level BPE
 tokenizer on the training split's text only; check that every prompt + response (with BOS and
 EOS) fits the demo model's 128-token context with room to spare (<= 120 tokens), failing
-loudly otherwise; write the JSONL splits, the tokenizer and the tiny GPT-2 config. Output is
-byte-identical across runs (checked by --check and by the pytest file).
+loudly otherwise; write the JSONL splits, the tokenizer and the tiny GPT-2 config. Then (issue
+17) the validation prompts in the held-out prompts' shape and the step-labelled solutions of the
+validation and held-out problems, from streams of their own so that no earlier file changes.
+Output is byte-identical across runs (checked by --check and by the pytest file).
 """
 
 from __future__ import annotations
@@ -24,8 +26,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from arith_task import (SUBSETS, SeededGenerator, corrupt, grade,  # noqa: E402
-                        make_problem)
+from arith_task import (STEP_ERRORS, SUBSETS, SeededGenerator, corrupt,  # noqa: E402
+                        first_wrong_step, grade, make_problem, step_solutions)
 
 FORMAT_VERSION = 1
 SEED = 20260
@@ -74,6 +76,48 @@ def make_pairs(problems: list, seed: int, fits, prefix: str = "pair") -> list:
                       "chosen": chosen, "rejected": rejected,
                       "chosen_metric": cm, "rejected_metric": rm, "problem": p.as_json()})
     return pairs
+
+
+# The step-labelled files (issue 17) came after the rest: they use streams of their own, so
+# every file that existed before them keeps its bytes, and their facts go to steps_meta.json.
+STEPS_FORMAT_VERSION = 1
+STEPS_STREAMS = {"val": 0x57E9_0001, "heldout": 0x57E9_0002}
+STEPS_ERRONEOUS = 2
+
+
+def make_steps(problems: list, ids: list, seed: int, fits) -> list:
+    """Per problem: its correct solution and STEPS_ERRONEOUS erroneous ones (arith_task's
+    step_solutions), each line `id`, `problem_id`, `prompt`, `steps`, `label`, `error`."""
+    rng = SeededGenerator(seed)
+    rows = []
+    for pid, p in zip(ids, problems):
+        sols = step_solutions(p, rng, STEPS_ERRONEOUS,
+                              fits=lambda steps, p=p: fits(p.prompt, "\n".join(steps)))
+        for k, (steps, label, kind) in enumerate(sols):
+            if first_wrong_step(p, steps) != label or "\n".join(steps)[:1] != "\n":
+                raise SystemExit(f"{pid}: step solution {k} is mislabelled")
+            rows.append({"id": f"{pid}-s{k}", "problem_id": pid, "prompt": p.prompt,
+                         "steps": steps, "label": label, "error": kind})
+    return rows
+
+
+def steps_meta(seed: int, files: dict, longest: int) -> dict:
+    """Sizes and label/error counts of the step files (keys in a fixed order)."""
+    out = {"format_version": STEPS_FORMAT_VERSION, "seed": seed,
+           "generator": "Scripts/demo/make_demo_data.py (arith_task.step_solutions)",
+           "streams": {k: f"seed ^ {v:#x}" for k, v in STEPS_STREAMS.items()},
+           "solutions_per_problem": f"1 correct + {STEPS_ERRONEOUS} erroneous (distinct error kinds)",
+           "label": "index of the first wrong step, or -1; steps joined by \"\\n\" form the response",
+           "longest_tokens": longest, "max_tokens": MAX_TOKENS, "files": {}}
+    for name, rows in files.items():
+        labels = [r["label"] for r in rows]
+        out["files"][name] = {
+            "solutions": len(rows), "problems": len({r["problem_id"] for r in rows}),
+            "steps": sum(len(r["steps"]) for r in rows),
+            "correct_solutions": sum(1 for x in labels if x == -1),
+            "labels": {str(k): labels.count(k) for k in sorted(set(labels))},
+            "errors": {e: sum(1 for r in rows if r["error"] == e) for e in STEP_ERRORS}}
+    return out
 
 
 def train_tokenizer(texts: list):
@@ -184,6 +228,14 @@ def generate(out_root: Path, seed: int = SEED, verbose: bool = True) -> dict:
     # λ in Scripts/demo/train_policies.sh; the held-out pairs stay untouched until the end.
     pairs_val = make_pairs(splits["val"], seed ^ 0x7E11,
                            lambda prompt, response: token_count(tok, prompt, response) <= MAX_TOKENS, prefix="val-pair")
+    fits = lambda prompt, response: token_count(tok, prompt, response) <= MAX_TOKENS  # noqa: E731
+    # Validation prompts in prompts_heldout.jsonl's shape, so grade.py can grade validation
+    # generations (--prompts), and the step-labelled solutions of both splits.
+    prompts_val = [{"id": r["id"], "prompt": p.prompt, "problem": p.as_json(), "reference": p.response}
+                   for r, p in zip(val, splits["val"])]
+    steps_val = make_steps(splits["val"], [r["id"] for r in val], seed ^ STEPS_STREAMS["val"], fits)
+    steps_heldout = make_steps(splits["heldout"], [r["id"] for r in heldout],
+                               seed ^ STEPS_STREAMS["heldout"], fits)
     rows = ([(r["id"], r["prompt"], r["response"]) for r in train + val]
             + [(r["id"], r["prompt"], r["reference"]) for r in heldout]
             + [(f'{r["id"]}/{side}', r["prompt"], r[side]) for r in pairs
@@ -191,12 +243,19 @@ def generate(out_root: Path, seed: int = SEED, verbose: bool = True) -> dict:
             + [(f'{r["id"]}/{side}', r["prompt"], r[side]) for r in pairs_val
                for side in ("chosen", "rejected")])
     stats = check_lengths(tok, rows)
+    step_stats = check_lengths(tok, [(r["id"], r["prompt"], "\n".join(r["steps"]))
+                                     for r in steps_val + steps_heldout])
 
     write_jsonl(task / "demos_train.jsonl", train)
     write_jsonl(task / "demos_val.jsonl", val)
     write_jsonl(task / "prompts_heldout.jsonl", heldout)
     write_jsonl(task / "pairs_heldout.jsonl", pairs)
     write_jsonl(task / "pairs_val.jsonl", pairs_val)
+    write_jsonl(task / "prompts_val.jsonl", prompts_val)
+    write_jsonl(task / "steps_val.jsonl", steps_val)
+    write_jsonl(task / "steps_heldout.jsonl", steps_heldout)
+    write_json(task / "steps_meta.json", steps_meta(seed, {"steps_val": steps_val, "steps_heldout": steps_heldout},
+                                                      step_stats["longest"]))
     # to_str sorts nothing itself, but the vocabulary serializes in id order and the merges
     # in rank order, so equal training gives equal bytes (checked by --check)
     with open(task / "tokenizer.json", "w", encoding="utf-8", newline="\n") as f:

@@ -199,3 +199,104 @@ def test_grade_script(tmp_path):
     res = subprocess.run([sys.executable, str(HERE / "grade.py"), str(bad)],
                          capture_output=True, text=True)
     assert res.returncode != 0 and "bad.jsonl:2" in res.stderr
+
+
+# --- step-labelled solutions (issue 17) ----------------------------------------------------
+
+STEPS_RIGHT = ["\n" + L1, L2, L3, "Answer: 12"]
+
+
+@pytest.mark.parametrize("steps, label", [
+    (STEPS_RIGHT, -1),
+    # arithmetic slip in step 1, carried forward
+    (["\n" + L1, "Tom gives 2 to Ann: 8 - 2 = 5.", "Tom doubles them: 5 * 2 = 10.", "Answer: 10"], 1),
+    # wrong operation in step 0
+    (["\nTom buys 5 more: 3 - 5 = -2.", "Tom gives 2 to Ann: -2 - 2 = -4.", "x", "Answer: 0"], 0),
+    # skipped event: step 1 is event 2 on the old total
+    (["\n" + L1, "Tom doubles them: 8 * 2 = 16.", "Answer: 16"], 1),
+    # wrong answer line only
+    (["\n" + L1, L2, L3, "Answer: 13"], 3),
+    # commuted operands are still right
+    (["\nTom buys 5 more: 5 + 3 = 8.", L2, "Tom doubles them: 2 * 6 = 12.", "Answer: 12"], -1),
+    # two equations in one step, an extra step, a missing answer line
+    (["\n" + L1 + " " + L2, L3, "Answer: 12"], 0),
+    (STEPS_RIGHT + ["Answer: 12"], 4),
+    (STEPS_RIGHT[:3], 3),
+])
+def test_first_wrong_step_hand_cases(steps, label):
+    assert at.first_wrong_step(PROBLEM, steps) == label
+
+
+def test_step_solutions_errors_are_where_they_were_made():
+    rng = at.SeededGenerator(17)
+    kinds, labels = set(), set()
+    for _ in range(200):
+        p = at.make_problem(rng)
+        sols = at.step_solutions(p, rng)
+        assert sum(1 for _, label, _ in sols if label == -1) == 1
+        for steps, label, kind in sols:
+            assert "\n".join(steps).startswith("\n") and steps[-1].startswith("Answer: ")
+            assert at.first_wrong_step(p, steps) == label
+            kinds.add(kind)
+            labels.add(label)
+    assert kinds == set(at.STEP_ERRORS) | {None}
+    assert labels >= {-1, 0, 1, 2, 3}
+
+
+def _carried_consistently(steps, label):
+    """After the first error every equation starts from the previous result and is computed
+    right (the error itself may be a slip), and the answer line repeats the last result."""
+    prev = None
+    for i, s in enumerate(steps[:-1]):
+        eqs, _ = at.parse_response(s)
+        assert len(eqs) == 1, s
+        m = at.EQUATION.search(s)
+        a, op, b, c = int(m.group(1)), m.group(2), int(m.group(3)), int(m.group(4))
+        if prev is not None:
+            assert a == prev, (i, s)
+        if i != label:
+            assert c == at._apply(a, op, b), (i, s)
+        prev = c
+    assert at.parse_response(steps[-1])[1] is not None
+    if label != len(steps) - 1:
+        assert at.parse_response(steps[-1])[1] == prev
+
+
+@pytest.mark.skipif(not (TASK / "steps_meta.json").exists(), reason="data not generated")
+@pytest.mark.parametrize("name, prompts_file, at_least", [
+    ("steps_val.jsonl", "prompts_val.jsonl", 300), ("steps_heldout.jsonl", "prompts_heldout.jsonl", 300)])
+def test_committed_step_files_regrade(name, prompts_file, at_least):
+    from tokenizers import Tokenizer
+    tok = Tokenizer.from_file(str(TASK / "tokenizer.json"))
+    problems = {r["id"]: r for r in _jsonl(prompts_file)}
+    rows = _jsonl(name)
+    assert len(rows) >= at_least and len({r["id"] for r in rows}) == len(rows)
+    assert list(rows[0])[:4] == ["id", "problem_id", "prompt", "steps"] and "label" in rows[0]
+    for r in rows:
+        p = problems[r["problem_id"]]
+        assert r["prompt"] == p["prompt"]
+        steps = r["steps"]
+        assert steps and all(isinstance(s, str) and s for s in steps)
+        assert steps[0].startswith("\n") and not any("\n" in s for s in steps[1:])
+        assert -1 <= r["label"] < len(steps)
+        # the label is what re-grading each step gives, and the grade of the whole response agrees
+        assert at.first_wrong_step(p, steps) == r["label"], r["id"]
+        assert (at.grade(p, "\n".join(steps)) == 1.0) == (r["label"] == -1), r["id"]
+        assert (r["error"] is None) == (r["label"] == -1)
+        _carried_consistently(steps, r["label"])
+        assert mdd.token_count(tok, r["prompt"], "\n".join(steps)) <= mdd.MAX_TOKENS
+    labels = [r["label"] for r in rows]
+    assert labels.count(-1) * 3 == len(rows)                  # 1 correct + 2 erroneous per problem
+    assert {label for label in labels if label >= 0} >= {0, 1, 2, 3}   # first errors at varied positions
+    meta = json.loads((TASK / "steps_meta.json").read_text())
+    assert meta["files"][name[:-6]]["solutions"] == len(rows)
+
+
+@pytest.mark.skipif(not (TASK / "prompts_val.jsonl").exists(), reason="data not generated")
+def test_validation_prompts_match_demos_val():
+    val, prompts = _jsonl("demos_val.jsonl"), _jsonl("prompts_val.jsonl")
+    assert [r["id"] for r in val] == [r["id"] for r in prompts] and len(prompts) == 200
+    for v, p in zip(val, prompts):
+        assert list(p) == ["id", "prompt", "problem", "reference"]
+        assert p["prompt"] == v["prompt"] and p["reference"] == v["response"]
+        assert at.grade(p, v["response"]) == 1.0

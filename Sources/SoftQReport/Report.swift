@@ -37,7 +37,8 @@ public enum Report {
     /// Section ids in report order, with their navigation labels.
     public static let sections: [(id: String, label: String)] = [
         ("headline", "headline"), ("run", "the run"), ("agreement", "agreement"), ("margins", "margins"),
-        ("length", "length"), ("robustness", "robustness"), ("correlation", "correlation"), ("tokens", "tokens"),
+        ("length", "length"), ("robustness", "robustness"), ("correlation", "correlation"), ("steps", "steps"),
+        ("tokens", "tokens"),
     ]
 
     public static func render(_ runs: [RunData], options: ReportOptions = ReportOptions()) throws -> RenderedReport {
@@ -71,6 +72,7 @@ public enum Report {
             case "length": Sections.length(&w, ctx)
             case "robustness": Sections.robustness(&w, ctx)
             case "correlation": Sections.correlation(&w, ctx)
+            case "steps": Sections.steps(&w, ctx)
             default: Sections.tokens(&w, ctx)
             }
             w.close("section")

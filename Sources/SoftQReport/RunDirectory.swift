@@ -21,7 +21,7 @@ public enum ReportError: Error, CustomStringConvertible, Equatable {
         switch self {
         case .noRuns: return "no run directory given"
         case .notADirectory(let p): return "\(p) is not a directory (give a run directory written by softq score, rewards or an analysis)"
-        case .nothingToReport(let p): return "\(p) holds none of summary.json, pairs.jsonl, tokens.jsonl, tokens.h5, responses.jsonl, robustness.json, length.json, correlation.json, sensitivity.json"
+        case .nothingToReport(let p): return "\(p) holds none of summary.json, pairs.jsonl, tokens.jsonl, tokens.h5, responses.jsonl, robustness.json, length.json, correlation.json, sensitivity.json, steps.json"
         case let .invalidJSON(f, l, c, m): return "\(at(f, l)): column \(c): \(m)"
         case let .missingField(f, l, k): return "\(at(f, l)): missing field '\(k)'"
         case let .wrongType(f, l, k, e, a): return "\(at(f, l)): field '\(k)': expected \(e), got \(a)"
@@ -86,10 +86,12 @@ public struct RunData: Sendable {
     public var length: JSONValue?
     public var correlation: JSONValue?
     public var sensitivity: JSONValue?
+    /// steps.json of `softq analyze steps`.
+    public var steps: JSONValue? = nil
     /// Things a reader should know (missing files, absent token text), shown in "the run".
     public var notes: [String] = []
 
-    public static let analysisFiles = ["robustness.json", "length.json", "correlation.json", "sensitivity.json"]
+    public static let analysisFiles = ["robustness.json", "length.json", "correlation.json", "sensitivity.json", "steps.json"]
 
     /// Reads `directory`. Missing files are fine (their sections say so); a malformed file is
     /// an error naming the file, the line and the field.
@@ -130,8 +132,9 @@ public struct RunData: Sendable {
         if let u = file("length.json") { run.length = try readJSON(u) }
         if let u = file("correlation.json") { run.correlation = try readJSON(u) }
         if let u = file("sensitivity.json") { run.sensitivity = try readJSON(u) }
+        if let u = file("steps.json") { run.steps = try readJSON(u) }
         if run.summary == nil && run.pairs.isEmpty && run.tokens.isEmpty && run.responses.isEmpty
-            && run.robustness == nil && run.length == nil && run.correlation == nil && run.sensitivity == nil {
+            && run.robustness == nil && run.length == nil && run.correlation == nil && run.sensitivity == nil && run.steps == nil {
             throw ReportError.nothingToReport(path: directory.path)
         }
         if !run.tokens.isEmpty, run.tokens.contains(where: { $0.pieces == nil }) {
@@ -281,7 +284,7 @@ extension TokenRecord {
 extension RunData {
     /// The checkpoint SHA-256 a run's files name in their provenance.
     var checkpointSHA256: String? {
-        for json in [summary, robustness, length, correlation, sensitivity].compactMap({ $0 }) {
+        for json in [summary, robustness, length, correlation, sensitivity, steps].compactMap({ $0 }) {
             if let h = json["provenance"]?["checkpoint"]?["sha256"]?.stringValue { return h }
         }
         return nil
@@ -309,7 +312,8 @@ extension RunData {
                 continue
             }
             for (name, keyPath) in [("robustness", \RunData.robustness), ("length", \RunData.length),
-                                    ("correlation", \RunData.correlation), ("sensitivity", \RunData.sensitivity)] {
+                                    ("correlation", \RunData.correlation), ("sensitivity", \RunData.sensitivity),
+                                    ("steps", \RunData.steps)] {
                 if let v = a[keyPath: keyPath] {
                     out[k][keyPath: keyPath] = v
                     out[k].notes.append("\(name) from \(a.directory.lastPathComponent) (the same checkpoint)")
@@ -323,5 +327,6 @@ extension RunData {
     func canTake(_ a: RunData) -> Bool {
         (a.robustness == nil || robustness == nil) && (a.length == nil || length == nil)
             && (a.correlation == nil || correlation == nil) && (a.sensitivity == nil || sensitivity == nil)
+            && (a.steps == nil || steps == nil)
     }
 }

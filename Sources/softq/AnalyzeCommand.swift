@@ -10,8 +10,8 @@ import SoftQScoring
 struct AnalyzeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "analyze",
-        abstract: "Reward-quality analyses on preference pairs: length bias, conventions sensitivity, stability across checkpoints, style-controlled sets.",
-        subcommands: [LengthCommand.self, SensitivityCommand.self, StabilityCommand.self, StyleCommand.self]
+        abstract: "Reward-quality analyses: length bias, conventions sensitivity, stability across checkpoints, style-controlled sets (preference pairs), per-step rewards (step-labelled solutions).",
+        subcommands: [LengthCommand.self, SensitivityCommand.self, StabilityCommand.self, StyleCommand.self, StepsCommand.self]
     )
 }
 

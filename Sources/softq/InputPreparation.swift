@@ -4,6 +4,8 @@ import SoftQScoring
 protocol InputRecord { var isConversational: Bool { get } }
 extension PairRecord: InputRecord {}
 extension ResponseRecord: InputRecord {}
+/// Step-labelled solutions are plain text (their steps must map onto the response's bytes).
+extension StepRecord: InputRecord { var isConversational: Bool { false } }
 
 extension CLI {
     /// Reads an input file and tokenizes its records the one way every scoring command does:

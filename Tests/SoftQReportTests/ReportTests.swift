@@ -41,9 +41,9 @@ final class ReportTests: XCTestCase {
         // Every navigation link points at a section that exists; every single-run section is there.
         let ids = Set(doc.elements.compactMap { $0.attributes["id"] })
         let links = doc.all("a").compactMap { $0.attributes["href"] }.filter { $0.hasPrefix("#") }
-        XCTAssertEqual(links, ["#headline", "#run", "#agreement", "#margins", "#length", "#robustness", "#correlation", "#tokens"])
+        XCTAssertEqual(links, ["#headline", "#run", "#agreement", "#margins", "#length", "#robustness", "#correlation", "#steps", "#tokens"])
         for l in links { XCTAssertTrue(ids.contains(String(l.dropFirst())), "missing section \(l)") }
-        XCTAssertEqual(doc.all("section").map { $0.attributes["id"]! }, ["headline", "run", "agreement", "margins", "length", "robustness", "correlation", "tokens"])
+        XCTAssertEqual(doc.all("section").map { $0.attributes["id"]! }, ["headline", "run", "agreement", "margins", "length", "robustness", "correlation", "steps", "tokens"])
 
         // Nothing executable or fetched: no script element, no external reference; links go to
         // sections, plots, or the run's own files by a relative path (the report is in the run).
@@ -89,6 +89,7 @@ final class ReportTests: XCTestCase {
         XCTAssertEqual(rendered.plots.map(\.name), [
             "subset-accuracy.svg", "margins-histogram.svg", "calibration.svg", "length-scatter.svg", "length-buckets.svg",
             "robustness-win-rate.svg", "robustness-vs-strength.svg", "sensitivity.svg", "correlation-scatter.svg", "best-of-n.svg",
+            "steps-auroc-by-position.svg",
         ])
     }
 

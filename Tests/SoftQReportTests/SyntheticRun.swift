@@ -173,7 +173,7 @@ enum SyntheticRun {
             ])),
         ])
         for (name, v) in [("robustness.json", robustness), ("length.json", length), ("correlation.json", correlation),
-                          ("sensitivity.json", sensitivity)] {
+                          ("sensitivity.json", sensitivity), ("steps.json", try StepsSectionTests.stepsJSON(sha: nil))] {
             try AtomicFile.write(v.prettySerialized(), to: dir.appendingPathComponent(name))
         }
         return pairs
