@@ -26,6 +26,10 @@ struct UnigramModel: Sendable {
     let byteFallbackIDs: [Int32]?
     /// The longest piece in UTF-8 bytes: no lattice edge is longer.
     let maxPieceBytes: Int
+    /// Hashes (Vocabulary.hash) of every proper byte prefix of every piece: a span that is no
+    /// piece's prefix cannot grow into a piece, so the lattice stops extending it there (what a
+    /// trie's walk does). Without it a long piece would make every position try that many bytes.
+    let prefixHashes: Set<UInt64>
 
     static let unknownPenalty = 10.0
 
@@ -70,7 +74,20 @@ struct UnigramModel: Sendable {
             vocab: vocab, idToToken: vocab.tokens, scores: scores, unkID: unk,
             unkScore: scores.min()! - unknownPenalty,
             byteFallbackIDs: byteFallback ? (0..<256).map { b in vocab[BPEModel.byteToken(UInt8(b))].map(Int32.init) ?? -1 } : nil,
-            maxPieceBytes: entries.map { $0.0.utf8.count }.max() ?? 0)
+            maxPieceBytes: entries.map { $0.0.utf8.count }.max() ?? 0,
+            prefixHashes: prefixHashes(entries.map(\.0)))
+    }
+
+    private static func prefixHashes(_ pieces: [String]) -> Set<UInt64> {
+        var out = Set<UInt64>()
+        for piece in pieces {
+            var h = Vocabulary.startHash
+            for byte in piece.utf8.dropLast() {
+                h = Vocabulary.hash(byte, seed: h)
+                out.insert(h)
+            }
+        }
+        return out
     }
 
     /// Appends the ids of one pre-tokenized word.
@@ -102,10 +119,12 @@ struct UnigramModel: Sendable {
                 h = Vocabulary.hash(b[end], seed: h)
                 end += 1
                 // A piece is valid UTF-8, so it can only end where a character ends.
-                if end < n, b[end] & 0xC0 == 0x80 { continue }
-                guard let id = vocab.id(bytes: UnsafeBufferPointer(rebasing: b[pos..<end]), hash: h) else { continue }
-                offer(end, pos, id, scores[id] + here)
-                if end - pos == charLength { single = true }
+                if end == n || b[end] & 0xC0 != 0x80,
+                   let id = vocab.id(bytes: UnsafeBufferPointer(rebasing: b[pos..<end]), hash: h) {
+                    offer(end, pos, id, scores[id] + here)
+                    if end - pos == charLength { single = true }
+                }
+                if !prefixHashes.contains(h) { break }
             }
             if !single { offer(min(n, pos + charLength), pos, unkID, unkScore + here) }
             pos += charLength
