@@ -10,12 +10,13 @@ setup:
 build: setup
 	$(SWIFT) build -c $(CONFIG) --product softq
 
-# smollm2_checkpoint.py converts the real instruct model the tests score against transformers'
-# reference (into .build-fixtures/, once). The import check makes an import of an undeclared target a build error (Package.swift's
+# smollm2_checkpoint.py and gemma3_checkpoint.py convert the real models the tests score against
+# transformers' references (into .build-fixtures/, once). The import check makes an import of an undeclared target a build error (Package.swift's
 # dependency lists are the graph; Scripts/tests/test_dependency_graph.py checks the converse).
 test: setup
 	$(SWIFT) build --build-tests --explicit-target-dependency-import-check=error
 	python3 Scripts/reference/smollm2_checkpoint.py
+	python3 Scripts/reference/gemma3_checkpoint.py
 	$(SWIFT) test --skip-build
 	python3 -m pytest -q Scripts/tests Scripts/demo
 

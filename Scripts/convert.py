@@ -5,7 +5,8 @@ Usage:
     python3 Scripts/convert.py SOURCE OUTPUT.h5 [--dtype float32|float16|bfloat16] [--force]
 
 SOURCE is either a directory holding config.json and safetensors or PyTorch .bin weights
-(optionally sharded, optionally tokenizer.json), or a .gguf file (llama architecture).
+(optionally sharded, optionally tokenizer.json), or a .gguf file (the architectures of
+gguf_arch.py).
 The output layout is docs/checkpoint-format (format version 1); docs/convert.md explains
 what is recorded and what is not. Offline only: nothing is ever downloaded.
 """
@@ -421,11 +422,12 @@ def load_gguf(path: str) -> dict:
         raise ConvertError(f"{path}: GGUF file has no 'token_embd.weight' tensor")
     try:
         config = hf_config(meta, arch, "output.weight" in by_name, int(embd.shape[1]),
-                           "blk.0.attn_q.bias" in by_name)
+                           "blk.0.attn_q.bias" in by_name or "blk.0.attn_qkv.bias" in by_name)
         mapping = [(t, hf_name(arch, t.name)) for t in reader.tensors]  # fail before any work
     except ArchError as e:
         raise ConvertError(str(e)) from e
-    heads, kv_heads = config["num_attention_heads"], config["num_key_value_heads"]
+    heads = config["num_attention_heads"]
+    kv_heads = config.get("num_key_value_heads", heads)  # GPT-NeoX names no key/value head count
     permute = ARCHITECTURES[arch].permute_qk
 
     def tensors():
@@ -441,7 +443,11 @@ def load_gguf(path: str) -> dict:
                 x = unpermute_qk(x, heads)
             elif permute and ".attn_k." in t.name:
                 x = unpermute_qk(x, kv_heads)
-            yield name, restore_values(arch, t.name, x), "F32"
+            try:
+                x = restore_values(arch, t.name, x, heads)
+            except ArchError as e:
+                raise ConvertError(str(e)) from e
+            yield name, x, "F32"
 
     tokenizer, tok_note = gguf_tokenizer(meta)
     counts: dict[str, int] = {}

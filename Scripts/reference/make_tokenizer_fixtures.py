@@ -27,6 +27,12 @@ Writes into Tests/SoftQTokenizersTests/Fixtures/:
                         Metaspace form, Split on strings with the Contiguous, MergedWithNext and
                         Removed behaviors (HF's Strip decoder panics on an empty token when
                         `stop` > 0, so that option has no parity case)
+  unigram-style.json    a Unigram model trained here (UnigramTrainer, <unk> <s> </s>), Metaspace
+                        (always, split) pre-tokenizer and decoder; uncovered characters are unk
+  unigram-fallback-style.json  the same pieces with byte_fallback, the 256 <0xNN> pieces and scores
+                        rounded to multiples of 0.5 (ties), ByteFallback + Metaspace decoder
+                        (only these two: --only-unigram; the trained vocabulary is reused once
+                        written, --retrain-unigram trains it again: the trainer is not deterministic)
   cases-<name>.jsonl    one line per corpus text: text, ids, ids_special (add_special_tokens),
                         decoded, decoded_skip (skip_special_tokens), pieces (id_to_token),
                         displays (decode of each single id); defaults left out, see cases()
@@ -294,6 +300,46 @@ def sp_derived(base_json, kind):
     return json.dumps(d, ensure_ascii=False)
 
 
+UNIGRAM_SPECIALS = ["<unk>", "<s>", "</s>"]
+
+
+def unigram_style(lines):
+    """A Unigram vocabulary trained here with `tokenizers`' own UnigramTrainer (its own seeded
+    corpus), in the T5/ALBERT layout: Metaspace(always,
+    split) as pre-tokenizer and decoder, <unk> <s> </s> first. Characters the corpus lacks
+    (CJK beyond a few, emoji, control characters) have no piece, so they take the unk path."""
+    rng = random.Random(SEED + 1)
+    tok = Tokenizer(models.Unigram())
+    tok.pre_tokenizer = pre_tokenizers.Metaspace(replacement="\u2581", prepend_scheme="always", split=True)
+    trainer = trainers.UnigramTrainer(vocab_size=1200, special_tokens=UNIGRAM_SPECIALS, unk_token="<unk>",
+                                      max_piece_length=10, show_progress=False)
+    # Trained on the lines without CJK, emoji or controls (the trainer keeps every character
+    # it sees): the test texts that have them then meet characters without a piece.
+    plain = [t for t in lines if all(0x20 <= ord(c) < 0x2000 for c in t)]
+    tok.train_from_iterator(training_corpus(rng, plain), trainer=trainer)
+    d = json.loads(tok.to_str())
+    d["decoder"] = {"type": "Metaspace", "replacement": "\u2581", "prepend_scheme": "always", "split": True}
+    d["added_tokens"] = [{"id": i, "content": t, "single_word": False, "lstrip": False, "rstrip": False,
+                          "normalized": False, "special": True} for i, t in enumerate(UNIGRAM_SPECIALS)]
+    return json.dumps(d, ensure_ascii=False)
+
+
+def unigram_derived(base_json):
+    """The same pieces with byte_fallback and the 256 <0xNN> pieces (scored below every other
+    piece, which also lowers the unk score), and every score rounded to a multiple of 0.5: many
+    paths then tie, which checks that ties resolve as in `tokenizers` (first found wins). A
+    ByteFallback decoder runs before Metaspace."""
+    d = json.loads(base_json)
+    vocab = [[p, round(sc * 2) / 2] for p, sc in d["model"]["vocab"]]
+    low = min(sc for _, sc in vocab) - 1.0
+    vocab += [[f"<0x{b:02X}>", low] for b in range(256) if [f"<0x{b:02X}>", 0] not in vocab]
+    d["model"]["vocab"] = vocab
+    d["model"]["byte_fallback"] = True
+    d["decoder"] = {"type": "Sequence", "decoders": [
+        {"type": "ByteFallback"}, {"type": "Metaspace", "replacement": "\u2581", "prepend_scheme": "always", "split": True}]}
+    return json.dumps(d, ensure_ascii=False)
+
+
 def cases(tok, lines, full):
     """Fields equal to a default are left out to keep the files small: ids_special (= ids),
     decoded (= text), decoded_skip (= decoded); pieces and displays only when `full`."""
@@ -393,6 +439,9 @@ def main():
                     cases(Tokenizer.from_str(js), sp_lines() + lines, full=True))
         print("wrote optional Gemma 3 fixtures")
         return
+    if "--only-unigram" in sys.argv:
+        write_unigram(lines)
+        return
     if "--with-smollm2" in sys.argv:
         js = smollm2_real()
         os.makedirs(os.path.join(OUT, "optional"), exist_ok=True)
@@ -433,7 +482,25 @@ def main():
         with open(os.path.join(OUT, name + ".json"), "w", encoding="utf-8") as f:
             f.write(js)
         write_jsonl(os.path.join(OUT, "cases-" + name + ".jsonl"), cases(Tokenizer.from_str(js), sp_cases, full=name == "llama2-style"))
+    write_unigram(lines)
     print("wrote fixtures to", OUT)
+
+
+def write_unigram(lines):
+    # UnigramTrainer is not deterministic from run to run (its pieces and scores vary slightly,
+    # even on one thread), so the trained vocabulary is kept once committed: a rerun rebuilds
+    # the derived file and every case from it, and retrains only with --retrain-unigram.
+    committed = os.path.join(OUT, "unigram-style.json")
+    if os.path.exists(committed) and "--retrain-unigram" not in sys.argv:
+        with open(committed, encoding="utf-8") as f:
+            base = f.read()
+    else:
+        base = unigram_style(lines)
+    for name, js in {"unigram-style": base, "unigram-fallback-style": unigram_derived(base)}.items():
+        with open(os.path.join(OUT, name + ".json"), "w", encoding="utf-8") as f:
+            f.write(js)
+        write_jsonl(os.path.join(OUT, "cases-" + name + ".jsonl"),
+                    cases(Tokenizer.from_str(js), sp_lines() + lines, full=name == "unigram-style"))
 
 
 if __name__ == "__main__":

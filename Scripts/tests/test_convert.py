@@ -742,6 +742,80 @@ def test_gguf_architecture_names_values_and_config(tmp_path, arch):
 
 
 @pytestmark_gguf
+@pytest.mark.parametrize("parallel", [True, False])
+def test_gguf_gptneox_names_qkv_layout_and_config(tmp_path, parallel):
+    """GPT-NeoX (gguf's `gptneox` tensor names): every tensor gets its Hugging Face name, and
+    the fused query_key_value is given back its per-head layout. The GGUF side is made from a
+    Hugging Face layout the way llama.cpp's converter documents it (rows viewed as
+    (heads, 3, head_dim), then all q blocks, all k blocks, all v blocks), so the test pins that
+    the converter inverts exactly that."""
+    rng = np.random.default_rng(7)
+    vocab, hidden, heads, layers = len(reference_tokenizer()[1]), 8, 2, 2
+    d = hidden // heads
+    hf = {"gpt_neox.embed_in.weight": rng.standard_normal((vocab, hidden)),
+          "embed_out.weight": rng.standard_normal((vocab, hidden)),
+          "gpt_neox.final_layer_norm.weight": rng.standard_normal(hidden),
+          "gpt_neox.final_layer_norm.bias": rng.standard_normal(hidden)}
+    shapes = {"input_layernorm": (hidden,), "attention.query_key_value": (3 * hidden, hidden),
+              "attention.dense": (hidden, hidden), "post_attention_layernorm": (hidden,),
+              "mlp.dense_h_to_4h": (16, hidden), "mlp.dense_4h_to_h": (hidden, 16)}
+    for i in range(layers):
+        for name, shape in shapes.items():
+            hf[f"gpt_neox.layers.{i}.{name}.weight"] = rng.standard_normal(shape)
+            hf[f"gpt_neox.layers.{i}.{name}.bias"] = rng.standard_normal(shape[0])
+    hf = {k: v.astype(np.float32) for k, v in hf.items()}
+    gguf_names = {"gpt_neox.embed_in": "token_embd", "embed_out": "output",
+                  "gpt_neox.final_layer_norm": "output_norm"}
+    layer_names = {"input_layernorm": "attn_norm", "attention.query_key_value": "attn_qkv",
+                   "attention.dense": "attn_output", "post_attention_layernorm": "ffn_norm",
+                   "mlp.dense_h_to_4h": "ffn_up", "mlp.dense_4h_to_h": "ffn_down"}
+    tensors = {}
+    for name, x in hf.items():
+        stem, kind = name.rsplit(".", 1)
+        m = re.fullmatch(r"gpt_neox\.layers\.(\d+)\.(.+)", stem)
+        g = f"blk.{m.group(1)}.{layer_names[m.group(2)]}" if m else gguf_names[stem]
+        if g.endswith("attn_qkv"):
+            per_head = x.reshape(heads, 3, d, *x.shape[1:])
+            x = np.concatenate([per_head[:, part].reshape(-1, *x.shape[1:]) for part in range(3)])
+        tensors[f"{g}.{kind}"] = np.ascontiguousarray(x)
+
+    def meta(w):
+        w.add_layer_norm_eps(1e-5)
+        w.add_rope_dimension_count(2)
+        w.add_parallel_residual(parallel)
+
+    path = tmp_path / "neox.gguf"
+    write_arch_gguf(path, "gptneox", tensors, meta=meta)
+    out = tmp_path / "neox.h5"
+    assert convert.main([str(path), str(out)]) == 0
+    attrs, weights, _ = read_checkpoint(out)
+    assert set(weights) == set(hf)
+    for name, x in hf.items():
+        np.testing.assert_array_equal(weights[name][0], x, err_msg=name)
+    config = json.loads(attrs["config"])
+    assert attrs["model_type"] == config["model_type"] == "gpt_neox"
+    assert (config["hidden_size"], config["num_attention_heads"], config["num_hidden_layers"],
+            config["intermediate_size"], config["max_position_embeddings"]) == (8, 2, 2, 16, 64)
+    assert config["rotary_pct"] == 0.5 and config["rotary_emb_base"] == 1e6  # rope.freq_base of the file
+    assert config["layer_norm_eps"] == 1e-5 and config["use_parallel_residual"] is parallel
+    assert config["attention_bias"] is True and config["tie_word_embeddings"] is False
+    assert config["hidden_act"] == "gelu"
+
+
+@pytestmark_gguf
+def test_gguf_gptneox_qkv_rows_must_split_into_heads(tmp_path):
+    rng = np.random.default_rng(8)
+    vocab = len(reference_tokenizer()[1])
+    tensors = {"token_embd.weight": rng.standard_normal((vocab, 8)).astype(np.float32),
+               "output.weight": rng.standard_normal((vocab, 8)).astype(np.float32),
+               "blk.0.attn_qkv.weight": rng.standard_normal((20, 8)).astype(np.float32)}
+    path = tmp_path / "bad.gguf"
+    write_arch_gguf(path, "gptneox", tensors, layers=1, meta=lambda w: w.add_layer_norm_eps(1e-5))
+    with pytest.raises(convert.ConvertError, match="attn_qkv has 20 rows, not 3 × 2 heads"):
+        convert.convert(str(path), str(tmp_path / "bad.h5"))
+
+
+@pytestmark_gguf
 def test_gguf_rope_factor_tensors_are_refused(tmp_path):
     rng = np.random.default_rng(2)
     tensors = arch_tensors("phi3", rng)

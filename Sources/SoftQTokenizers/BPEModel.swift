@@ -31,17 +31,30 @@ struct BPEModel: Sendable {
     /// only then: a path string per merge costs more than the merge table for 500k merges).
     init(vocab: Vocabulary, merges pairs: [(String, String, Int)], mergePath: (Int) -> String, ignoreMerges: Bool,
          unkToken: String?, byteFallback: Bool = false, fuseUnk: Bool = false) throws {
-        self.vocab = vocab
-        idToToken = vocab.tokens
-        var table: [UInt64: Merge] = [:]
-        table.reserveCapacity(pairs.count)
-        for (rank, (a, b, n)) in pairs.enumerated() {
+        var resolved: [(Int32, Int32, Int32)] = []
+        resolved.reserveCapacity(pairs.count)
+        for (a, b, n) in pairs {
             guard let ia = vocab[a] else { throw TokenizerError.mergeOutOfVocabulary(path: mergePath(n), token: a) }
             guard let ib = vocab[b] else { throw TokenizerError.mergeOutOfVocabulary(path: mergePath(n), token: b) }
             guard let im = vocab.id(concatenating: a, b) else { throw TokenizerError.mergeOutOfVocabulary(path: mergePath(n), token: a + b) }
-            let key = UInt64(ia) << 32 | UInt64(ib)
-            // The first (best-ranked) occurrence of a pair wins, as in a rank map built in order.
-            if table[key] == nil { table[key] = Merge(rank: Int32(rank), id: Int32(im)) }
+            resolved.append((Int32(ia), Int32(ib), Int32(im)))
+        }
+        try self.init(vocab: vocab, resolvedMerges: resolved, ignoreMerges: ignoreMerges, unkToken: unkToken,
+                      byteFallback: byteFallback, fuseUnk: fuseUnk)
+    }
+
+    /// `merges`: (left id, right id, merged id) in rank order, already checked against `vocab`.
+    init(vocab: Vocabulary, resolvedMerges: [(Int32, Int32, Int32)], ignoreMerges: Bool,
+         unkToken: String?, byteFallback: Bool, fuseUnk: Bool) throws {
+        self.vocab = vocab
+        idToToken = vocab.tokens
+        var table: [UInt64: Merge] = [:]
+        table.reserveCapacity(resolvedMerges.count)
+        // The first (best-ranked) occurrence of a pair wins, as in a rank map built in order:
+        // inserted from the last rank to the first, so earlier ranks overwrite (one hash each).
+        for (rank, (ia, ib, im)) in resolvedMerges.enumerated().reversed() {
+            let key = UInt64(UInt32(bitPattern: ia)) << 32 | UInt64(UInt32(bitPattern: ib))
+            table[key] = Merge(rank: Int32(rank), id: im)
         }
         self.merges = table
         self.ignoreMerges = ignoreMerges
@@ -62,12 +75,9 @@ struct BPEModel: Sendable {
         return "<0x" + String(hex[Int(b >> 4)]) + String(hex[Int(b & 15)]) + ">"
     }
 
-    /// Reads `model` of a tokenizer.json; only `BPE` is supported.
-    static func read(_ f: JField) throws -> BPEModel {
-        let type = try f.child("type")?.string() ?? "BPE"
-        guard type == "BPE" else {
-            throw TokenizerError.unsupportedStage(path: f.path, type: type, hint: "softq implements the BPE model only")
-        }
+    /// Reads a `model` of type `BPE` (TokenizerModel.read dispatches on the type). With `scanned`, the
+    /// vocabulary and merges were read from the file's bytes (and are blank in `f`).
+    static func read(_ f: JField, scanned: LargeMemberScan? = nil) throws -> BPEModel {
         if let d = f.child("dropout"), case .double(let p) = d.node, p > 0 {
             throw TokenizerError.unsupportedStage(path: d.path, type: "BPE", hint: "dropout makes encoding random; set it to null")
         }
@@ -75,6 +85,13 @@ struct BPEModel: Sendable {
             if let c = f.child(key), try !c.string().isEmpty {
                 throw TokenizerError.unsupportedStage(path: c.path, type: "BPE", hint: "\(key) is not supported")
             }
+        }
+        if let scanned {
+            return try BPEModel(vocab: scanned.vocab, resolvedMerges: scanned.merges,
+                                ignoreMerges: try f.bool("ignore_merges", default: false),
+                                unkToken: try f.child("unk_token")?.string(),
+                                byteFallback: try f.bool("byte_fallback", default: false),
+                                fuseUnk: try f.bool("fuse_unk", default: false))
         }
         // Vocabulary and merges are walked as raw JSON values: a key path per entry (JField)
         // would be built 800k times for a Gemma-sized vocabulary; paths are made on error only.

@@ -9,7 +9,7 @@ import SoftQBase
 /// BOS/EOS only when `addSpecialTokens` is true. Every stage softq does not implement is an
 /// error at load time naming the stage, never a silent approximation.
 public struct Tokenizer: Sendable {
-    let model: BPEModel
+    let model: TokenizerModel
     let normalizer: Normalizer?
     let preTokenizer: PreTokenizer?
     let decoder: Decoder?
@@ -37,7 +37,10 @@ public struct Tokenizer: Sendable {
     /// given, names the BOS/EOS tokens (`bos_token`, `eos_token`); otherwise BOS is the first
     /// id the post-processor prepends, else a conventional name present in the vocabulary.
     public init(tokenizerJSON: Data, configJSON: Data? = nil) throws {
-        let root = JField(node: try parseTokenizerJSON(tokenizerJSON), path: "")
+        // The vocabulary and merges of a well-formed BPE file are read by a dedicated scan;
+        // anything it does not accept is read (and its error reported) the ordinary way.
+        let scan = LargeMemberScan(tokenizerJSON)
+        let root = JField(node: try parseTokenizerJSON(scan?.remainder ?? tokenizerJSON), path: "")
         guard case .object = root.node else {
             throw TokenizerError.invalidField(path: "(root)", expected: "object", actual: root.node.typeName)
         }
@@ -46,7 +49,7 @@ public struct Tokenizer: Sendable {
                 throw TokenizerError.unsupportedStage(path: t.path, type: key, hint: "set \(key) to null; softq never truncates or pads")
             }
         }
-        let model = try BPEModel.read(try root.required("model"))
+        let model = try TokenizerModel.read(try root.required("model"), scanned: scan)
         let added = try root.child("added_tokens")?.array().map(AddedToken.init) ?? []
         let normalizer = try root.child("normalizer").map(Normalizer.init)
         let pre = try root.child("pre_tokenizer").map(PreTokenizer.init)
@@ -71,12 +74,12 @@ public struct Tokenizer: Sendable {
         if let eot = vocab["<|endoftext|>"] {
             added.append(AddedToken(id: eot, content: "<|endoftext|>", special: true, normalized: false))
         }
-        try self.init(model: model, added: added, normalizer: nil,
+        try self.init(model: .bpe(model), added: added, normalizer: nil,
                       preTokenizer: .byteLevel(addPrefixSpace: false, useRegex: true), decoder: .byteLevel,
                       prefix: [], suffix: [], config: nil)
     }
 
-    private init(model: BPEModel, added: [AddedToken], normalizer: Normalizer?, preTokenizer: PreTokenizer?,
+    private init(model: TokenizerModel, added: [AddedToken], normalizer: Normalizer?, preTokenizer: PreTokenizer?,
                  decoder: Decoder?, prefix: [Int], suffix: [Int], config: JField?) throws {
         self.model = model
         self.normalizer = normalizer

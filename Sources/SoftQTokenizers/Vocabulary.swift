@@ -58,22 +58,39 @@ struct Vocabulary: Sendable {
     }
 
     subscript(_ token: String) -> Int? {
-        var probe = Vocabulary.slot(Vocabulary.hash(token), mask)
-        while true {
-            let k = Int(slots[probe]) - 1
-            if k < 0 { return nil }
-            if Vocabulary.same(keys[k], token) { return Int(ids[k]) }
-            probe = (probe + 1) & mask
-        }
+        var t = token
+        return t.withUTF8 { id(bytes: $0) }
+    }
+
+    /// The id of the piece whose UTF-8 is `bytes`.
+    func id(bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+        id(concatenating: bytes, UnsafeBufferPointer(start: nil, count: 0))
     }
 
     /// The id of `a + b` (bytes of a, then of b).
     func id(concatenating a: String, _ b: String) -> Int? {
-        var probe = Vocabulary.slot(Vocabulary.hash(b, seed: Vocabulary.hash(a)), mask)
+        var x = a, y = b
+        return x.withUTF8 { p in y.withUTF8 { q in id(concatenating: p, q) } }
+    }
+
+    /// The id of the piece whose UTF-8 is `bytes`, given `hash` = `Vocabulary.hash(bytes)`
+    /// (callers extending a byte range one byte at a time keep the hash running).
+    func id(bytes: UnsafeBufferPointer<UInt8>, hash: UInt64) -> Int? {
+        lookup(hash) { Vocabulary.isConcatenation($0, bytes, UnsafeBufferPointer(start: nil, count: 0)) }
+    }
+
+    /// The id of the piece whose UTF-8 is the bytes of `a` followed by those of `b`
+    /// (`hashOfFirst`: `Vocabulary.hash(a)` when the caller has it).
+    func id(concatenating a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>, hashOfFirst: UInt64? = nil) -> Int? {
+        lookup(Vocabulary.hash(b, seed: hashOfFirst ?? Vocabulary.hash(a))) { Vocabulary.isConcatenation($0, a, b) }
+    }
+
+    private func lookup(_ hash: UInt64, matches: (String) -> Bool) -> Int? {
+        var probe = Vocabulary.slot(hash, mask)
         while true {
             let k = Int(slots[probe]) - 1
             if k < 0 { return nil }
-            if Vocabulary.isConcatenation(keys[k], a, b) { return Int(ids[k]) }
+            if matches(keys[k]) { return Int(ids[k]) }
             probe = (probe + 1) & mask
         }
     }
@@ -81,14 +98,23 @@ struct Vocabulary: Sendable {
     // MARK: bytes
 
     private static let fnvOffset: UInt64 = 0xcbf2_9ce4_8422_2325
+    /// The hash of no bytes, to continue with `hash(_:seed:)` one byte at a time.
+    static let startHash = fnvOffset
 
     /// FNV-1a over the UTF-8 bytes, continuing from `seed` (so hash(b, seed: hash(a)) = hash(a + b)).
     static func hash(_ s: String, seed: UInt64 = fnvOffset) -> UInt64 {
-        var h = seed
         var t = s
-        t.withUTF8 { for b in $0 { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 } }
+        return t.withUTF8 { hash($0, seed: seed) }
+    }
+
+    static func hash(_ bytes: UnsafeBufferPointer<UInt8>, seed: UInt64 = fnvOffset) -> UInt64 {
+        var h = seed
+        for b in bytes { h = hash(b, seed: h) }
         return h
     }
+
+    @inline(__always)
+    static func hash(_ byte: UInt8, seed: UInt64) -> UInt64 { (seed ^ UInt64(byte)) &* 0x100_0000_01b3 }
 
     @inline(__always)
     private static func slot(_ h: UInt64, _ mask: Int) -> Int {
@@ -102,15 +128,9 @@ struct Vocabulary: Sendable {
         return a.withUTF8 { p in b.withUTF8 { q in p.elementsEqual(q) } }
     }
 
-    private static func isConcatenation(_ whole: String, _ x: String, _ y: String) -> Bool {
-        guard whole.utf8.count == x.utf8.count + y.utf8.count else { return false }
-        var w = whole, a = x, b = y
-        return w.withUTF8 { p in
-            a.withUTF8 { q in
-                b.withUTF8 { r in
-                    p.count == q.count + r.count && p[..<q.count].elementsEqual(q) && p[q.count...].elementsEqual(r)
-                }
-            }
-        }
+    private static func isConcatenation(_ whole: String, _ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard whole.utf8.count == a.count + b.count else { return false }  // O(1) for native strings
+        var w = whole
+        return w.withUTF8 { p in p[..<a.count].elementsEqual(a) && p[a.count...].elementsEqual(b) }
     }
 }

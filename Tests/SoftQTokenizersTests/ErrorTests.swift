@@ -54,9 +54,12 @@ final class ErrorTests: XCTestCase {
                                  hint: "behavior Sideways is not one of Removed, Isolated, MergedWithPrevious, MergedWithNext, Contiguous")) {
             try self.make(pre: #"{"type": "Split", "pattern": {"String": " "}, "behavior": "Sideways"}"#)
         }
-        XCTAssertThrowsError(try make { $0.replacingOccurrences(of: #""type": "BPE""#, with: #""type": "Unigram""#) }) { e in
-            guard case .unsupportedStage(let path, let type, _)? = e as? TokenizerError else { return XCTFail("\(e)") }
-            XCTAssertEqual(path, "model"); XCTAssertEqual(type, "Unigram")
+        expect(.unsupportedStage(path: "model", type: "WordPiece", hint: "softq implements the BPE and Unigram models")) {
+            try self.make { $0.replacingOccurrences(of: #""type": "BPE""#, with: #""type": "WordPiece""#) }
+        }
+        // A Unigram model's vocabulary is a list of [piece, score], not BPE's object.
+        expect(.invalidField(path: "model.vocab", expected: "array of [piece, score]", actual: "object")) {
+            try self.make { $0.replacingOccurrences(of: #""type": "BPE""#, with: #""type": "Unigram""#) }
         }
         XCTAssertThrowsError(try make { $0.replacingOccurrences(of: #""decoder": {"type": "ByteLevel"}"#, with: #""decoder": {"type": "WordPiece"}"#) }) { e in
             guard case .unsupportedStage(_, let type, _)? = e as? TokenizerError else { return XCTFail("\(e)") }

@@ -47,16 +47,17 @@ final class PropertyTests: XCTestCase {
 
     /// The heap merge (long words) and the scan merge (short words) give the same ids.
     func testHeapMergeMatchesScanMerge() throws {
-        for tok in [try gpt2Tokenizer(), try Tokenizer(tokenizerJSON: try fixtureData("llama3-style.json"))] {
+        for tokenizer in [try gpt2Tokenizer(), try Tokenizer(tokenizerJSON: try fixtureData("llama3-style.json"))] {
+            let model = try XCTUnwrap(tokenizer.model.bpe)
             var g = SeededGenerator(seed: 15)
             let alphabet = Array("aeinrst ".utf8) + Array("日本語".utf8)
             for _ in 0..<100 {
                 let word = (0..<(2 + g.nextInt(below: 300))).map { _ in alphabet[g.nextInt(below: alphabet.count)] }
-                let syms = word.map { tok.model.byteIDs[Int($0)] }
+                let syms = word.map { model.byteIDs[Int($0)] }
                 var heap: [Int] = []
-                tok.model.mergeWithHeap(syms, into: &heap)
+                model.mergeWithHeap(syms, into: &heap)
                 var scan: [Int] = [], scanSyms = syms
-                tok.model.scanMerge(&scanSyms, into: &scan)
+                model.scanMerge(&scanSyms, into: &scan)
                 XCTAssertEqual(heap, scan)
             }
         }
@@ -64,19 +65,19 @@ final class PropertyTests: XCTestCase {
 
     /// A slow twin of the BPE merge loop (recompute every pair each step) agrees with the fast one.
     func testMergeMatchesNaiveTwin() throws {
-        let tok = try Tokenizer(tokenizerJSON: try fixtureData("llama3-style.json"))
+        let model = try XCTUnwrap(try Tokenizer(tokenizerJSON: try fixtureData("llama3-style.json")).model.bpe)
         var g = SeededGenerator(seed: 14)
         let alphabet = Array("aeinrst ".utf8)
         for _ in 0..<200 {
             let word = (0..<(1 + g.nextInt(below: 40))).map { _ in alphabet[g.nextInt(below: alphabet.count)] }
             var fast: [Int] = []
-            tok.model.encodeBytes(word[...], into: &fast)
-            var syms = word.map { Int(tok.model.byteIDs[Int($0)]) }
-            if tok.model.ignoreMerges, let id = tok.model.vocab[ByteLevelMap.encode(word)] { syms = [id] }
+            model.encodeBytes(word[...], into: &fast)
+            var syms = word.map { Int(model.byteIDs[Int($0)]) }
+            if model.ignoreMerges, let id = model.vocab[ByteLevelMap.encode(word)] { syms = [id] }
             while syms.count > 1 {
                 var best: (rank: Int32, pos: Int, id: Int)? = nil
                 for p in 0..<(syms.count - 1) {
-                    if let m = tok.model.merges[UInt64(syms[p]) << 32 | UInt64(syms[p + 1])], best == nil || m.rank < best!.rank {
+                    if let m = model.merges[UInt64(syms[p]) << 32 | UInt64(syms[p + 1])], best == nil || m.rank < best!.rank {
                         best = (m.rank, p, Int(m.id))
                     }
                 }
