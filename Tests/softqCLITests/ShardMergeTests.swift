@@ -46,16 +46,6 @@ final class ShardMergeTests: SoftQCLITestCase {
         XCTAssertEqual(shards?.compactMap { $0["index"]?.intValue }, Array(0..<n), file: file, line: line)
     }
 
-    func summaryWithoutTimeAndShards(_ run: URL) throws -> JSONValue {
-        let s = try JSONParser.parse(String(contentsOf: run.appendingPathComponent("summary.json"), encoding: .utf8))
-        guard case .object(var f) = s, let k = f.firstIndex(where: { $0.0 == "provenance" }), case .object(let p) = f[k].1 else {
-            XCTFail("summary.json lacks provenance")
-            return s
-        }
-        f[k].1 = .object(p.filter { $0.0 != "time" && $0.0 != "shards" })
-        return .object(f)
-    }
-
     /// The same dataset paths, shapes, element types and values (strings and numbers exactly).
     func assertSameDatasets(_ a: URL, _ b: URL, file: StaticString, line: UInt) throws {
         let fa = try H5File(path: a.path), fb = try H5File(path: b.path)

@@ -46,6 +46,18 @@ class SoftQCLITestCase: XCTestCase {
         return url.path
     }
 
+    /// A run's JSON summary without `provenance.time` and `provenance.shards`: what a merged run
+    /// and the single-process run must agree on.
+    func summaryWithoutTimeAndShards(_ run: URL, file name: String = "summary.json") throws -> JSONValue {
+        let s = try JSONParser.parse(String(contentsOf: run.appendingPathComponent(name), encoding: .utf8))
+        guard case .object(var f) = s, let k = f.firstIndex(where: { $0.0 == "provenance" }), case .object(let p) = f[k].1 else {
+            XCTFail("\(name) lacks provenance")
+            return s
+        }
+        f[k].1 = .object(p.filter { $0.0 != "time" && $0.0 != "shards" })
+        return .object(f)
+    }
+
     /// `count` seeded token-id pairs for the tiny GPT-2 (vocabulary 61, EOS 1), one JSONL line
     /// each, `subset` s0/s1/s2 when `subsets`; the 1-based line numbers in `invalidAt` hold an
     /// invalid line instead (alternately not JSON and an empty response).
