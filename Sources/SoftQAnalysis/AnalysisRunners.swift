@@ -24,17 +24,10 @@ public enum PairAnalyses {
         }
     }
 
-    /// Length bias of each aggregate (the first is the primary one).
-    public static func lengthBias(_ scored: [ScoredPair], aggregates: [Aggregate], tolerance: Double, seed: UInt64,
-                                  resamples: Int) throws -> [LengthBiasResult] {
-        try aggregates.map { a in
-            try SoftQAnalysis.lengthBias(aggregate: a.rawValue,
-                                         chosen: scored.map { ScoringBridge.value($0.chosen.scores, a) },
-                                         rejected: scored.map { ScoringBridge.value($0.rejected.scores, a) },
-                                         chosenLengths: scored.map { $0.chosen.scores.tokens },
-                                         rejectedLengths: scored.map { $0.rejected.scores.tokens },
-                                         matchTolerance: tolerance, seed: seed, resamples: resamples)
-        }
+    /// What length bias needs of each scored pair (LengthAnalysis).
+    public static func lengthPairs(_ scored: [ScoredPair]) -> [LengthPair] {
+        scored.map { LengthPair(chosenTokens: $0.chosen.scores.tokens, rejectedTokens: $0.rejected.scores.tokens,
+                                chosen: $0.chosen.scores.aggregates, rejected: $0.rejected.scores.aggregates) }
     }
 
     /// One checkpoint's margins and per-token rewards (chosen then rejected, pair by pair).

@@ -70,7 +70,7 @@ public func perturbationStream(seed: UInt64, pairIndex: Int, type: String, stren
 /// Generates every perturbed copy, in pair order, then selection order, then strength order.
 /// Copies that do not apply are returned as counts per (type, strength) in `skipped`.
 public func planPerturbations(chosen: [ResponseInput], contexts: [PerturbationContext],
-                              selections: [PerturbationSelection], seed: UInt64)
+                              selections: [PerturbationSelection], seed: UInt64, firstIndex: Int = 0)
     throws -> (planned: [PlannedPerturbation], skipped: [String: [Double: Int]]) {
     guard chosen.count == contexts.count else {
         throw AnalysisError.lengthMismatch(what: "perturbation contexts", expected: chosen.count, actual: contexts.count)
@@ -81,9 +81,9 @@ public func planPerturbations(chosen: [ResponseInput], contexts: [PerturbationCo
         for sel in selections {
             let name = sel.perturbation.name
             for s in sel.strengths {
-                var rng = perturbationStream(seed: seed, pairIndex: i, type: name, strength: s)
+                var rng = perturbationStream(seed: seed, pairIndex: firstIndex + i, type: name, strength: s)
                 if let out = sel.perturbation.apply(to: input, strength: s, context: contexts[i], rng: &rng), out != input {
-                    planned.append(PlannedPerturbation(pairIndex: i, type: name, strength: s, perturbed: out))
+                    planned.append(PlannedPerturbation(pairIndex: firstIndex + i, type: name, strength: s, perturbed: out))
                 } else {
                     skipped[name, default: [:]][s, default: 0] += 1
                 }

@@ -246,7 +246,8 @@ public final class RunWriter: @unchecked Sendable {
                                   "report.html", "plots"]
         if fixed.contains(name) || analysisSummaryNames.contains(name) { return true }
         for a in ["robustness", "length", "sensitivity", "stability", "style", "correlation"] where name.hasPrefix(a + "_") {
-            if name.hasSuffix(".jsonl") || name.hasSuffix(".csv") { return true }
+            // `<analysis>_shard.bin`: a shard's records for softq merge.
+            if name.hasSuffix(".jsonl") || name.hasSuffix(".csv") || name == a + "_shard.bin" { return true }
         }
         return false
     }

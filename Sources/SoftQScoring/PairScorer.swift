@@ -9,12 +9,17 @@ public struct ScoringOptions: Sendable {
     public var threads: Int
     /// Pairs per model call. Results do not depend on it (batch invariance); it trades memory for speed.
     public var chunkSize: Int
+    /// Whether records with identical prompt ids share one prompt pass. Results do not depend on
+    /// it (PromptGroupingTests); `separate` exists to measure and test that.
+    public var grouping: PromptGroupingMode
 
-    public init(rewards: RewardOptions = RewardOptions(), aggregate: Aggregate = .sum, threads: Int = 1, chunkSize: Int = 16) {
+    public init(rewards: RewardOptions = RewardOptions(), aggregate: Aggregate = .sum, threads: Int = 1, chunkSize: Int = 16,
+                grouping: PromptGroupingMode = .shared) {
         self.rewards = rewards
         self.aggregate = aggregate
         self.threads = threads
         self.chunkSize = chunkSize
+        self.grouping = grouping
     }
 }
 
@@ -56,8 +61,9 @@ public enum ScoringError: Error, CustomStringConvertible {
 }
 
 /// Runs the policy (and optional reference) over prepared pairs and turns the forward pass's
-/// per-position numbers into rewards. Each pair's prompt runs once; both responses continue
-/// from its cached keys and values.
+/// per-position numbers into rewards. Each prompt of a model call runs once: both responses of
+/// a pair, and every record of the call with the same prompt ids (best-of-N samples, the copies
+/// of a robustness run), continue from its cached keys and values (PromptGrouping).
 public final class PairScorer {
     public let model: any CausalLanguageModel
     public let reference: (any CausalLanguageModel)?
@@ -100,10 +106,9 @@ public final class PairScorer {
         var tokens = 0
         var start = 0
         while start < pairs.count {
-            let chunk = pairs[start..<min(start + max(1, options.chunkSize), pairs.count)]
-            let groups = chunk.map { PromptGroup(prompt: $0.prompt, continuations: [$0.chosen.ids, $0.rejected.ids]) }
-            let eos = chunk.map { [$0.chosen.endsWithEOS, $0.rejected.endsWithEOS] }
-            let scores = try scoreGroups(groups, endsWithEOS: eos)
+            let end = PromptGrouping.chunkEnd(from: start, total: pairs.count, size: options.chunkSize) { pairs[$0].prompt == pairs[$1].prompt }
+            let chunk = pairs[start..<end]
+            let scores = try score(chunk.map { ($0.prompt, [($0.chosen.ids, $0.chosen.endsWithEOS), ($0.rejected.ids, $0.rejected.endsWithEOS)]) })
             for (k, p) in chunk.enumerated() {
                 let c = scores[k][0], r = scores[k][1]
                 let margin = c.aggregates.value(options.aggregate)! - r.aggregates.value(options.aggregate)!
@@ -113,7 +118,7 @@ public final class PairScorer {
                                       margin: margin))
                 tokens += p.prompt.count + p.chosen.ids.count + p.rejected.ids.count
             }
-            start += chunk.count
+            start = end
             progress?(out.count, tokens)
         }
         return out
@@ -125,17 +130,25 @@ public final class PairScorer {
         var tokens = 0
         var start = 0
         while start < items.count {
-            let chunk = items[start..<min(start + max(1, options.chunkSize * 2), items.count)]
-            let groups = chunk.map { PromptGroup(prompt: $0.prompt, continuations: [$0.response.ids]) }
-            let scores = try scoreGroups(groups, endsWithEOS: chunk.map { [$0.response.endsWithEOS] })
+            let end = PromptGrouping.chunkEnd(from: start, total: items.count, size: options.chunkSize * 2) { items[$0].prompt == items[$1].prompt }
+            let chunk = items[start..<end]
+            let scores = try score(chunk.map { ($0.prompt, [($0.response.ids, $0.response.endsWithEOS)]) })
             for (k, it) in chunk.enumerated() {
                 out.append(ScoredSingle(index: start + k, record: it.record, promptLength: it.prompt.count,
                                         response: ScoredResponse(ids: it.response.ids, scores: scores[k][0])))
                 tokens += it.prompt.count + it.response.ids.count
             }
-            start += chunk.count
+            start = end
             progress?(out.count, tokens)
         }
         return out
+    }
+
+    /// Scores records (a prompt and its responses each) in one model call, records with
+    /// identical prompts grouped (under `options.grouping`); returns per record its responses' scores.
+    func score(_ records: [(prompt: [Int], responses: [(ids: [Int], endsWithEOS: Bool)])]) throws -> [[ResponseScores]] {
+        let g = PromptGrouping(records, mode: options.grouping)
+        let scores = try scoreGroups(g.groups, endsWithEOS: g.endsWithEOS)
+        return g.slots.map { $0.map { scores[$0.group][$0.continuation] } }
     }
 }

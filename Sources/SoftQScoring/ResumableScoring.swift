@@ -12,7 +12,8 @@ public enum ResumableScoring {
     public static func scorePairs(_ pairs: [PreparedPair], scorer: PairScorer, progress: RunProgress?,
                                   report: ((Int, Int) -> Void)? = nil) throws -> [ScoredPair] {
         let path = progress?.directory.path ?? ""
-        return try run(pairs, block: scorer.options.chunkSize, progress: progress, report: report,
+        return try run(pairs, block: scorer.options.chunkSize, samePrompt: { pairs[$0].prompt == pairs[$1].prompt },
+                       progress: progress, report: report,
                        decode: { try decodePair($0, expected: $1, pairs: pairs, path: path) },
                        score: { block, start in
                            try scorer.scorePairs(block).map { p in
@@ -36,7 +37,8 @@ public enum ResumableScoring {
     public static func scoreSingles(_ items: [PreparedSingle], scorer: PairScorer, progress: RunProgress?,
                                     report: ((Int, Int) -> Void)? = nil) throws -> [ScoredSingle] {
         let path = progress?.directory.path ?? ""
-        return try run(items, block: scorer.options.chunkSize * 2, progress: progress, report: report,
+        return try run(items, block: scorer.options.chunkSize * 2, samePrompt: { items[$0].prompt == items[$1].prompt },
+                       progress: progress, report: report,
                        decode: { try decodeSingle($0, expected: $1, items: items, path: path) },
                        score: { block, start in
                            try scorer.scoreSingles(block).map { s in
@@ -54,8 +56,11 @@ public enum ResumableScoring {
                        tokens: { $0.promptLength + $0.response.ids.count })
     }
 
-    /// The loop both share: saved records first, then blocks of the rest, each scored, saved and reported.
-    static func run<Item, Scored>(_ items: [Item], block: Int, progress: RunProgress?, report: ((Int, Int) -> Void)?,
+    /// The loop both share: saved records first, then blocks of the rest, each scored, saved and
+    /// reported. A block is one model call of the scorer (PromptGrouping.chunkEnd: records that
+    /// share a prompt stay together, so the prompt runs once).
+    static func run<Item, Scored>(_ items: [Item], block: Int, samePrompt: (Int, Int) -> Bool, progress: RunProgress?,
+                                  report: ((Int, Int) -> Void)?,
                                   decode: (Data, Int) throws -> Scored, score: ([Item], Int) throws -> [Scored],
                                   encode: (Scored) -> Data, tokens: (Scored) -> Int) throws -> [Scored] {
         var out: [Scored] = []
@@ -64,7 +69,7 @@ public enum ResumableScoring {
         var scoredTokens = 0
         var start = out.count
         while start < items.count {
-            let end = min(start + max(1, block), items.count)
+            let end = PromptGrouping.chunkEnd(from: start, total: items.count, size: block, samePrompt: samePrompt)
             let scored = try score(Array(items[start..<end]), start)
             try progress?.append(scored.map(encode))
             scoredTokens += scored.reduce(0) { $0 + tokens($1) }

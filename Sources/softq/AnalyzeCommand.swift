@@ -39,6 +39,12 @@ struct AnalysisIOOptions: ParsableArguments {
     }
 }
 
+/// An analysis's saved progress and the job identity it was started with (a shard's manifest records it).
+struct AnalysisProgress {
+    var saved: RunProgress
+    var job: JSONValue
+}
+
 enum AnalysisCLI {
     /// Reads and tokenizes pairs exactly as `softq score` does.
     static func preparePairs(_ path: String, policy: LoadedPolicy, conventions: ConventionOptions, io: AnalysisIOOptions) throws
@@ -46,6 +52,16 @@ enum AnalysisCLI {
         let r = try CLI.preparePairs(path, policy: policy, conventions: conventions, skipInvalid: io.skipInvalid, limit: io.limit, what: "pairs")
         for w in r.tokenization.special.warnings { CLI.logger.warning("\(w)") }
         return r
+    }
+
+    /// `preparePairs`, then this run's slice of the pairs (all of them without --shard) and the
+    /// skipped lines it counts.
+    static func preparePairs(_ path: String, policy: LoadedPolicy, conventions: ConventionOptions, io: AnalysisIOOptions,
+                             shards: ShardOptions) throws -> (TokenizationPolicy, ShardSelection<PreparedPair>) {
+        let (tp, prepared, skipped) = try preparePairs(path, policy: policy, conventions: conventions, io: io)
+        let selection = ShardSelection(prepared, shard: shards.shard, line: { $0.record.line }, skipped: skipped)
+        for s in selection.skipped { CLI.logger.warning("skipped \(s.description)") }
+        return (tp, selection)
     }
 
     static func scorer(_ policy: LoadedPolicy, conventions: ConventionOptions, io: AnalysisIOOptions, run: RunOptions) throws -> PairScorer {
@@ -81,14 +97,34 @@ enum AnalysisCLI {
         try writer.commit(options: files.summary["options"] ?? .null, provenance: files.summary["provenance"] ?? .null)
     }
 
-    /// Starts (or, with --resume, continues) the saved per-record progress of an analysis.
+    /// Ends a shardable analysis: without --shard, computes the statistics, writes the files,
+    /// commits and returns the results to print; with --shard, writes the shard's records for
+    /// softq merge, commits with the job's identity in the manifest and returns nil.
+    static func finish<A: ShardableAnalysis>(_: A.Type, part: A.Part, parameters: A.Parameters, options: JSONValue,
+                                             provenance: JSONValue, shards: ShardOptions, progress: AnalysisProgress,
+                                             into writer: RunWriter) throws -> A.Results? {
+        guard let shard = shards.shard else {
+            let results = try A.analyze(part, parameters)
+            try commit(A.files(results, part, parameters, options: options, provenance: provenance), into: writer)
+            return results
+        }
+        let provenance = shards.provenance(provenance)
+        try A.writeShard(part, parameters, shard: shard, options: options, provenance: provenance, to: writer.directory)
+        try writer.commit(options: shards.manifestOptions(options, fingerprint: progress.job), provenance: provenance)
+        print("shard \(shard.index)/\(shard.count): \(A.records(part)) records in \(writer.directory.path)/\(A.shardFileName); join the \(shard.count) shards with softq merge")
+        return nil
+    }
+
+    /// Starts (or, with --resume, continues) the saved per-record progress of an analysis; a
+    /// shard's progress resumes only the same shard.
     static func startProgress(_ writer: RunWriter, policy: LoadedPolicy, inputs: [(String, String)], scorer: PairScorer, tokenization: TokenizationPolicy,
-                              io: AnalysisIOOptions, seed: UInt64, extra: [(String, JSONValue)]) throws -> RunProgress {
+                              io: AnalysisIOOptions, seed: UInt64, extra: [(String, JSONValue)], shards: ShardOptions)
+        throws -> AnalysisProgress {
         let options = optionsJSON(scorer, tokenization: tokenization, io: io, seed: seed, skipped: 0, extra: extra)
         let fields = (options.objectValue ?? []).filter { $0.0 != "skipped_inputs" }
             + [("limit", io.limit.map { .int($0) } ?? .null), ("skip_invalid", .bool(io.skipInvalid))]
-        return try writer.startProgress(fingerprint: try ResumeFingerprint.make(policies: [("checkpoint", policy)],
-                                                                                inputs: inputs, options: fields))
+        let job = try ResumeFingerprint.make(policies: [("checkpoint", policy)], inputs: inputs, options: fields)
+        return AnalysisProgress(saved: try writer.startProgress(fingerprint: shards.fingerprint(job)), job: job)
     }
 
     static func progress(_ label: String, total: Int) -> (ProgressLine, (Int, Int) -> Void) {

@@ -22,6 +22,8 @@ struct LengthCommand: ParsableCommand {
 
     @OptionGroup var runMode: ResumeOptions
 
+    @OptionGroup var shards: ShardOptions
+
     func validate() throws {
         if !(matchTolerance >= 0 && matchTolerance.isFinite) { throw ValidationError("--match-tolerance must be ≥ 0") }
     }
@@ -35,21 +37,21 @@ struct LengthCommand: ParsableCommand {
 
     func analyze(into writer: RunWriter) throws {
         let loaded = try LoadedPolicy(path: policy.checkpoint, tokenizerPath: policy.tokenizer)
-        let (tp, prepared, skipped) = try AnalysisCLI.preparePairs(pairs, policy: loaded, conventions: conventions, io: io)
+        let (tp, selection) = try AnalysisCLI.preparePairs(pairs, policy: loaded, conventions: conventions, io: io, shards: shards)
         let scorer = try AnalysisCLI.scorer(loaded, conventions: conventions, io: io, run: runOptions)
-        let saved = try AnalysisCLI.startProgress(writer, policy: loaded, inputs: [("pairs", pairs)], scorer: scorer, tokenization: tp, io: io,
-                                                  seed: runOptions.seed, extra: [("match_tolerance", .double(matchTolerance))])
-        let (line, report) = AnalysisCLI.progress(CLI.progressLabel("scoring", resumed: saved.resumed), total: prepared.count)
-        let scored = try ResumableScoring.scorePairs(prepared, scorer: scorer, progress: saved, report: report)
+        let progress = try AnalysisCLI.startProgress(writer, policy: loaded, inputs: [("pairs", pairs)], scorer: scorer, tokenization: tp, io: io,
+                                                     seed: runOptions.seed, extra: [("match_tolerance", .double(matchTolerance))], shards: shards)
+        let (line, report) = AnalysisCLI.progress(CLI.progressLabel("scoring", resumed: progress.saved.resumed), total: selection.items.count)
+        let scored = try ResumableScoring.scorePairs(selection.items, scorer: scorer, progress: progress.saved, report: report)
         line.finish()
-        let aggregates = [io.score] + Aggregate.allCases.filter { $0 != io.score && $0 != .dpo }
-        let results = try PairAnalyses.lengthBias(scored, aggregates: aggregates, tolerance: matchTolerance, seed: runOptions.seed,
-                                                  resamples: io.bootstrapSamples)
-        let files = lengthFiles(results, pairs: prepared.count,
-                                options: AnalysisCLI.optionsJSON(scorer, tokenization: tp, io: io, seed: runOptions.seed,
-                                                                 skipped: skipped.count, extra: [("match_tolerance", .double(matchTolerance))]),
-                                provenance: try AnalysisCLI.provenance(loaded, inputs: [("pairs", pairs)], command: writer.command))
-        try AnalysisCLI.commit(files, into: writer)
+        let parameters = LengthAnalysis.Parameters(aggregates: [io.score] + Aggregate.allCases.filter { $0 != io.score && $0 != .dpo },
+                                                   tolerance: matchTolerance, seed: runOptions.seed, resamples: io.bootstrapSamples)
+        guard let results = try AnalysisCLI.finish(
+            LengthAnalysis.self, part: PairAnalyses.lengthPairs(scored), parameters: parameters,
+            options: AnalysisCLI.optionsJSON(scorer, tokenization: tp, io: io, seed: runOptions.seed, skipped: selection.skipped.count,
+                                             extra: [("match_tolerance", .double(matchTolerance))]),
+            provenance: try AnalysisCLI.provenance(loaded, inputs: [("pairs", pairs)], command: writer.command),
+            shards: shards, progress: progress, into: writer) else { return }
         print(AnalysisCLI.table(["aggregate", "ρ(reward, length)", "shorter", "same", "longer", "matched", "balanced"], results.map { r in
             [r.aggregate, AnalysisCLI.f(r.rewardLengthSpearman)] + r.buckets.map { "\(AnalysisCLI.f($0.accuracy)) (\($0.n))" }
                 + ["\(AnalysisCLI.f(r.matched.accuracy)) (\(r.matched.n))", AnalysisCLI.f(r.balancedAccuracy)]
@@ -77,6 +79,8 @@ struct SensitivityCommand: ParsableCommand {
 
     @OptionGroup var runMode: ResumeOptions
 
+    @OptionGroup var shards: ShardOptions
+
     func validate() throws {
         if gammas.isEmpty || gammas.contains(where: { !($0 >= 0 && $0 <= 1) }) { throw ValidationError("--gammas must be numbers in [0, 1]") }
         if !(offsetScale >= 0 && offsetScale.isFinite) { throw ValidationError("--offset-scale must be ≥ 0") }
@@ -91,25 +95,25 @@ struct SensitivityCommand: ParsableCommand {
 
     func analyze(into writer: RunWriter) throws {
         let loaded = try LoadedPolicy(path: policy.checkpoint, tokenizerPath: policy.tokenizer)
-        let (tp, prepared, skipped) = try AnalysisCLI.preparePairs(pairs, policy: loaded, conventions: conventions, io: io)
+        let (tp, selection) = try AnalysisCLI.preparePairs(pairs, policy: loaded, conventions: conventions, io: io, shards: shards)
         let scorer = try AnalysisCLI.scorer(loaded, conventions: conventions, io: io, run: runOptions)
-        let saved = try AnalysisCLI.startProgress(writer, policy: loaded, inputs: [("pairs", pairs)], scorer: scorer, tokenization: tp, io: io,
-                                                  seed: runOptions.seed, extra: [("offset_scale", .double(offsetScale)),
-                                                                                 ("gammas", .array(gammas.map { .double($0) }))])
-        let (line, report) = AnalysisCLI.progress(CLI.progressLabel("scoring", resumed: saved.resumed), total: prepared.count)
-        let raw = try PairAnalyses.rawPairs(prepared, scorer: scorer, saved: saved, progress: report)
+        let progress = try AnalysisCLI.startProgress(writer, policy: loaded, inputs: [("pairs", pairs)], scorer: scorer, tokenization: tp, io: io,
+                                                     seed: runOptions.seed, extra: [("offset_scale", .double(offsetScale)),
+                                                                                    ("gammas", .array(gammas.map { .double($0) }))],
+                                                     shards: shards)
+        let (line, report) = AnalysisCLI.progress(CLI.progressLabel("scoring", resumed: progress.saved.resumed), total: selection.items.count)
+        let raw = try PairAnalyses.rawPairs(selection.items, scorer: scorer, saved: progress.saved, progress: report)
         line.finish()
         let r = scorer.options.rewards
-        let base = ConventionVariant(gamma: r.gamma, terminal: r.terminal, aggregate: io.score)
-        let grid = conventionGrid(base: base, gammas: gammas)
-        let rows = try conventionSensitivity(raw, variants: grid, alpha: r.alpha, seed: runOptions.seed, resamples: io.bootstrapSamples)
-        let shaping = offsetScale > 0
-            ? try shapingInvariance(raw, alpha: r.alpha, gammas: gammas.filter { $0 != 1 }, scale: offsetScale, seed: runOptions.seed) : nil
-        let files = sensitivityFiles(rows, shaping: shaping, pairs: prepared.count,
-                                     options: AnalysisCLI.optionsJSON(scorer, tokenization: tp, io: io, seed: runOptions.seed,
-                                                                      skipped: skipped.count, extra: [("offset_scale", .double(offsetScale))]),
-                                     provenance: try AnalysisCLI.provenance(loaded, inputs: [("pairs", pairs)], command: writer.command))
-        try AnalysisCLI.commit(files, into: writer)
+        let parameters = SensitivityAnalysis.Parameters(base: ConventionVariant(gamma: r.gamma, terminal: r.terminal, aggregate: io.score),
+                                                        gammas: gammas, alpha: r.alpha, offsetScale: offsetScale, seed: runOptions.seed,
+                                                        resamples: io.bootstrapSamples)
+        guard let (rows, shaping) = try AnalysisCLI.finish(
+            SensitivityAnalysis.self, part: raw, parameters: parameters,
+            options: AnalysisCLI.optionsJSON(scorer, tokenization: tp, io: io, seed: runOptions.seed, skipped: selection.skipped.count,
+                                             extra: [("offset_scale", .double(offsetScale))]),
+            provenance: try AnalysisCLI.provenance(loaded, inputs: [("pairs", pairs)], command: writer.command),
+            shards: shards, progress: progress, into: writer) else { return }
         print(AnalysisCLI.table(["variant", "accuracy", "95% CI", "mean margin", "agree w/ base"], rows.map {
             [$0.variant.name, AnalysisCLI.f($0.accuracy), AnalysisCLI.ci($0.accuracyCI), AnalysisCLI.f($0.meanMargin), AnalysisCLI.f($0.agreementWithBase)]
         }), terminator: "")

@@ -37,6 +37,8 @@ struct CorrelateCommand: ParsableCommand {
 
     @OptionGroup var runMode: ResumeOptions
 
+    @OptionGroup var shards: ShardOptions
+
     func validate() throws {
         if draws < 1 { throw ValidationError("--draws must be at least 1") }
         if bestOfNSizes.contains(where: { $0 < 1 }) { throw ValidationError("--best-of-n sizes must be at least 1") }
@@ -53,24 +55,28 @@ struct CorrelateCommand: ParsableCommand {
         let loaded = try LoadedPolicy(path: policy.checkpoint, tokenizerPath: policy.tokenizer)
         var lines = try GenerationAnalyses.read(path: generations, promptsPath: prompts, metricField: metricField)
         if let l = io.limit { lines = Array(lines.prefix(l)) }
+        // A record is a generation line: a shard may hold part of a prompt's generations (the merge
+        // computes the within-prompt statistics and best-of-N over all of them).
+        let selection = ShardSelection(lines, shard: shards.shard, line: \.line, skipped: [])
         let tp = try loaded.tokenization(conventions.tokenization, inputPath: generations, conversational: false)
         let scorer = try AnalysisCLI.scorer(loaded, conventions: conventions, io: io, run: runOptions)
         var inputs = [("generations", generations)]
         if let prompts { inputs.append(("prompts", prompts)) }
-        let saved = try AnalysisCLI.startProgress(writer, policy: loaded, inputs: inputs, scorer: scorer, tokenization: tp, io: io,
-                                                  seed: runOptions.seed, extra: [("draws", .int(draws)), ("metric_field", .string(metricField)),
-                                                                                 ("best_of_n", .array(bestOfNSizes.map { .int($0) }))])
-        let (line, report) = AnalysisCLI.progress(CLI.progressLabel("scoring", resumed: saved.resumed), total: lines.count)
-        let graded = try GenerationAnalyses.grade(lines, path: generations, tokenization: tp, scorer: scorer, saved: saved, progress: report)
+        let progress = try AnalysisCLI.startProgress(writer, policy: loaded, inputs: inputs, scorer: scorer, tokenization: tp, io: io,
+                                                     seed: runOptions.seed, extra: [("draws", .int(draws)), ("metric_field", .string(metricField)),
+                                                                                    ("best_of_n", .array(bestOfNSizes.map { .int($0) }))],
+                                                     shards: shards)
+        let (line, report) = AnalysisCLI.progress(CLI.progressLabel("scoring", resumed: progress.saved.resumed), total: selection.items.count)
+        let graded = try GenerationAnalyses.grade(selection.items, path: generations, tokenization: tp, scorer: scorer, saved: progress.saved,
+                                                  progress: report)
         line.finish()
-        let rows = try rewardMetricCorrelations(graded, seed: runOptions.seed, resamples: io.bootstrapSamples)
-        let bon = try bestOfN(graded, sizes: bestOfNSizes.isEmpty ? nil : bestOfNSizes, draws: draws, seed: runOptions.seed,
-                              resamples: io.bootstrapSamples)
-        let files = correlationFiles(rows, bestOfN: bon, generations: graded, aggregate: io.score.rawValue, metric: metricField,
-                                     options: AnalysisCLI.optionsJSON(scorer, tokenization: tp, io: io, seed: runOptions.seed,
-                                                                      skipped: 0, extra: [("draws", .int(draws))]),
-                                     provenance: try AnalysisCLI.provenance(loaded, inputs: inputs, command: writer.command))
-        try AnalysisCLI.commit(files, into: writer)
+        let parameters = CorrelationAnalysis.Parameters(sizes: bestOfNSizes.isEmpty ? nil : bestOfNSizes, draws: draws, seed: runOptions.seed,
+                                                        resamples: io.bootstrapSamples, aggregate: io.score.rawValue, metric: metricField)
+        guard let (rows, bon) = try AnalysisCLI.finish(
+            CorrelationAnalysis.self, part: graded, parameters: parameters,
+            options: AnalysisCLI.optionsJSON(scorer, tokenization: tp, io: io, seed: runOptions.seed, skipped: 0, extra: [("draws", .int(draws))]),
+            provenance: try AnalysisCLI.provenance(loaded, inputs: inputs, command: writer.command),
+            shards: shards, progress: progress, into: writer) else { return }
         print(AnalysisCLI.table(["correlation", "value", "95% CI", "n"], rows.map {
             [$0.name, AnalysisCLI.f($0.value), AnalysisCLI.ci($0.ci), String($0.n)]
         }), terminator: "")

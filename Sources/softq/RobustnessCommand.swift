@@ -31,6 +31,8 @@ struct RobustnessCommand: ParsableCommand {
 
     @OptionGroup var runMode: ResumeOptions
 
+    @OptionGroup var shards: ShardOptions
+
     func validate() throws {
         do { _ = try PerturbationSelection.parse(perturbations) } catch { throw ValidationError("--perturbation: \(error)") }
     }
@@ -45,23 +47,30 @@ struct RobustnessCommand: ParsableCommand {
     func analyze(into writer: RunWriter) throws {
         let selections = try PerturbationSelection.parse(perturbations)
         let loaded = try LoadedPolicy(path: policy.checkpoint, tokenizerPath: policy.tokenizer)
-        let (tp, prepared, skipped) = try AnalysisCLI.preparePairs(pairs, policy: loaded, conventions: conventions, io: io)
+        let (tp, selection) = try AnalysisCLI.preparePairs(pairs, policy: loaded, conventions: conventions, io: io, shards: shards)
         let scorer = try AnalysisCLI.scorer(loaded, conventions: conventions, io: io, run: runOptions)
         let runner = RobustnessRunner(tokenization: tp, scorer: scorer, selections: selections, seed: runOptions.seed, resamples: io.bootstrapSamples)
-        let total = prepared.count * (1 + selections.reduce(0) { $0 + $1.strengths.count })
+        let total = selection.items.count * (1 + selections.reduce(0) { $0 + $1.strengths.count })
         let selJSON = JSONValue.array(selections.map {
             .object([("type", .string($0.perturbation.name)), ("strengths", .array($0.strengths.map { .double($0) }))])
         })
-        let saved = try AnalysisCLI.startProgress(writer, policy: loaded, inputs: [("pairs", pairs)], scorer: scorer, tokenization: tp,
-                                                  io: io, seed: runOptions.seed, extra: [("perturbations", selJSON)])
-        let (line, report) = AnalysisCLI.progress(CLI.progressLabel("perturbations", resumed: saved.resumed), total: total)
-        let (summary, instances) = try runner.run(prepared, saved: saved, progress: report)
+        let progress = try AnalysisCLI.startProgress(writer, policy: loaded, inputs: [("pairs", pairs)], scorer: scorer, tokenization: tp,
+                                                     io: io, seed: runOptions.seed,
+                                                     // Records are saved pair by pair (original, then its copies): a log of
+                                                     // the older order (every original first) must not be resumed.
+                                                     extra: [("perturbations", selJSON), ("record_order", .string("pair-major"))],
+                                                     shards: shards)
+        let (line, report) = AnalysisCLI.progress(CLI.progressLabel("perturbations", resumed: progress.saved.resumed), total: total)
+        let part = try runner.records(selection.items, firstPairIndex: selection.start, saved: progress.saved, progress: report)
         line.finish()
-        let files = robustnessFiles(summary, instances: instances, aggregate: io.score.rawValue, pairs: prepared.count,
-                                    options: AnalysisCLI.optionsJSON(scorer, tokenization: tp, io: io, seed: runOptions.seed,
-                                                                     skipped: skipped.count, extra: [("perturbations", selJSON)]),
-                                    provenance: try AnalysisCLI.provenance(loaded, inputs: [("pairs", pairs)], command: writer.command))
-        try AnalysisCLI.commit(files, into: writer)
+        let parameters = RobustnessAnalysis.Parameters(typeOrder: selections.map(\.perturbation.name), seed: runOptions.seed,
+                                                       resamples: io.bootstrapSamples, aggregate: io.score.rawValue)
+        guard let summary = try AnalysisCLI.finish(
+            RobustnessAnalysis.self, part: part, parameters: parameters,
+            options: AnalysisCLI.optionsJSON(scorer, tokenization: tp, io: io, seed: runOptions.seed, skipped: selection.skipped.count,
+                                             extra: [("perturbations", selJSON)]),
+            provenance: try AnalysisCLI.provenance(loaded, inputs: [("pairs", pairs)], command: writer.command),
+            shards: shards, progress: progress, into: writer) else { return }
         print(AnalysisCLI.table(["perturbation", "strength", "n", "win rate", "95% CI", "mean drop", "skipped"], summary.rows.map {
             [$0.type, String($0.strength), String($0.stats.n), AnalysisCLI.f($0.stats.winRate), AnalysisCLI.ci($0.stats.winRateCI),
              AnalysisCLI.f($0.stats.meanDrop), String($0.skipped)]

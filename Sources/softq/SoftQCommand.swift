@@ -24,6 +24,7 @@ struct SoftQCommand: ParsableCommand {
             CorrelateCommand.self,
             AnalyzeCommand.self,
             BenchCommand.self,
+            BenchGroupingCommand.self,
             MergeCommand.self,
         ]
     )

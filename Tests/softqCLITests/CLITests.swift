@@ -5,25 +5,7 @@ import XCTest
 
 /// End-to-end checks of the `softq` executable: help, exit codes, files written, determinism,
 /// and that Python readers (h5py, pandas) load what it writes.
-final class CLITests: XCTestCase {
-    var softq: String!
-    var dir: URL!
-    let gpt2 = TestPaths.repositoryRoot.appendingPathComponent("Tests/SoftQModelsTests/Fixtures/gpt2_tiny.h5").path
-
-    override func setUpWithError() throws {
-        guard let exe = TestPaths.softqExecutable else { throw XCTSkip("the softq executable is not built (swift build --build-tests builds it)") }
-        softq = exe.path
-        dir = try TestPaths.temporaryDirectory("softq-cli")
-    }
-
-    override func tearDownWithError() throws { if let dir { try? FileManager.default.removeItem(at: dir) } }
-
-    func write(_ name: String, _ lines: [String]) throws -> String {
-        let url = dir.appendingPathComponent(name)
-        try (lines.joined(separator: "\n") + "\n").write(to: url, atomically: true, encoding: .utf8)
-        return url.path
-    }
-
+final class CLITests: SoftQCLITestCase {
     let pairs = [
         #"{"id": "a", "subset": "s1", "prompt_ids": [0, 5, 6], "chosen_ids": [7, 8, 1], "rejected_ids": [9, 1]}"#,
         #"{"id": "b", "subset": "s2", "prompt_ids": [0, 3], "chosen_ids": [4, 4, 4], "rejected_ids": [10, 11, 12, 1]}"#,

@@ -6,25 +6,9 @@ import XCTest
 
 /// Hostile inputs through the `softq` executable: each is a data error (exit status 1,
 /// "Error:" and the reason, naming the file, key or lines) and leaves no `--out` behind.
-final class HostileInputCLITests: XCTestCase {
-    var softq: String!
-    var dir: URL!
-    let gpt2 = TestPaths.repositoryRoot.appendingPathComponent("Tests/SoftQModelsTests/Fixtures/gpt2_tiny.h5").path
+final class HostileInputCLITests: SoftQCLITestCase {
+    override var directoryTag: String { "softq-hostile" }
     let goodPair = #"{"id": "a", "prompt_ids": [0, 5, 6], "chosen_ids": [7, 8, 1], "rejected_ids": [9, 1]}"#
-
-    override func setUpWithError() throws {
-        guard let exe = TestPaths.softqExecutable else { throw XCTSkip("the softq executable is not built (swift build --build-tests builds it)") }
-        softq = exe.path
-        dir = try TestPaths.temporaryDirectory("softq-hostile")
-    }
-
-    override func tearDownWithError() throws { if let dir { try? FileManager.default.removeItem(at: dir) } }
-
-    func write(_ name: String, _ lines: [String]) throws -> String {
-        let url = dir.appendingPathComponent(name)
-        try (lines.joined(separator: "\n") + "\n").write(to: url, atomically: true, encoding: .utf8)
-        return url.path
-    }
 
     func assertNoOutput(_ out: String, file: StaticString = #filePath, line: UInt = #line) {
         XCTAssertFalse(FileManager.default.fileExists(atPath: out), "a failed run leaves no \(out)", file: file, line: line)

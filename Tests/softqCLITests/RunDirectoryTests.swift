@@ -7,37 +7,15 @@ import XCTest
 /// built `softq`: never writing over an input, the manifest and its readers, the lock, --force,
 /// cleanup after signals and kills, and --resume after kill -9 at several points giving the
 /// bytes of an uninterrupted run.
-final class RunDirectoryTests: XCTestCase {
-    var softq: String!
-    var dir: URL!
-    let gpt2 = TestPaths.repositoryRoot.appendingPathComponent("Tests/SoftQModelsTests/Fixtures/gpt2_tiny.h5").path
-
-    override func setUpWithError() throws {
-        guard let exe = TestPaths.softqExecutable else { throw XCTSkip("the softq executable is not built (swift build --build-tests builds it)") }
-        softq = exe.path
-        dir = try TestPaths.temporaryDirectory("softq-rundir")
-    }
-
-    override func tearDownWithError() throws { if let dir { try? FileManager.default.removeItem(at: dir) } }
+final class RunDirectoryTests: SoftQCLITestCase {
+    override var directoryTag: String { "softq-rundir" }
 
     /// `count` seeded token-id pairs for the tiny GPT-2 (vocabulary 61, EOS 1).
-    func writePairs(_ name: String = "pairs.jsonl", count: Int, seed: UInt64 = 3, in folder: URL? = nil) throws -> URL {
-        var rng = SeededGenerator(seed: seed)
-        func ids(_ n: Int) -> String { (0..<n).map { _ in String(2 + rng.nextInt(below: 59)) }.joined(separator: ",") }
-        var text = ""
-        for k in 0..<count {
-            text += "{\"id\":\"p\(k)\",\"prompt_ids\":[0,\(ids(2 + k % 3))],\"chosen_ids\":[\(ids(3 + k % 4)),1],\"rejected_ids\":[\(ids(2 + k % 5)),1]}\n"
-        }
-        let url = (folder ?? dir).appendingPathComponent(name)
-        try text.write(to: url, atomically: true, encoding: .utf8)
-        return url
-    }
-
     @discardableResult
-    func softq(_ args: [String], cwd: URL? = nil, env: [String: String] = [:]) throws -> (Int32, String, String) {
-        var environment = ProcessInfo.processInfo.environment
-        for (k, v) in env { environment[k] = v }
-        return try runProcess(softq, args, cwd: cwd ?? dir, environment: environment)
+    func writePairs(_ name: String = "pairs.jsonl", count: Int, seed: UInt64 = 3, in folder: URL? = nil) throws -> URL {
+        let url = (folder ?? dir).appendingPathComponent(name)
+        try Self.tokenPairs(count: count, seed: seed, subsets: false).write(to: url, atomically: true, encoding: .utf8)
+        return url
     }
 
     func bytes(_ url: URL) throws -> Data { try Data(contentsOf: url) }

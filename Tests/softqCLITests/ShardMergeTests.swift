@@ -9,44 +9,14 @@ import XCTest
 /// run — pairs.jsonl and pairs.csv bytes, every tokens.h5 dataset value, summary.json apart
 /// from provenance.time and provenance.shards — for uneven splits, more shards than records,
 /// --limit and --skip-invalid; merge refuses missing, repeated and foreign shards.
-final class ShardMergeTests: XCTestCase {
-    var softq: String!
-    var dir: URL!
-    let gpt2 = TestPaths.repositoryRoot.appendingPathComponent("Tests/SoftQModelsTests/Fixtures/gpt2_tiny.h5").path
-
-    override func setUpWithError() throws {
-        guard let exe = TestPaths.softqExecutable else { throw XCTSkip("the softq executable is not built (swift build --build-tests builds it)") }
-        softq = exe.path
-        dir = try TestPaths.temporaryDirectory("softq-shards")
-    }
-
-    override func tearDownWithError() throws { if let dir { try? FileManager.default.removeItem(at: dir) } }
+final class ShardMergeTests: SoftQCLITestCase {
+    override var directoryTag: String { "softq-shards" }
 
     /// Seeded token-id pairs for the tiny GPT-2 (vocabulary 61, EOS 1), with subsets; the line
     /// numbers in `invalidAt` (1-based) hold an invalid line instead.
     func writePairs(count: Int, invalidAt: Set<Int> = [], seed: UInt64 = 5) throws {
-        var rng = SeededGenerator(seed: seed)
-        func ids(_ n: Int) -> String { (0..<n).map { _ in String(2 + rng.nextInt(below: 59)) }.joined(separator: ",") }
-        var text = "", line = 1, k = 0
-        while k < count {
-            if invalidAt.contains(line) {
-                text += line % 2 == 0 ? "{not json\n" : "{\"id\":\"bad\(line)\",\"prompt_ids\":[0],\"chosen_ids\":[],\"rejected_ids\":[2]}\n"
-            } else {
-                text += "{\"id\":\"p\(k)\",\"subset\":\"s\(k % 3)\",\"prompt_ids\":[0,\(ids(2 + k % 3))],\"chosen_ids\":[\(ids(3 + k % 4)),1],\"rejected_ids\":[\(ids(2 + k % 5)),1]}\n"
-                k += 1
-            }
-            line += 1
-        }
-        try text.write(to: dir.appendingPathComponent("pairs.jsonl"), atomically: true, encoding: .utf8)
-    }
-
-    @discardableResult
-    func run(_ args: [String], expectSuccess: Bool = true, env: [String: String] = [:]) throws -> (Int32, String, String) {
-        var environment = ProcessInfo.processInfo.environment
-        for (k, v) in env { environment[k] = v }
-        let r = try runProcess(softq, args, cwd: dir, environment: environment)
-        if expectSuccess { XCTAssertEqual(r.0, 0, "softq \(args.joined(separator: " ")): \(r.2)") }
-        return r
+        try Self.tokenPairs(count: count, seed: seed, subsets: true, invalidAt: invalidAt)
+            .write(to: dir.appendingPathComponent("pairs.jsonl"), atomically: true, encoding: .utf8)
     }
 
     func score(_ out: String, _ extra: [String]) -> [String] {
@@ -74,16 +44,6 @@ final class ShardMergeTests: XCTestCase {
         XCTAssertNotNil(try RunManifest.verify(merged), "the merged run has a manifest", file: file, line: line)
         let shards = try JSONParser.parse(String(contentsOf: merged.appendingPathComponent("summary.json"), encoding: .utf8))["provenance"]?["shards"]?.arrayValue
         XCTAssertEqual(shards?.compactMap { $0["index"]?.intValue }, Array(0..<n), file: file, line: line)
-    }
-
-    func summaryWithoutTimeAndShards(_ run: URL) throws -> JSONValue {
-        let s = try JSONParser.parse(String(contentsOf: run.appendingPathComponent("summary.json"), encoding: .utf8))
-        guard case .object(var f) = s, let k = f.firstIndex(where: { $0.0 == "provenance" }), case .object(let p) = f[k].1 else {
-            XCTFail("summary.json lacks provenance")
-            return s
-        }
-        f[k].1 = .object(p.filter { $0.0 != "time" && $0.0 != "shards" })
-        return .object(f)
     }
 
     /// The same dataset paths, shapes, element types and values (strings and numbers exactly).
