@@ -9,12 +9,17 @@ public struct ScoringOptions: Sendable {
     public var threads: Int
     /// Pairs per model call. Results do not depend on it (batch invariance); it trades memory for speed.
     public var chunkSize: Int
+    /// A pair's two responses share each matrix product (`ForwardOptions.stackSequences`); the
+    /// same bits either way, false is the per-sequence fallback (and `softq bench`'s baseline).
+    public var stackSequences: Bool
 
-    public init(rewards: RewardOptions = RewardOptions(), aggregate: Aggregate = .sum, threads: Int = 1, chunkSize: Int = 16) {
+    public init(rewards: RewardOptions = RewardOptions(), aggregate: Aggregate = .sum, threads: Int = 1, chunkSize: Int = 16,
+                stackSequences: Bool = true) {
         self.rewards = rewards
         self.aggregate = aggregate
         self.threads = threads
         self.chunkSize = chunkSize
+        self.stackSequences = stackSequences
     }
 }
 
@@ -74,7 +79,7 @@ public final class PairScorer {
     /// Scores prompt groups with the policy and, when present, the reference model; returns per
     /// group and continuation the reward scores.
     func scoreGroups(_ groups: [PromptGroup], endsWithEOS: [[Bool]]) throws -> [[ResponseScores]] {
-        let forward = ForwardOptions(threads: options.threads)
+        let forward = ForwardOptions(threads: options.threads, stackSequences: options.stackSequences)
         let policy = try model.score(groups, options: forward)
         let ref = try reference.map { try $0.score(groups, options: forward) }
         var out: [[ResponseScores]] = []

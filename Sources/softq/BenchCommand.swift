@@ -37,6 +37,10 @@ struct BenchCommand: ParsableCommand {
     @Flag(name: .long, help: "Print the measurements as one JSON object instead of a table.")
     var json = false
 
+    @Flag(name: .customLong("per-sequence-products"),
+          help: "Run one matrix product per response instead of stacking a pair's responses (the same scores; the baseline of stacking).")
+    var perSequenceProducts = false
+
     @OptionGroup var conventions: ConventionOptions
 
     @OptionGroup var runOptions: RunOptions
@@ -70,7 +74,7 @@ struct BenchCommand: ParsableCommand {
         }
         try NoUsableInputError.require(prepared, path: pairs, what: "pairs to benchmark", skipped: [])
         let scoring = ScoringOptions(rewards: conventions.rewardOptions(trained: loaded.trainedRewardOptions()),
-                                     threads: runOptions.threads, chunkSize: chunkSize)
+                                     threads: runOptions.threads, chunkSize: chunkSize, stackSequences: !perSequenceProducts)
         let report = try Bench.run(policy: loaded, pairs: prepared, scoring: scoring,
                                    options: BenchOptions(threads: runOptions.threads, chunkSize: chunkSize, repeats: repeats))
         if let writer {
