@@ -43,11 +43,13 @@ public struct ForwardOptions: Sendable, Equatable {
     /// Also return every logit row (m+1 rows per continuation); off by default.
     public var fullLogits: Bool = false
     /// Stack the continuations of a prompt into one matrix product per weight (each weight
-    /// panel packed once for all of them). Results are the same bits either way
-    /// (`BatchInvarianceTests`); false runs one product per continuation, the fallback should
-    /// a BLAS ever make a row's bits depend on the other rows of its product.
-    public var stackSequences: Bool = true
-    public init(threads: Int = 1, fullLogits: Bool = false, stackSequences: Bool = true) {
+    /// panel packed once for all of them), each padded to the kernel's row tile, on the OpenBLAS
+    /// kernel families where that is shown batch-invariant (`BLAS.stackingRowMultiple`;
+    /// elsewhere it is ignored). A continuation's bits then do not depend on the other
+    /// continuations, but differ in low bits from the default path (padded vs unpadded tiles).
+    /// Off by default: on this project's machines it saved no time (docs/performance.md).
+    public var stackSequences: Bool = false
+    public init(threads: Int = 1, fullLogits: Bool = false, stackSequences: Bool = false) {
         self.threads = threads
         self.fullLogits = fullLogits
         self.stackSequences = stackSequences

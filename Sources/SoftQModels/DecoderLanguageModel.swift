@@ -4,11 +4,11 @@ import SoftQKernels
 
 /// A decoder body plus the scoring head: the one `CausalLanguageModel` implementation.
 ///
-/// Determinism: the continuations of one prompt share each matrix product (their rows stacked),
-/// and a row of an sgemm result does not depend on the other rows of the product (OpenBLAS fixes
-/// the reduction order over k by the k-blocking alone; docs/performance.md, checked over
-/// thousands of random shapes by `BatchInvarianceTests`; `ForwardOptions.stackSequences = false`
-/// is the per-sequence fallback). Every split of the work (output-layer blocks, column chunks,
+/// Determinism: by default every product involves the rows of one sequence only. With
+/// `ForwardOptions.stackSequences`, the continuations of one prompt share each product, each
+/// padded to the kernel's row tile, where a row's bits then do not depend on the other rows
+/// (`BLAS.stackingRowMultiple`, docs/performance.md, checked over thousands of random shapes
+/// by `BatchInvarianceTests`). Every split of the work (output-layer blocks, column chunks,
 /// heads) has a constant size, and OpenBLAS runs single-threaded inside `score`; threads only
 /// pick up independent work items (prompt groups, then the fixed pieces inside one). So a
 /// continuation's numbers depend on its prompt and its tokens alone: not on the other
@@ -105,11 +105,12 @@ public final class DecoderLanguageModel: CausalLanguageModel, Sendable {
         let promptCache = makeCache()
         let promptHidden = body.forward(group.prompt, cache: promptCache, parallel: parallel, capture: nil)
         let lastPromptRow = promptHidden[((group.prompt.count - 1) * D)...]
-        // Continuations are laid out in blocks padded to the kernel's row tile, alone or stacked,
-        // so that a row sits at the same place in its tile either way (BLAS.stackingRowMultiple);
-        // a kernel family without a known tile gets no padding and no stacking.
-        let multiple = BLAS.stackingRowMultiple ?? 1
+        // Stacked, continuations are laid out in blocks padded to the kernel's row tile, so that
+        // a row sits at the same place in its tile whatever the other continuations
+        // (BLAS.stackingRowMultiple); a kernel family without a known tile is never stacked.
+        // Unstacked (the default), each continuation is its own product, unpadded.
         let stack = options.stackSequences && BLAS.stackingRowMultiple != nil
+        let multiple = stack ? BLAS.stackingRowMultiple! : 1
         // Hidden rows of each continuation (block c: rows offsets[c] ..< offsets[c] + count).
         var hidden: [[Float]] = [], offsets: [[Int]] = []
         let batches = stack ? [Array(conts.indices)] : conts.indices.map { [$0] }

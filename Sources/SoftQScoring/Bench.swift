@@ -53,7 +53,7 @@ public struct BenchReport: Sendable {
     public var weightBytes: Int
     public var weightType: String
     public var mappedWeights: Bool
-    /// Whether a pair's responses shared each matrix product (`--per-sequence-products` turns it off).
+    /// Whether a pair's responses shared each matrix product (`--stack-sequences`).
     public var stackedSequences: Bool
     public var threads: Int
     public var scored: [ScoredPair]

@@ -9,12 +9,12 @@ public struct ScoringOptions: Sendable {
     public var threads: Int
     /// Pairs per model call. Results do not depend on it (batch invariance); it trades memory for speed.
     public var chunkSize: Int
-    /// A pair's two responses share each matrix product (`ForwardOptions.stackSequences`); the
-    /// same bits either way, false is the per-sequence fallback (and `softq bench`'s baseline).
+    /// A pair's two responses share each matrix product (`ForwardOptions.stackSequences`; off by
+    /// default, `softq bench --stack-sequences` measures it).
     public var stackSequences: Bool
 
     public init(rewards: RewardOptions = RewardOptions(), aggregate: Aggregate = .sum, threads: Int = 1, chunkSize: Int = 16,
-                stackSequences: Bool = true) {
+                stackSequences: Bool = false) {
         self.rewards = rewards
         self.aggregate = aggregate
         self.threads = threads

@@ -37,9 +37,9 @@ struct BenchCommand: ParsableCommand {
     @Flag(name: .long, help: "Print the measurements as one JSON object instead of a table.")
     var json = false
 
-    @Flag(name: .customLong("per-sequence-products"),
-          help: "Run one matrix product per response instead of stacking a pair's responses (the same scores; the baseline of stacking).")
-    var perSequenceProducts = false
+    @Flag(name: .customLong("stack-sequences"),
+          help: "Stack a pair's responses into each matrix product (rows padded to the BLAS kernel's tile; scores differ from the default in low bits).")
+    var stackSequences = false
 
     @OptionGroup var conventions: ConventionOptions
 
@@ -74,7 +74,7 @@ struct BenchCommand: ParsableCommand {
         }
         try NoUsableInputError.require(prepared, path: pairs, what: "pairs to benchmark", skipped: [])
         let scoring = ScoringOptions(rewards: conventions.rewardOptions(trained: loaded.trainedRewardOptions()),
-                                     threads: runOptions.threads, chunkSize: chunkSize, stackSequences: !perSequenceProducts)
+                                     threads: runOptions.threads, chunkSize: chunkSize, stackSequences: stackSequences)
         let report = try Bench.run(policy: loaded, pairs: prepared, scoring: scoring,
                                    options: BenchOptions(threads: runOptions.threads, chunkSize: chunkSize, repeats: repeats))
         if let writer {
