@@ -51,7 +51,7 @@ let package = Package(
         .target(name: "SoftQBase", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "HDF5Kit", dependencies: ["CHDF5"]),
         .target(name: "SoftQCheckpoint", dependencies: ["HDF5Kit", "SoftQBase"]),
-        .target(name: "SoftQKernels", dependencies: ["COpenBLAS"]),
+        .target(name: "SoftQKernels", dependencies: ["COpenBLAS", "SoftQBase"]),
         .target(name: "SoftQModels", dependencies: ["SoftQKernels", "SoftQCheckpoint", "SoftQBase"]),
         .target(name: "SoftQTokenizers", dependencies: ["SoftQBase"]),
         // Chat templates: a small Jinja interpreter with jinja2's semantics under transformers' settings.

@@ -5,6 +5,9 @@ Writes, into OUT (default .build/bench/, outside git):
   gpt2-124m.h5     GPT-2 small shapes (768 wide, 12 layers, 12 heads, vocabulary 50257, tied)
   llama-135m.h5    SmolLM2-135M shapes (576 wide, 30 layers, 9/3 heads, MLP 1536, vocabulary
                    49152, tied) as a `llama` model
+  llama-360m.h5, llama-1.7b.h5   SmolLM2-360M and -1.7B shapes, for the scaling table only
+                   (not built unless named with --models; 1.7B in float32 is 6.8 GB)
+  <model>-bfloat16.h5 / -float16.h5   the same with --dtype
   pairs-<model>-<n>.jsonl   seeded token-id pairs: prompt 64-256, responses 32-256 tokens
 
 The models are built from configurations with seeded random weights by transformers (nothing is
@@ -39,7 +42,21 @@ CONFIGS = {
         "max_position_embeddings": 8192, "rms_norm_eps": 1e-5, "rope_theta": 100000.0,
         "hidden_act": "silu", "tie_word_embeddings": True, "bos_token_id": 1, "eos_token_id": 2,
     },
+    "llama-360m": {
+        "model_type": "llama", "vocab_size": 49152, "hidden_size": 960, "intermediate_size": 2560,
+        "num_hidden_layers": 32, "num_attention_heads": 15, "num_key_value_heads": 5,
+        "max_position_embeddings": 8192, "rms_norm_eps": 1e-5, "rope_theta": 100000.0,
+        "hidden_act": "silu", "tie_word_embeddings": True, "bos_token_id": 1, "eos_token_id": 2,
+    },
+    "llama-1.7b": {
+        "model_type": "llama", "vocab_size": 49152, "hidden_size": 2048, "intermediate_size": 8192,
+        "num_hidden_layers": 24, "num_attention_heads": 32, "num_key_value_heads": 32,
+        "max_position_embeddings": 8192, "rms_norm_eps": 1e-5, "rope_theta": 130000.0,
+        "hidden_act": "silu", "tie_word_embeddings": True, "bos_token_id": 1, "eos_token_id": 2,
+    },
 }
+# Built when --models is not given (the two compare.py models).
+DEFAULT_MODELS = ["gpt2-124m", "llama-135m"]
 
 
 def make_model(name, out, seed, dtype):
@@ -79,7 +96,7 @@ def make_pairs(path, n, vocab, eos, seed, prompt=(64, 256), response=(32, 256)):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", default=os.path.join(ROOT, ".build", "bench"))
-    ap.add_argument("--models", nargs="+", default=list(CONFIGS), choices=list(CONFIGS))
+    ap.add_argument("--models", nargs="+", default=DEFAULT_MODELS, choices=list(CONFIGS))
     ap.add_argument("--pairs", type=int, nargs="+", default=[64], help="pair-set sizes to write")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--dtype", default="float32", choices=["float32", "float16", "bfloat16"])

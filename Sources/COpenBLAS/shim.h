@@ -5,4 +5,5 @@
 // Thread control lives outside cblas.h's standard surface.
 void openblas_set_num_threads(int num_threads);
 int openblas_get_num_threads(void);
+char *openblas_get_corename(void);
 #endif

@@ -209,6 +209,38 @@ public final class Checkpoint: WeightSource, @unchecked Sendable {
         return tensor
     }
 
+    /// Reads a tensor that enters matrix products. float16/bfloat16 stay 16-bit: memory-mapped
+    /// when contiguous, uncompressed and 2-byte aligned (`mappedBytes` checks the offset and
+    /// size against the file's size), otherwise read raw into an owned 16-bit buffer; NaN/Inf is
+    /// an error naming the tensor, as for `loadTensor`. Other types load as `loadTensor` does.
+    public func loadMatrix(_ name: String) throws -> WeightMatrix {
+        guard let dsPath = tensorPaths[name], let info = tensorInfos[name] else {
+            throw CheckpointError.missingTensor(path: path, name: name)
+        }
+        let format: HalfFormat
+        switch info.dtype {
+        case .float16: format = .float16
+        case .bfloat16: format = .bfloat16
+        default: return WeightMatrix(try loadTensor(name))
+        }
+        let ds = try Checkpoint.wrap { try file.dataset(dsPath) }
+        let matrix: WeightMatrix
+        if let m = ds.mappedBytes(), Int(bitPattern: m.pointer) % MemoryLayout<UInt16>.alignment == 0 {
+            matrix = WeightMatrix(shape: info.shape, mapped: m.pointer.assumingMemoryBound(to: UInt16.self),
+                                  format: format, owner: m.owner)
+        } else {
+            matrix = try WeightMatrix(shape: info.shape, format: format) { dst in
+                try Checkpoint.wrap { try ds.readRaw(into: UnsafeMutableRawBufferPointer(dst)) }
+            }
+        }
+        if case .half(let bits, _) = matrix.elements, let bad = format.firstNonFinite(bits, count: matrix.count) {
+            var value: Float = 0
+            matrix.widen(from: bad, count: 1, into: &value)
+            throw CheckpointError.nonFinite(path: path, tensor: name, index: bad, value: value)
+        }
+        return matrix
+    }
+
     /// SHA-256 of the file's bytes, hex, for provenance (streamed; computed once).
     public func sha256() throws -> String {
         lock.lock()

@@ -8,11 +8,17 @@ public protocol WeightSource: AnyObject {
     var tensorInfos: [String: TensorInfo] { get }
     /// Reads one tensor as float32 (converting float16/bfloat16), rejecting NaN/Inf.
     func loadTensor(_ name: String) throws -> Tensor
+    /// Reads one tensor that enters matrix products, in its stored element type where the
+    /// product kernels can widen it (float16/bfloat16 stay 16-bit), rejecting NaN/Inf.
+    func loadMatrix(_ name: String) throws -> WeightMatrix
     /// Where the weights came from, for error messages ("model.h5", "in-memory weights").
     var sourceDescription: String { get }
 }
 
 extension WeightSource {
+    /// Sources without 16-bit storage hand out their float32 tensors.
+    public func loadMatrix(_ name: String) throws -> WeightMatrix { WeightMatrix(try loadTensor(name)) }
+
     /// Throws before anything is allocated when a configuration declares more layers than the
     /// source could fill. A configuration is a few bytes of JSON that can say `n_layer = 10^9`;
     /// building the list of expected names alone would then take gigabytes. Every layer needs

@@ -40,6 +40,25 @@ public enum BLAS {
                     Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
 
+    /// The kernel family OpenBLAS chose for this CPU at load ("Haswell", "Prescott", "SkylakeX", …).
+    public static let coreName: String = openblas_get_corename().map { String(cString: $0) } ?? "unknown"
+
+    /// Rows per block when several sequences share one product, or nil when sharing is not
+    /// bit-invariant with this kernel family. Measured (docs/performance.md, BatchInvarianceTests):
+    /// a row's bits depend on where it falls in the kernel's tile of rows (full tile or
+    /// remainder), so each sequence's rows are padded to a multiple of the tile and start on
+    /// one; then a row gets the same bits alone or stacked. Prescott's kernel tiles rows by 4,
+    /// Sandy Bridge's shows no dependence (4 kept), Haswell's and Zen's by 12 (a 16×12
+    /// micro-tile, then 8 and 4). SkylakeX switches to small-matrix kernels by the size of the
+    /// whole product, which no padding fixes; unknown families are not trusted.
+    public static let stackingRowMultiple: Int? = {
+        switch coreName.lowercased() {
+        case "prescott", "sandybridge": return 4
+        case "haswell", "zen": return 12
+        default: return nil
+        }
+    }()
+
     /// OpenBLAS's current thread count (process-wide).
     public static var threads: Int { Int(openblas_get_num_threads()) }
 

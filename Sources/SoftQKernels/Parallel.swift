@@ -1,4 +1,5 @@
 import Foundation
+import SoftQBase
 
 /// Runs independent work items on up to `threads` workers. Callers split work into items of a
 /// fixed size that never depends on `threads`, and each item writes only its own outputs, so
@@ -71,12 +72,22 @@ public func productColumnChunk(outDim: Int) -> Int {
 public func linearParallel(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>,
                            _ w: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?,
                            rows: Int, inDim: Int, outDim: Int, parallel: Parallel) {
+    linearParallel(out, x, .float32(w), bias, rows: rows, inDim: inDim, outDim: outDim, parallel: parallel)
+}
+
+/// `linearParallel` over stored weight elements: a 16-bit chunk of weight rows [n, inDim] is
+/// widened into scratch and multiplied by the same sgemm call as a float32 chunk (same bits).
+public func linearParallel(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>,
+                           _ w: MatrixElements, _ bias: UnsafePointer<Float>?,
+                           rows: Int, inDim: Int, outDim: Int, parallel: Parallel) {
     let chunk = productColumnChunk(outDim: outDim), chunks = (outDim + chunk - 1) / chunk
     nonisolated(unsafe) let out = out, x = x, w = w, bias = bias
     parallel.forEach(chunks) { c, _ in
         let c0 = c * chunk, n = min(chunk, outDim - c0)
-        BLAS.sgemm(.none, .transpose, m: rows, n: n, k: inDim, a: x, lda: inDim, b: w + c0 * inDim, ldb: inDim,
-                   c: out + c0, ldc: outDim)
+        withFloatRows(w, from: c0, rows: n, rowLength: inDim) { panel in
+            BLAS.sgemm(.none, .transpose, m: rows, n: n, k: inDim, a: x, lda: inDim, b: panel, ldb: inDim,
+                       c: out + c0, ldc: outDim)
+        }
         if let bias { for r in 0..<rows { for j in 0..<n { out[r * outDim + c0 + j] += bias[c0 + j] } } }
     }
 }
@@ -87,12 +98,23 @@ public func linearParallel(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointe
 public func conv1DParallel(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>,
                            _ w: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?,
                            rows: Int, inDim: Int, outDim: Int, parallel: Parallel) {
+    conv1DParallel(out, x, .float32(w), bias, rows: rows, inDim: inDim, outDim: outDim, parallel: parallel)
+}
+
+/// `conv1DParallel` over stored weight elements: a 16-bit chunk of weight columns [inDim, n] is
+/// widened into a dense scratch panel; sgemm packs B before computing, so reading the same
+/// values with another row stride is the same arithmetic (same bits as float32).
+public func conv1DParallel(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>,
+                           _ w: MatrixElements, _ bias: UnsafePointer<Float>?,
+                           rows: Int, inDim: Int, outDim: Int, parallel: Parallel) {
     let chunk = productColumnChunk(outDim: outDim), chunks = (outDim + chunk - 1) / chunk
     nonisolated(unsafe) let out = out, x = x, w = w, bias = bias
     parallel.forEach(chunks) { c, _ in
         let c0 = c * chunk, n = min(chunk, outDim - c0)
-        BLAS.sgemm(.none, .none, m: rows, n: n, k: inDim, a: x, lda: inDim, b: w + c0, ldb: outDim,
-                   c: out + c0, ldc: outDim)
+        withFloatColumns(w, from: c0, cols: n, rows: inDim, rowLength: outDim) { panel, ldb in
+            BLAS.sgemm(.none, .none, m: rows, n: n, k: inDim, a: x, lda: inDim, b: panel, ldb: ldb,
+                       c: out + c0, ldc: outDim)
+        }
         if let bias { for r in 0..<rows { for j in 0..<n { out[r * outDim + c0 + j] += bias[c0 + j] } } }
     }
 }

@@ -42,9 +42,17 @@ public struct ForwardOptions: Sendable, Equatable {
     public var threads: Int = 1
     /// Also return every logit row (m+1 rows per continuation); off by default.
     public var fullLogits: Bool = false
-    public init(threads: Int = 1, fullLogits: Bool = false) {
+    /// Stack the continuations of a prompt into one matrix product per weight (each weight
+    /// panel packed once for all of them), each padded to the kernel's row tile, on the OpenBLAS
+    /// kernel families where that is shown batch-invariant (`BLAS.stackingRowMultiple`;
+    /// elsewhere it is ignored). A continuation's bits then do not depend on the other
+    /// continuations, but differ in low bits from the default path (padded vs unpadded tiles).
+    /// Off by default: on this project's machines it saved no time (docs/performance.md).
+    public var stackSequences: Bool = false
+    public init(threads: Int = 1, fullLogits: Bool = false, stackSequences: Bool = false) {
         self.threads = threads
         self.fullLogits = fullLogits
+        self.stackSequences = stackSequences
     }
 }
 
@@ -104,17 +112,50 @@ public final class KVCache {
     }
 }
 
+/// One sequence of a batch run through a body: tokens appended to its own cache.
+struct SequenceInput {
+    var tokens: [Int]
+    var cache: KVCache
+}
+
+extension Array where Element == SequenceInput {
+    /// Row offsets of the sequences stacked in order, each sequence's block padded to a
+    /// multiple of `multiple` rows: [0, ⌈T₀⌉, ⌈T₀⌉ + ⌈T₁⌉, …] (count + 1 values).
+    func rowOffsets(multiple: Int) -> [Int] {
+        var offsets = [0]
+        for s in self { offsets.append(offsets.last! + roundUp(s.tokens.count, to: multiple)) }
+        return offsets
+    }
+
+    /// The attention scores one worker needs for the longest of the sequences: rows × positions.
+    var largestAttentionScratch: Int {
+        self.map { $0.tokens.count * ($0.cache.length + $0.tokens.count) }.max() ?? 0
+    }
+}
+
+/// n rounded up to a multiple of m (m ≥ 1).
+func roundUp(_ n: Int, to m: Int) -> Int { (n + m - 1) / m * m }
+
 /// An architecture's transformer body: token ids → final-normed hidden states, extending a
 /// cache. Inputs are validated by the caller (lengths, token ids) before `forward` runs.
 protocol DecoderBody: Sendable {
     var configuration: ModelConfiguration { get }
     /// [vocab, hidden]: logits = hidden · outputᵀ
-    var output: Tensor { get }
+    var output: WeightMatrix { get }
     var parameterCount: Int { get }
     var matmulParameterCount: Int { get }
-    /// x: [tokens.count, hidden] after the final norm. `capture` receives ("embed", …),
-    /// ("layer.i", …) and ("final", …) activations when given (tests locate layer mismatches).
-    func forward(_ tokens: [Int], cache: KVCache, parallel: Parallel, capture: ((String, [Float]) -> Void)?) -> [Float]
+    /// Several sequences at once, each extending its own cache (distinct caches): the rows of
+    /// all sequences are stacked, each sequence's block padded with rows of zeros to a multiple
+    /// of `rowMultiple` (`batch.rowOffsets(multiple:)`), so that every weight matrix enters one
+    /// product per batch (packed once, not once per sequence); attention and the caches see
+    /// the real rows only. Returns the stacked hidden states after the final norm in that
+    /// layout (padding rows hold unspecified finite values). With the kernel's row tile as
+    /// `rowMultiple`, a row's values are the same bits whatever the other sequences of the
+    /// batch (`BLAS.stackingRowMultiple`, docs/performance.md, `BatchInvarianceTests`).
+    /// `capture` receives ("embed", …), ("layer.i", …) and ("final", …) activations in the
+    /// same layout when given (tests locate layer mismatches with one sequence, multiple 1).
+    func forward(_ batch: [SequenceInput], rowMultiple: Int, parallel: Parallel,
+                 capture: ((String, [Float]) -> Void)?) -> [Float]
     /// c: every logit ℓ becomes c·tanh(ℓ / c) (Gemma 2's `final_logit_softcapping`); nil: none.
     var finalLogitSoftcap: Float? { get }
     /// Per layer: the sliding window, or nil for full causal attention.
@@ -122,6 +163,11 @@ protocol DecoderBody: Sendable {
 }
 
 extension DecoderBody {
+    /// One sequence: x [tokens.count, hidden] after the final norm.
+    func forward(_ tokens: [Int], cache: KVCache, parallel: Parallel, capture: ((String, [Float]) -> Void)?) -> [Float] {
+        forward([SequenceInput(tokens: tokens, cache: cache)], rowMultiple: 1, parallel: parallel, capture: capture)
+    }
+
     var finalLogitSoftcap: Float? { nil }
     var attentionWindows: [Int?] { [Int?](repeating: nil, count: configuration.layerCount) }
 }

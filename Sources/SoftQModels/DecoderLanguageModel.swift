@@ -4,11 +4,15 @@ import SoftQKernels
 
 /// A decoder body plus the scoring head: the one `CausalLanguageModel` implementation.
 ///
-/// Determinism: every product involves rows of one sequence only, every split of the work
-/// (output-layer blocks, column chunks, heads) has a constant size, and OpenBLAS runs
-/// single-threaded inside `score`; threads only pick up independent work items (prompts, then
-/// continuations, then the fixed pieces inside one). So a continuation's numbers depend on its
-/// prompt and its tokens alone: not on the other sequences, nor on the thread count.
+/// Determinism: by default every product involves the rows of one sequence only. With
+/// `ForwardOptions.stackSequences`, the continuations of one prompt share each product, each
+/// padded to the kernel's row tile, where a row's bits then do not depend on the other rows
+/// (`BLAS.stackingRowMultiple`, docs/performance.md, checked over thousands of random shapes
+/// by `BatchInvarianceTests`). Every split of the work (output-layer blocks, column chunks,
+/// heads) has a constant size, and OpenBLAS runs single-threaded inside `score`; threads only
+/// pick up independent work items (prompt groups, then the fixed pieces inside one). So a
+/// continuation's numbers depend on its prompt and its tokens alone: not on the other
+/// sequences, nor on the thread count.
 public final class DecoderLanguageModel: CausalLanguageModel, Sendable {
     let body: any DecoderBody
     public var configuration: ModelConfiguration { body.configuration }
@@ -97,27 +101,61 @@ public final class DecoderLanguageModel: CausalLanguageModel, Sendable {
 
     func scoreGroup(_ group: PromptGroup, options: ForwardOptions, parallel: Parallel) -> [SequenceScores] {
         if group.continuations.isEmpty { return [] }
-        let D = configuration.hiddenSize
+        let D = configuration.hiddenSize, V = vocabularySize, conts = group.continuations
         let promptCache = makeCache()
         let promptHidden = body.forward(group.prompt, cache: promptCache, parallel: parallel, capture: nil)
-        let lastPromptRow = Array(promptHidden[((group.prompt.count - 1) * D)...])
-        return group.continuations.map { cont in
-            var rows = lastPromptRow
-            if !cont.isEmpty { rows += body.forward(cont, cache: promptCache.copy(), parallel: parallel, capture: nil) }
-            let r = head(rows, rows: cont.count + 1, targets: cont, full: options.fullLogits, parallel: parallel)
-            let logprobs = (0..<cont.count).map { r.tokenLogits[$0] - r.logsumexp[$0] }
-            return SequenceScores(tokenLogits: r.tokenLogits, logsumexp: r.logsumexp, logprobs: logprobs, fullLogits: r.full)
+        let lastPromptRow = promptHidden[((group.prompt.count - 1) * D)...]
+        // Stacked, continuations are laid out in blocks padded to the kernel's row tile, so that
+        // a row sits at the same place in its tile whatever the other continuations
+        // (BLAS.stackingRowMultiple); a kernel family without a known tile is never stacked.
+        // Unstacked (the default), each continuation is its own product, unpadded.
+        let stack = options.stackSequences && BLAS.stackingRowMultiple != nil
+        let multiple = stack ? BLAS.stackingRowMultiple! : 1
+        // Hidden rows of each continuation (block c: rows offsets[c] ..< offsets[c] + count).
+        var hidden: [[Float]] = [], offsets: [[Int]] = []
+        let batches = stack ? [Array(conts.indices)] : conts.indices.map { [$0] }
+        for batch in batches {
+            let inputs = batch.filter { !conts[$0].isEmpty }.map { SequenceInput(tokens: conts[$0], cache: promptCache.copy()) }
+            hidden.append(inputs.isEmpty ? [] : body.forward(inputs, rowMultiple: multiple, parallel: parallel, capture: nil))
+            offsets.append(inputs.rowOffsets(multiple: multiple))
         }
+        // The output layer over blocks of m + 1 rows (the prompt's last row, then the
+        // continuation's), each padded like the body's blocks: one call for all continuations
+        // when stacking, one per continuation otherwise.
+        var scores: [SequenceScores] = []
+        for (b, batch) in batches.enumerated() {
+            var rows: [Float] = [], targets: [Int] = [], starts: [Int] = [], used = 0
+            for c in batch {
+                let m = conts[c].count, padded = roundUp(m + 1, to: multiple)
+                starts.append(targets.count)
+                rows += lastPromptRow
+                if m > 0 {
+                    rows += hidden[b][(offsets[b][used] * D)..<((offsets[b][used] + m) * D)]
+                    used += 1
+                }
+                rows += repeatElement(0, count: (padded - m - 1) * D)
+                // Rows past the continuation's tokens score nothing: −1 matches no vocabulary entry.
+                targets += conts[c] + repeatElement(-1, count: padded - m)
+            }
+            let r = head(rows, rows: targets.count, targets: targets, full: options.fullLogits, rowMultiple: multiple,
+                         parallel: parallel)
+            for (i, c) in batch.enumerated() {
+                scores.append(SequenceScores(rows: r, count: conts[c].count, offset: starts[i], vocabulary: V))
+            }
+        }
+        return scores
     }
 
     /// The output layer fused with logsumexp, in fixed blocks of positions × vocabulary; the
     /// vocabulary blocks of one position block run in parallel and merge in ascending order.
     /// hidden: [rows, D]; targets: ≤ rows token ids, targets[r] is read from row r.
-    func head(_ hidden: [Float], rows: Int, targets: [Int], full: Bool, parallel: Parallel)
+    /// `rowMultiple`: position blocks are a multiple of it, so blocks padded to it keep their
+    /// place in the kernel's row tiles however they are stacked (see `scoreGroup`).
+    func head(_ hidden: [Float], rows: Int, targets: [Int], full: Bool, rowMultiple: Int = 1, parallel: Parallel)
         -> (tokenLogits: [Float], logsumexp: [Float], full: [Float]?)
     {
         let D = configuration.hiddenSize, V = vocabularySize
-        let PB = DecoderLanguageModel.positionBlock, VB = min(DecoderLanguageModel.vocabularyBlock, V)
+        let PB = DecoderLanguageModel.positionBlock / rowMultiple * rowMultiple, VB = min(DecoderLanguageModel.vocabularyBlock, V)
         let blocks = (V + VB - 1) / VB
         let workers = min(parallel.threads, blocks)
         var tokenLogits = [Float](repeating: 0, count: targets.count)
@@ -125,7 +163,7 @@ public final class DecoderLanguageModel: CausalLanguageModel, Sendable {
         var fullOut = [Float](repeating: 0, count: full ? rows * V : 0)
         var scratch = [Float](repeating: 0, count: workers * PB * VB)
         var bmax = [Float](repeating: 0, count: blocks * PB), bsum = [Double](repeating: 0, count: blocks * PB)
-        nonisolated(unsafe) let W = body.output.data
+        nonisolated(unsafe) let W = body.output.elements
         let softcap = body.finalLogitSoftcap
         hidden.withUnsafeBufferPointer { hp in
             tokenLogits.withUnsafeMutableBufferPointer { tp in
@@ -141,9 +179,11 @@ public final class DecoderLanguageModel: CausalLanguageModel, Sendable {
                                     parallel.forEach(blocks) { b, worker in
                                         let v0 = b * VB, vb = min(VB, V - v0)
                                         let block = scr + worker * PB * VB
-                                        // block[r, j] = hidden[p0 + r] · W[v0 + j]
-                                        BLAS.sgemm(.none, .transpose, m: pr, n: vb, k: D, a: hidden + p0 * D, lda: D,
-                                                   b: W + v0 * D, ldb: D, c: block, ldc: vb)
+                                        // block[r, j] = hidden[p0 + r] · W[v0 + j] (16-bit rows widened first)
+                                        withFloatRows(W, from: v0, rows: vb, rowLength: D) { panel in
+                                            BLAS.sgemm(.none, .transpose, m: pr, n: vb, k: D, a: hidden + p0 * D, lda: D,
+                                                       b: panel, ldb: D, c: block, ldc: vb)
+                                        }
                                         if let softcap { softcapInPlace(block, count: pr * vb, cap: softcap) }
                                         rowMaxSumExp(maxP + b * PB, sumP + b * PB, block, rows: pr, cols: vb, ld: vb)
                                         for r in 0..<pr {
@@ -169,5 +209,17 @@ public final class DecoderLanguageModel: CausalLanguageModel, Sendable {
             }
         }
         return (tokenLogits, lse, full ? fullOut : nil)
+    }
+}
+
+extension SequenceScores {
+    /// One continuation's scores out of a head over stacked blocks: its m token logits and its
+    /// m + 1 logsumexp values (and full rows) from row `offset`.
+    init(rows r: (tokenLogits: [Float], logsumexp: [Float], full: [Float]?), count m: Int, offset: Int, vocabulary V: Int) {
+        let tokenLogits = Array(r.tokenLogits[offset..<(offset + m)])
+        let logsumexp = Array(r.logsumexp[offset..<(offset + m + 1)])
+        let full = r.full.map { Array($0[(offset * V)..<((offset + m + 1) * V)]) }
+        self.init(tokenLogits: tokenLogits, logsumexp: logsumexp,
+                  logprobs: (0..<m).map { tokenLogits[$0] - logsumexp[$0] }, fullLogits: full)
     }
 }

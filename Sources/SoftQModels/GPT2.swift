@@ -45,12 +45,14 @@ public struct GPT2Configuration: Sendable, Equatable {
 
 final class GPT2Body: DecoderBody, Sendable {
     struct Layer {
-        var ln1w, ln1b, qkvW, qkvB, projW, projB, ln2w, ln2b, fcW, fcB, fcProjW, fcProjB: Tensor
+        var ln1w, ln1b, qkvB, projB, ln2w, ln2b, fcB, fcProjB: Tensor
+        var qkvW, projW, fcW, fcProjW: WeightMatrix
     }
     let config: GPT2Configuration
-    let wte, wpe, lnfW, lnfB: Tensor
+    let wte: WeightMatrix
+    let wpe, lnfW, lnfB: Tensor
     let layers: [Layer]
-    let output: Tensor
+    let output: WeightMatrix
     var configuration: ModelConfiguration { config.base }
 
     /// GPT-2's sanitize step: names from a bare `GPT2Model` get the `transformer.` prefix;
@@ -87,29 +89,29 @@ final class GPT2Body: DecoderBody, Sendable {
         let head = ("lm_head.weight", [config.base.vocabularySize, config.base.hiddenSize])
         try binder.check(expected: GPT2Body.expectedTensors(config),
                          optional: config.base.tieWordEmbeddings ? [head] : [])
-        wte = try binder.load("transformer.wte.weight")
+        wte = try binder.loadMatrix("transformer.wte.weight")
         wpe = try binder.load("transformer.wpe.weight")
         lnfW = try binder.load("transformer.ln_f.weight")
         lnfB = try binder.load("transformer.ln_f.bias")
         layers = try (0..<config.base.layerCount).map { l in
             let p = "transformer.h.\(l)."
             return Layer(ln1w: try binder.load(p + "ln_1.weight"), ln1b: try binder.load(p + "ln_1.bias"),
-                         qkvW: try binder.load(p + "attn.c_attn.weight"), qkvB: try binder.load(p + "attn.c_attn.bias"),
-                         projW: try binder.load(p + "attn.c_proj.weight"), projB: try binder.load(p + "attn.c_proj.bias"),
+                         qkvB: try binder.load(p + "attn.c_attn.bias"), projB: try binder.load(p + "attn.c_proj.bias"),
                          ln2w: try binder.load(p + "ln_2.weight"), ln2b: try binder.load(p + "ln_2.bias"),
-                         fcW: try binder.load(p + "mlp.c_fc.weight"), fcB: try binder.load(p + "mlp.c_fc.bias"),
-                         fcProjW: try binder.load(p + "mlp.c_proj.weight"), fcProjB: try binder.load(p + "mlp.c_proj.bias"))
+                         fcB: try binder.load(p + "mlp.c_fc.bias"), fcProjB: try binder.load(p + "mlp.c_proj.bias"),
+                         qkvW: try binder.loadMatrix(p + "attn.c_attn.weight"), projW: try binder.loadMatrix(p + "attn.c_proj.weight"),
+                         fcW: try binder.loadMatrix(p + "mlp.c_fc.weight"), fcProjW: try binder.loadMatrix(p + "mlp.c_proj.weight"))
         }
         output = config.base.tieWordEmbeddings
             ? try binder.tiedOutput(embedding: wte, embeddingName: "transformer.wte.weight")
-            : try binder.load("lm_head.weight")
+            : try binder.loadMatrix("lm_head.weight")
     }
 
     var parameterCount: Int {
         var n = wte.count + wpe.count + lnfW.count + lnfB.count
         for l in layers {
-            n += [l.ln1w, l.ln1b, l.qkvW, l.qkvB, l.projW, l.projB, l.ln2w, l.ln2b, l.fcW, l.fcB, l.fcProjW, l.fcProjB]
-                .reduce(0) { $0 + $1.count }
+            n += [l.ln1w, l.ln1b, l.qkvB, l.projB, l.ln2w, l.ln2b, l.fcB, l.fcProjB].reduce(0) { $0 + $1.count }
+            n += [l.qkvW, l.projW, l.fcW, l.fcProjW].reduce(0) { $0 + $1.count }
         }
         return n + (config.base.tieWordEmbeddings ? 0 : output.count)
     }
@@ -118,51 +120,69 @@ final class GPT2Body: DecoderBody, Sendable {
         layers.reduce(0) { $0 + $1.qkvW.count + $1.projW.count + $1.fcW.count + $1.fcProjW.count } + output.count
     }
 
-    func forward(_ tokens: [Int], cache: KVCache, parallel: Parallel, capture: ((String, [Float]) -> Void)?) -> [Float] {
+    func forward(_ batch: [SequenceInput], rowMultiple: Int, parallel: Parallel, capture: ((String, [Float]) -> Void)?) -> [Float] {
         let c = config.base
-        let T = tokens.count, D = c.hiddenSize, I = c.intermediateSize, start = cache.length
+        // Rows of all sequences stacked: sequence b owns rows offsets[b] ..< offsets[b] + batch[b].tokens.count,
+        // then zero rows up to offsets[b + 1]; T counts them all.
+        let offsets = batch.rowOffsets(multiple: rowMultiple), T = offsets.last ?? 0
+        let D = c.hiddenSize, I = c.intermediateSize
         var x = [Float](repeating: 0, count: T * D)
         var h = [Float](repeating: 0, count: T * D)
         var qkv = [Float](repeating: 0, count: T * 3 * D)
         var attn = [Float](repeating: 0, count: T * D)
         var mlp = [Float](repeating: 0, count: T * I)
-        var scores = [Float](repeating: 0, count: min(parallel.threads, c.headCount) * T * (start + T))
-        // x_t = wte[token_t] + wpe[start + t]
-        for t in 0..<T {
-            for i in 0..<D { x[t * D + i] = wte.data[tokens[t] * D + i] + wpe.data[(start + t) * D + i] }
+        var scores = [Float](repeating: 0, count: min(parallel.threads, c.headCount) * batch.largestAttentionScratch)
+        // x_t = wte[token_t] + wpe[position of t in its sequence]
+        x.withUnsafeMutableBufferPointer { xp in
+            for (b, seq) in batch.enumerated() {
+                for (t, token) in seq.tokens.enumerated() {
+                    let row = xp.baseAddress! + (offsets[b] + t) * D, pos = seq.cache.length + t
+                    wte.widen(from: token * D, count: D, into: row)
+                    for i in 0..<D { row[i] = row[i] + wpe.data[pos * D + i] }
+                }
+            }
         }
         capture?("embed", x)
         for (l, w) in layers.enumerated() {
             layerNorm(&h, x, w.ln1w.data, w.ln1b.data, rows: T, dim: D, eps: config.layerNormEpsilon)
-            conv1DParallel(&qkv, h, w.qkvW.data, w.qkvB.data, rows: T, inDim: D, outDim: 3 * D, parallel: parallel)
-            // The fused projection holds [q | k | v] per row; k and v rows join the cache.
-            for t in 0..<T {
-                cache.keys[l].append(contentsOf: qkv[(t * 3 * D + D)..<(t * 3 * D + 2 * D)])
-                cache.values[l].append(contentsOf: qkv[(t * 3 * D + 2 * D)..<(t * 3 * D + 3 * D)])
-            }
+            conv1DParallel(&qkv, h, w.qkvW.elements, w.qkvB.data, rows: T, inDim: D, outDim: 3 * D, parallel: parallel)
             var scale: Float = config.scaleAttentionWeights ? 1 / Float(c.headDim).squareRoot() : 1
             if config.scaleByInverseLayerIndex { scale /= Float(l + 1) }
-            cache.keys[l].withUnsafeBufferPointer { k in
-                cache.values[l].withUnsafeBufferPointer { v in
-                    causalAttentionParallel(&attn, qkv, k.baseAddress!, v.baseAddress!, scratch: &scores,
-                                            rows: T, start: start, heads: c.headCount, kvHeads: c.headCount,
-                                            headDim: c.headDim, qStride: 3 * D, kvStride: D, outStride: D,
-                                            scale: scale, parallel: parallel)
+            // Attention stays per sequence: each reads its own cache.
+            for (b, seq) in batch.enumerated() {
+                let r0 = offsets[b], rows = seq.tokens.count, cache = seq.cache
+                // The fused projection holds [q | k | v] per row; k and v rows join the cache.
+                for t in r0..<(r0 + rows) {
+                    cache.keys[l].append(contentsOf: qkv[(t * 3 * D + D)..<(t * 3 * D + 2 * D)])
+                    cache.values[l].append(contentsOf: qkv[(t * 3 * D + 2 * D)..<(t * 3 * D + 3 * D)])
+                }
+                cache.keys[l].withUnsafeBufferPointer { k in
+                    cache.values[l].withUnsafeBufferPointer { v in
+                        attn.withUnsafeMutableBufferPointer { ap in
+                            qkv.withUnsafeBufferPointer { qp in
+                                causalAttentionParallel(ap.baseAddress! + r0 * D, qp.baseAddress! + r0 * 3 * D, k.baseAddress!,
+                                                        v.baseAddress!, scratch: &scores,
+                                                        rows: rows, start: cache.length, heads: c.headCount, kvHeads: c.headCount,
+                                                        headDim: c.headDim, qStride: 3 * D, kvStride: D, outStride: D,
+                                                        scale: scale, parallel: parallel)
+                            }
+                        }
+                    }
                 }
             }
-            conv1DParallel(&h, attn, w.projW.data, w.projB.data, rows: T, inDim: D, outDim: D, parallel: parallel)
+            conv1DParallel(&h, attn, w.projW.elements, w.projB.data, rows: T, inDim: D, outDim: D, parallel: parallel)
             addInPlace(&x, h, count: T * D)
             layerNorm(&h, x, w.ln2w.data, w.ln2b.data, rows: T, dim: D, eps: config.layerNormEpsilon)
-            conv1DParallel(&mlp, h, w.fcW.data, w.fcB.data, rows: T, inDim: D, outDim: I, parallel: parallel)
+            conv1DParallel(&mlp, h, w.fcW.elements, w.fcB.data, rows: T, inDim: D, outDim: I, parallel: parallel)
             switch config.activation {
             case .geluTanh: inPlace(&mlp) { geluTanh($0, $0, count: T * I) }
             case .geluErf: inPlace(&mlp) { geluErf($0, $0, count: T * I) }
             }
-            conv1DParallel(&h, mlp, w.fcProjW.data, w.fcProjB.data, rows: T, inDim: I, outDim: D, parallel: parallel)
+            conv1DParallel(&h, mlp, w.fcProjW.elements, w.fcProjB.data, rows: T, inDim: I, outDim: D, parallel: parallel)
             addInPlace(&x, h, count: T * D)
             capture?("layer.\(l)", x)
         }
-        cache.length = start + T
+        for seq in batch { seq.cache.length += seq.tokens.count }
         inPlace(&x) { layerNorm($0, $0, lnfW.data, lnfB.data, rows: T, dim: D, eps: config.layerNormEpsilon) }
         capture?("final", x)
         return x

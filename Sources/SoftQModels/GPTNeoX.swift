@@ -81,13 +81,13 @@ enum GPTNeoXFamily {
         let binder = try WeightBinder(source: weights, modelType: b.modelType, layers: b.layerCount, tensorsPerLayer: 6, sanitize: sanitize)
         try binder.check(expected: expectedTensors(c),
                          optional: b.tieWordEmbeddings ? [("embed_out.weight", [b.vocabularySize, b.hiddenSize])] : [])
-        let embed = try binder.load("gpt_neox.embed_in.weight")
+        let embed = try binder.loadMatrix("gpt_neox.embed_in.weight")
         let layers = try (0..<b.layerCount).map { l -> RotaryLayer in
             let p = "gpt_neox.layers.\(l)."
             let qkv = try binder.linear(p + "attention.query_key_value", bias: c.attentionBias)
             let parts = (0..<3).map { part -> LinearWeights in
                 let rows = fusedRows(part: part, heads: b.headCount, headDim: b.headDim)
-                return LinearWeights(weight: gatherRows(qkv.weight, rows), bias: qkv.bias.map { gatherRows($0, rows) })
+                return LinearWeights(weight: qkv.weight.gatherRows(rows), bias: qkv.bias.map { gatherRows($0, rows) })
             }
             return RotaryLayer(
                 attentionInputNorm: try binder.norm(p + "input_layernorm", bias: true),
@@ -102,7 +102,7 @@ enum GPTNeoXFamily {
         }
         let output = b.tieWordEmbeddings
             ? try binder.tiedOutput(embedding: embed, embeddingName: "gpt_neox.embed_in.weight", headName: "embed_out.weight")
-            : try binder.load("embed_out.weight")
+            : try binder.loadMatrix("embed_out.weight")
         let spec = RotaryDecoderSpec(
             normKind: .layer, normEpsilon: c.layerNormEpsilon, activation: c.activation == .geluErf ? .geluErf : .geluTanh,
             gatedMLP: false, qkNorm: .none, parallelResidual: c.parallelResidual, embeddingScale: nil,

@@ -17,8 +17,8 @@ enum Phi3Family {
         let b = c.base, qd = b.headCount * b.headDim, kvd = b.kvHeadCount * b.headDim
         return try bindModelLayout(b, spec: c.spec(qkNorm: .none), weights: weights,
                                    layerTensors: { layerTensors(c, $0) }) { binder, p in
-            let qkv = splitRows(try binder.load(p + "self_attn.qkv_proj.weight"), [qd, kvd, kvd])
-            let gateUp = splitRows(try binder.load(p + "mlp.gate_up_proj.weight"), [b.intermediateSize, b.intermediateSize])
+            let qkv = splitRows(try binder.loadMatrix(p + "self_attn.qkv_proj.weight"), [qd, kvd, kvd])
+            let gateUp = splitRows(try binder.loadMatrix(p + "mlp.gate_up_proj.weight"), [b.intermediateSize, b.intermediateSize])
             return RotaryLayer(
                 attentionInputNorm: try binder.norm(p + "input_layernorm"),
                 q: LinearWeights(weight: qkv[0]), k: LinearWeights(weight: qkv[1]), v: LinearWeights(weight: qkv[2]),

@@ -42,7 +42,7 @@ struct NormWeights: Sendable {
 }
 
 struct LinearWeights: Sendable {
-    var weight: Tensor
+    var weight: WeightMatrix
     var bias: Tensor? = nil
 }
 
@@ -64,15 +64,15 @@ struct RotaryLayer: Sendable {
 final class RotaryDecoderBody: DecoderBody, Sendable {
     let configuration: ModelConfiguration
     let spec: RotaryDecoderSpec
-    let embed: Tensor
+    let embed: WeightMatrix
     let layers: [RotaryLayer]
     let finalNorm: NormWeights
-    let output: Tensor
+    let output: WeightMatrix
     var finalLogitSoftcap: Float? { spec.finalLogitSoftcap }
     var attentionWindows: [Int?] { spec.layerWindows }
 
-    init(configuration: ModelConfiguration, spec: RotaryDecoderSpec, embed: Tensor, layers: [RotaryLayer],
-         finalNorm: NormWeights, output: Tensor) {
+    init(configuration: ModelConfiguration, spec: RotaryDecoderSpec, embed: WeightMatrix, layers: [RotaryLayer],
+         finalNorm: NormWeights, output: WeightMatrix) {
         precondition(layers.count == configuration.layerCount && spec.layerWindows.count == layers.count
                      && spec.layerRopeTable.count == layers.count, "RotaryDecoderBody: one entry per layer")
         precondition(spec.rotaryDim > 0 && spec.rotaryDim % 2 == 0 && spec.rotaryDim <= configuration.headDim,
@@ -115,12 +115,15 @@ final class RotaryDecoderBody: DecoderBody, Sendable {
 
     /// out: [rows, outDim] = x [rows, inDim] · Wᵀ (+ b)
     func project(_ out: inout [Float], _ x: [Float], _ w: LinearWeights, rows: Int, inDim: Int, outDim: Int, _ parallel: Parallel) {
-        linearParallel(&out, x, w.weight.data, w.bias?.data, rows: rows, inDim: inDim, outDim: outDim, parallel: parallel)
+        linearParallel(&out, x, w.weight.elements, w.bias?.data, rows: rows, inDim: inDim, outDim: outDim, parallel: parallel)
     }
 
-    func forward(_ tokens: [Int], cache: KVCache, parallel: Parallel, capture: ((String, [Float]) -> Void)?) -> [Float] {
+    func forward(_ batch: [SequenceInput], rowMultiple: Int, parallel: Parallel, capture: ((String, [Float]) -> Void)?) -> [Float] {
         let c = configuration, s = spec
-        let T = tokens.count, D = c.hiddenSize, I = c.intermediateSize, start = cache.length
+        // Rows of all sequences stacked: sequence b owns rows offsets[b] ..< offsets[b] + batch[b].tokens.count,
+        // then zero rows up to offsets[b + 1]; T counts them all.
+        let offsets = batch.rowOffsets(multiple: rowMultiple), T = offsets.last ?? 0
+        let D = c.hiddenSize, I = c.intermediateSize
         let hd = c.headDim, qd = c.headCount * hd, kvd = c.kvHeadCount * hd, half = s.rotaryDim / 2
         var x = [Float](repeating: 0, count: T * D)
         var h = [Float](repeating: 0, count: T * D)
@@ -132,15 +135,26 @@ final class RotaryDecoderBody: DecoderBody, Sendable {
         var attn = [Float](repeating: 0, count: T * qd)
         var gate = [Float](repeating: 0, count: s.gatedMLP ? T * I : 0)
         var up = [Float](repeating: 0, count: T * I)
-        var scores = [Float](repeating: 0, count: min(parallel.threads, c.headCount) * T * (start + T))
-        // cos/sin per rope table for positions start ..< start+T.
+        var scores = [Float](repeating: 0, count: min(parallel.threads, c.headCount) * batch.largestAttentionScratch)
+        // cos/sin per rope table, row r at its sequence's position (cache length + r's index in it).
         let tables: [(cos: [Float], sin: [Float])] = s.ropeTables.map { inv in
             var cos = [Float](repeating: 0, count: T * half), sin = cos
-            inv.withUnsafeBufferPointer { rotaryTables(&cos, &sin, $0.baseAddress!, start: start, rows: T, half: half) }
+            inv.withUnsafeBufferPointer { f in
+                cos.withUnsafeMutableBufferPointer { cp in
+                    sin.withUnsafeMutableBufferPointer { sp in
+                        for (b, seq) in batch.enumerated() {
+                            rotaryTables(cp.baseAddress! + offsets[b] * half, sp.baseAddress! + offsets[b] * half, f.baseAddress!,
+                                         start: seq.cache.length, rows: seq.tokens.count, half: half)
+                        }
+                    }
+                }
+            }
             return (cos, sin)
         }
-        for t in 0..<T {
-            for i in 0..<D { x[t * D + i] = embed.data[tokens[t] * D + i] }
+        x.withUnsafeMutableBufferPointer { xp in
+            for (b, seq) in batch.enumerated() {
+                for (t, token) in seq.tokens.enumerated() { embed.widen(from: token * D, count: D, into: xp.baseAddress! + (offsets[b] + t) * D) }
+            }
         }
         if let scale = s.embeddingScale { for i in 0..<(T * D) { x[i] *= scale } }
         capture?("embed", x)
@@ -162,14 +176,23 @@ final class RotaryDecoderBody: DecoderBody, Sendable {
             let rope = tables[s.layerRopeTable[l]]
             applyRotary(&q, rope.cos, rope.sin, rows: T, heads: c.headCount, headDim: hd, ld: qd, rotaryDim: s.rotaryDim)
             applyRotary(&k, rope.cos, rope.sin, rows: T, heads: c.kvHeadCount, headDim: hd, ld: kvd, rotaryDim: s.rotaryDim)
-            cache.keys[l].append(contentsOf: k)
-            cache.values[l].append(contentsOf: v)
-            cache.keys[l].withUnsafeBufferPointer { kp in
-                cache.values[l].withUnsafeBufferPointer { vp in
-                    causalAttentionParallel(&attn, q, kp.baseAddress!, vp.baseAddress!, scratch: &scores,
-                                            rows: T, start: start, heads: c.headCount, kvHeads: c.kvHeadCount,
-                                            headDim: hd, qStride: qd, kvStride: kvd, outStride: qd, scale: s.attentionScale,
-                                            window: s.layerWindows[l], softcap: s.attentionSoftcap, parallel: parallel)
+            // Attention stays per sequence: each reads its own cache.
+            for (b, seq) in batch.enumerated() {
+                let r0 = offsets[b], rows = seq.tokens.count, cache = seq.cache
+                cache.keys[l].append(contentsOf: k[(r0 * kvd)..<((r0 + rows) * kvd)])
+                cache.values[l].append(contentsOf: v[(r0 * kvd)..<((r0 + rows) * kvd)])
+                cache.keys[l].withUnsafeBufferPointer { kp in
+                    cache.values[l].withUnsafeBufferPointer { vp in
+                        attn.withUnsafeMutableBufferPointer { ap in
+                            q.withUnsafeBufferPointer { qp in
+                                causalAttentionParallel(ap.baseAddress! + r0 * qd, qp.baseAddress! + r0 * qd, kp.baseAddress!,
+                                                        vp.baseAddress!, scratch: &scores,
+                                                        rows: rows, start: cache.length, heads: c.headCount, kvHeads: c.kvHeadCount,
+                                                        headDim: hd, qStride: qd, kvStride: kvd, outStride: qd, scale: s.attentionScale,
+                                                        window: s.layerWindows[l], softcap: s.attentionSoftcap, parallel: parallel)
+                            }
+                        }
+                    }
                 }
             }
             project(&a, attn, w.o, rows: T, inDim: qd, outDim: D, parallel)
@@ -203,7 +226,7 @@ final class RotaryDecoderBody: DecoderBody, Sendable {
             }
             capture?("layer.\(l)", x)
         }
-        cache.length = start + T
+        for seq in batch { seq.cache.length += seq.tokens.count }
         inPlace(&x) { norm($0, $0, finalNorm, rows: T, dim: D) }
         capture?("final", x)
         return x
@@ -214,7 +237,7 @@ final class RotaryDecoderBody: DecoderBody, Sendable {
 
 extension WeightBinder {
     func linear(_ name: String, bias: Bool) throws -> LinearWeights {
-        LinearWeights(weight: try load(name + ".weight"), bias: bias ? try load(name + ".bias") : nil)
+        LinearWeights(weight: try loadMatrix(name + ".weight"), bias: bias ? try load(name + ".bias") : nil)
     }
 
     /// A norm's weight (and bias for LayerNorm). `plusOne`: the stored weight is an offset and
@@ -236,11 +259,11 @@ func gatherRows(_ t: Tensor, _ indices: [Int]) -> Tensor {
 }
 
 /// Consecutive row blocks of the given sizes (a fused [q | k | v] or [gate | up] projection).
-func splitRows(_ t: Tensor, _ sizes: [Int]) -> [Tensor] {
+func splitRows(_ t: WeightMatrix, _ sizes: [Int]) -> [WeightMatrix] {
     var start = 0
     return sizes.map { n in
         defer { start += n }
-        return gatherRows(t, Array(start..<(start + n)))
+        return t.gatherRows(Array(start..<(start + n)))
     }
 }
 
@@ -265,11 +288,11 @@ func bindModelLayout(_ b: ModelConfiguration, spec: RotaryDecoderSpec, weights: 
     for l in 0..<b.layerCount { expected += layerTensors("model.layers.\(l).") }
     if !b.tieWordEmbeddings { expected.append(head) }
     try binder.check(expected: expected, optional: b.tieWordEmbeddings ? [head] : [])
-    let embed = try binder.load("model.embed_tokens.weight")
+    let embed = try binder.loadMatrix("model.embed_tokens.weight")
     let layers = try (0..<b.layerCount).map { try makeLayer(binder, "model.layers.\($0).") }
     let output = b.tieWordEmbeddings
         ? try binder.tiedOutput(embedding: embed, embeddingName: "model.embed_tokens.weight")
-        : try binder.load("lm_head.weight")
+        : try binder.loadMatrix("lm_head.weight")
     return RotaryDecoderBody(configuration: b, spec: spec, embed: embed, layers: layers,
                              finalNorm: try binder.norm("model.norm", plusOne: plusOneNorm), output: output)
 }

@@ -65,12 +65,16 @@ struct WeightBinder {
         try source.loadTensor(byCanonical[canonical] ?? canonical)
     }
 
+    /// A weight that enters matrix products, in its stored element type (`WeightSource.loadMatrix`).
+    func loadMatrix(_ canonical: String) throws -> WeightMatrix {
+        try source.loadMatrix(byCanonical[canonical] ?? canonical)
+    }
+
     /// The output matrix of a tied model: the embedding, after checking that a duplicate
     /// `lm_head.weight`, if stored, holds the same values.
-    func tiedOutput(embedding: Tensor, embeddingName: String, headName: String = "lm_head.weight") throws -> Tensor {
+    func tiedOutput(embedding: WeightMatrix, embeddingName: String, headName: String = "lm_head.weight") throws -> WeightMatrix {
         guard has(headName) else { return embedding }
-        let head = try load(headName)
-        for i in 0..<embedding.count where head.data[i] != embedding.data[i] {
+        if !(try loadMatrix(headName)).sameValues(as: embedding) {
             throw ModelError.tiedWeightsDiffer(source: source.sourceDescription, name: headName, tiedTo: embeddingName)
         }
         return embedding

@@ -48,9 +48,13 @@ public struct BenchReport: Sendable {
     /// Resident bytes when the benchmark starts (model loaded, weights checked, pairs read):
     /// peak − this is what scoring itself added (activations, caches, BLAS buffers).
     public var residentBeforeScoringBytes: Int
-    /// float32 bytes of the distinct parameters.
+    /// Bytes of the distinct parameters in the element type the model keeps them in
+    /// (`weightType`: float16/bfloat16 matrices stay 16-bit, everything else is float32).
     public var weightBytes: Int
+    public var weightType: String
     public var mappedWeights: Bool
+    /// Whether a pair's responses shared each matrix product (`--stack-sequences`).
+    public var stackedSequences: Bool
     public var threads: Int
     public var scored: [ScoredPair]
 
@@ -72,8 +76,8 @@ public struct BenchReport: Sendable {
             ("blas_side_by_side_gflops", .double(blasSideBySideGFLOPS)), ("fraction_of_peak", .double(fractionOfPeak)),
             ("load_seconds", .double(loadSeconds)), ("first_pair_seconds", .double(firstPairSeconds)),
             ("peak_rss_bytes", .int(peakResidentBytes)), ("rss_before_scoring_bytes", .int(residentBeforeScoringBytes)),
-            ("weight_bytes", .int(weightBytes)),
-            ("mapped_weights", .bool(mappedWeights)),
+            ("weight_bytes", .int(weightBytes)), ("weight_type", .string(weightType)),
+            ("mapped_weights", .bool(mappedWeights)), ("stacked_sequences", .bool(stackedSequences)),
         ])
     }
 
@@ -82,14 +86,14 @@ public struct BenchReport: Sendable {
         func f(_ x: Double, _ d: Int = 1) -> String { String(format: "%.\(d)f", x) }
         let mb = 1024.0 * 1024.0
         return """
-        pairs            \(pairs) (\(tokens) tokens: prompt once + both responses), \(threads) threads
+        pairs            \(pairs) (\(tokens) tokens: prompt once + both responses), \(threads) threads, \(stackedSequences ? "responses stacked in each product" : "one product per response")
         time per pass    \(f(medianSeconds, 3)) s median of \(passSeconds.count) (\(passSeconds.map { f($0, 3) }.joined(separator: ", ")))
         throughput       \(f(tokensPerSecond)) tokens/s, \(f(pairsPerSecond, 2)) pairs/s
         compute          \(f(gflops)) GFLOP/s (\(f(flops / 1e9)) GFLOP per pass) = \(f(100 * fractionOfPeak))% of the sgemm peak
         sgemm peak       \(f(blasPeakGFLOPS)) GFLOP/s (threaded \(f(blasThreadedGFLOPS)), side by side \(f(blasSideBySideGFLOPS)))
         load             \(f(loadSeconds, 3)) s (weights \(mappedWeights ? "memory-mapped" : "copied"))
         first pair       \(f(firstPairSeconds, 3)) s from process start
-        peak memory      \(f(Double(peakResidentBytes) / mb)) MiB resident = \(f(Double(peakResidentBytes) / Double(weightBytes), 2))× the float32 weights (\(f(Double(weightBytes) / mb)) MiB); \(f(Double(residentBeforeScoringBytes) / mb)) MiB before scoring
+        peak memory      \(f(Double(peakResidentBytes) / mb)) MiB resident = \(f(Double(peakResidentBytes) / Double(weightBytes), 2))× the \(weightType) weights (\(f(Double(weightBytes) / mb)) MiB); \(f(Double(residentBeforeScoringBytes) / mb)) MiB before scoring
 
         """
     }
@@ -123,15 +127,20 @@ public enum Bench {
         sideBySide = max(sideBySide, blasPeak(size: options.peakSize, threads: options.threads, sideBySide: true))
         let model = policy.model
         let tokens = pairs.reduce(0) { $0 + $1.prompt.count + $1.chosen.ids.count + $1.rejected.ids.count }
-        // Every float32 tensor maps when one does (writers align all datasets alike).
-        let mapped = try policy.checkpoint.tensorNames.first.map { try policy.checkpoint.loadTensor($0).isMapped } ?? false
+        // The largest tensor (ties by name) stands for the weights: writers align all datasets
+        // alike, so every matrix maps when it does, and its element type is the model's.
+        let infos = policy.checkpoint.tensorInfos
+        let largest = infos.keys.sorted().max { infos[$0]!.shape.reduce(1, *) < infos[$1]!.shape.reduce(1, *) }
+        let matrix = try largest.map { try policy.checkpoint.loadMatrix($0) }
+        let weightType = matrix?.dtype ?? .float32
         return BenchReport(pairs: pairs.count, tokens: tokens, flops: flops(model, pairs), passSeconds: seconds,
                            passCPUSeconds: cpu,
                            loadSeconds: policy.loadSeconds, firstPairSeconds: firstPair,
                            blasThreadedGFLOPS: threaded, blasSideBySideGFLOPS: sideBySide,
                            peakResidentBytes: ProcessClock.peakResidentBytes(), residentBeforeScoringBytes: before,
-                           weightBytes: 4 * model.parameterCount,
-                           mappedWeights: mapped, threads: options.threads, scored: scored)
+                           weightBytes: (weightType == .float32 ? 4 : 2) * model.parameterCount, weightType: weightType.rawValue,
+                           mappedWeights: matrix?.isMapped ?? false, stackedSequences: scoring.stackSequences,
+                           threads: options.threads, scored: scored)
     }
 
     /// FLOPs of scoring `pairs`: Σ over tokens of the body at its position, plus the output

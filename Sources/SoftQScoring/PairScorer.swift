@@ -12,14 +12,18 @@ public struct ScoringOptions: Sendable {
     /// Whether records with identical prompt ids share one prompt pass. Results do not depend on
     /// it (PromptGroupingTests); `separate` exists to measure and test that.
     public var grouping: PromptGroupingMode
+    /// A pair's two responses share each matrix product (`ForwardOptions.stackSequences`; off by
+    /// default, `softq bench --stack-sequences` measures it).
+    public var stackSequences: Bool
 
     public init(rewards: RewardOptions = RewardOptions(), aggregate: Aggregate = .sum, threads: Int = 1, chunkSize: Int = 16,
-                grouping: PromptGroupingMode = .shared) {
+                grouping: PromptGroupingMode = .shared, stackSequences: Bool = false) {
         self.rewards = rewards
         self.aggregate = aggregate
         self.threads = threads
         self.chunkSize = chunkSize
         self.grouping = grouping
+        self.stackSequences = stackSequences
     }
 }
 
@@ -80,7 +84,7 @@ public final class PairScorer {
     /// Scores prompt groups with the policy and, when present, the reference model; returns per
     /// group and continuation the reward scores.
     func scoreGroups(_ groups: [PromptGroup], endsWithEOS: [[Bool]]) throws -> [[ResponseScores]] {
-        let forward = ForwardOptions(threads: options.threads)
+        let forward = ForwardOptions(threads: options.threads, stackSequences: options.stackSequences)
         let policy = try model.score(groups, options: forward)
         let ref = try reference.map { try $0.score(groups, options: forward) }
         var out: [[ResponseScores]] = []

@@ -37,6 +37,10 @@ struct BenchCommand: ParsableCommand {
     @Flag(name: .long, help: "Print the measurements as one JSON object instead of a table.")
     var json = false
 
+    @Flag(name: .customLong("stack-sequences"),
+          help: "Stack a pair's responses into each matrix product (rows padded to the BLAS kernel's tile; scores differ from the default in low bits).")
+    var stackSequences = false
+
     @OptionGroup var conventions: ConventionOptions
 
     @OptionGroup var runOptions: RunOptions
@@ -70,7 +74,7 @@ struct BenchCommand: ParsableCommand {
         }
         try NoUsableInputError.require(prepared, path: pairs, what: "pairs to benchmark", skipped: [])
         let scoring = ScoringOptions(rewards: conventions.rewardOptions(trained: loaded.trainedRewardOptions()),
-                                     threads: runOptions.threads, chunkSize: chunkSize)
+                                     threads: runOptions.threads, chunkSize: chunkSize, stackSequences: stackSequences)
         let report = try Bench.run(policy: loaded, pairs: prepared, scoring: scoring,
                                    options: BenchOptions(threads: runOptions.threads, chunkSize: chunkSize, repeats: repeats))
         if let writer {
