@@ -59,6 +59,53 @@ def auroc(scores, positive):
     return (float(r[positive].sum()) - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg)
 
 
+def weighted_ranks(a, W):
+    """Mid-ranks of `a` when element i appears W[k, i] times, for every row k of W (k × n).
+    Equal to rankdata of the array with each element repeated W[k, i] times (zero-weight
+    elements get a rank that their zero weight then ignores)."""
+    a = np.asarray(a, dtype=np.float64)
+    order = np.argsort(a, kind="mergesort")
+    s = a[order]
+    new = np.r_[True, s[1:] != s[:-1]]
+    starts = np.nonzero(new)[0]
+    group = np.cumsum(new) - 1                        # tie group of each sorted position
+    G = np.add.reduceat(W[:, order], starts, axis=1)  # weight of each tie group, per row
+    mid = (np.cumsum(G, axis=1) - G) + (G + 1) / 2
+    r = np.empty(W.shape, dtype=np.float64)
+    r[:, order] = mid[:, group]
+    return r
+
+
+def weighted_spearman(x, y, W):
+    """Spearman of (x, y) with multiplicities W (k × n): one value per row of W."""
+    rx, ry = weighted_ranks(x, W), weighted_ranks(y, W)
+    sw = W.sum(axis=1)
+    dx = rx - ((W * rx).sum(axis=1) / sw)[:, None]
+    dy = ry - ((W * ry).sum(axis=1) / sw)[:, None]
+    den = np.sqrt((W * dx * dx).sum(axis=1) * (W * dy * dy).sum(axis=1))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(den > 0, (W * dx * dy).sum(axis=1) / den, np.nan)
+
+
+def weighted_auroc(scores, positive, W):
+    """AUROC (ties 1/2) with multiplicities W (k × n), one value per row."""
+    positive = np.asarray(positive, dtype=bool)
+    r = weighted_ranks(scores, W)
+    wp = W[:, positive].sum(axis=1)
+    wn = W[:, ~positive].sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where((wp > 0) & (wn > 0), ((W * r)[:, positive].sum(axis=1) - wp * (wp + 1) / 2) / (wp * wn), np.nan)
+
+
+def weighted_mean(values, C):
+    """Mean of per-cluster values (NaN = undefined, left out) with cluster counts C (k × n)."""
+    v = np.asarray(values, dtype=np.float64)
+    ok = ~np.isnan(v)
+    w = C[:, ok].sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(w > 0, C[:, ok] @ v[ok] / w, np.nan)
+
+
 def nanmean(values):
     v = np.asarray(values, dtype=np.float64)
     v = v[~np.isnan(v)]
@@ -124,6 +171,25 @@ class Steps:
         self.rows_of = [np.nonzero(self.cluster == i)[0] for i in range(len(ids))]
         with open(os.path.join(run_dir, "steps.json")) as f:
             self.summary = json.load(f)
+        # ProcessBench predictions per solution, in the order of `ids` (the clusters above).
+        sols = {r["id"]: r for r in read_jsonl(os.path.join(run_dir, "steps_solutions.jsonl"))}
+        self.label = np.array([sols[i]["label"] for i in ids])
+        self.pred = {k: np.array([sols[i]["pred_" + k] for i in ids]) for k in ("reward", "logprob")}
+
+    def f1(self, kind, C=None):
+        """ProcessBench F1: harmonic mean of the accuracy on erroneous solutions (first error
+        found exactly) and on correct ones (no error predicted), threshold fixed on validation.
+        C: solution counts (k × n) of resamples; None = the data as they are (a scalar)."""
+        counts = np.ones((1, len(self.label))) if C is None else C
+        wrong, right = self.label != -1, self.label == -1
+        hit_wrong = (wrong & (self.pred[kind] == self.label)).astype(float)
+        hit_right = (right & (self.pred[kind] == -1)).astype(float)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            a = (counts @ hit_wrong) / (counts @ wrong.astype(float))
+            b = (counts @ hit_right) / (counts @ right.astype(float))
+            f = np.where(a + b > 0, 2 * a * b / (a + b), 0.0)
+            f = np.where(np.isnan(a) | np.isnan(b), np.nan, f)
+        return float(f[0]) if C is None else f
 
 
 class PolicyEval:
@@ -149,8 +215,15 @@ class PolicyEval:
             by_prompt.setdefault(r["prompt_id"], []).append(r)
         self.distinct = np.array([len({r["text"] for r in by_prompt[p]}) / len(by_prompt[p])
                                   for p in self.gen.prompts])
-        self.bigrams = [[tuple(r["token_ids"][i:i + 2]) for r in by_prompt[p] for i in range(len(r["token_ids"]) - 1)]
-                        for p in self.gen.prompts]
+        # Per prompt: its samples' token bigrams as a set, and how many there are.
+        bigrams = [[tuple(r["token_ids"][i:i + 2]) for r in by_prompt[p] for i in range(len(r["token_ids"]) - 1)]
+                   for p in self.gen.prompts]
+        vocabulary = {b: j for j, b in enumerate(sorted({b for bs in bigrams for b in bs}))}
+        self.bigram_incidence = np.zeros((len(bigrams), len(vocabulary)))
+        for i, bs in enumerate(bigrams):
+            for b in bs:
+                self.bigram_incidence[i, vocabulary[b]] = 1.0
+        self.bigram_counts = np.array([len(b) for b in bigrams], dtype=np.float64)
 
         g = self.gen
         self.within_sum = within_spearman(g, g.reward)
@@ -158,52 +231,55 @@ class PolicyEval:
         self.within_logprob = within_spearman(g, g.logprob)
         self.best_reward = best_pick_metric(g, g.reward)
         self.best_logprob = best_pick_metric(g, g.logprob)
+        for kind in ("reward", "logprob"):
+            check(f"{name} γ={gamma:g} ProcessBench F1 ({kind})", self.steps.f1(kind), self.steps.summary[kind]["f1"])
         check(f"{name} γ={gamma:g} pooled Spearman", spearman(g.reward, g.metric), g.softq["spearman (pooled)"])
         check(f"{name} γ={gamma:g} within-prompt Spearman", nanmean(self.within_sum), g.softq["spearman (within prompt)"])
 
-    # Endpoints as functions of a resample: `gi` indexes prompts, `si` indexes step solutions.
-    def p1(self, gi=None):
-        rows = self._rows(self.gen.rows_of, gi)
-        return spearman(self.gen.reward[rows], self.gen.metric[rows])
-
-    def p2(self, si=None):
-        rows = self._rows(self.steps.rows_of, si)
-        return auroc(self.steps.reward[rows], self.steps.correct[rows])
-
-    def step_auroc_logprob(self, si=None):
-        rows = self._rows(self.steps.rows_of, si)
-        return auroc(self.steps.logprob[rows], self.steps.correct[rows])
-
-    def within_mean_sp(self, gi=None):
-        return nanmean(self.within_mean if gi is None else self.within_mean[gi])
-
-    def within_sum_sp(self, gi=None):
-        return nanmean(self.within_sum if gi is None else self.within_sum[gi])
-
-    def bon_gain(self, gi=None):
-        d = self.best_reward - self.best_logprob
-        return float((d if gi is None else d[gi]).mean())
-
-    def sampled_metric(self, gi=None):
-        rows = self._rows(self.gen.rows_of, gi)
-        return float(self.gen.metric[rows].mean())
-
-    def distinct_samples(self, gi=None):
-        return float((self.distinct if gi is None else self.distinct[gi]).mean())
-
-    def distinct2(self, gi=None):
-        idx = range(len(self.bigrams)) if gi is None else gi
-        all_bigrams = [b for i in idx for b in self.bigrams[i]]
-        return len(set(all_bigrams)) / max(len(all_bigrams), 1)
-
-    def pair_accuracy(self, pi=None):
-        return float((self.pair_correct if pi is None else self.pair_correct[pi]).mean())
-
+    # Endpoints as functions of a resample given as cluster counts C (k × n_clusters: how often
+    # each prompt, solution or pair is drawn); C = None is the data as they are and gives a scalar.
     @staticmethod
-    def _rows(rows_of, idx):
-        if idx is None:
-            return np.concatenate(rows_of)
-        return np.concatenate([rows_of[i] for i in idx])
+    def _eval(fn, C, n):
+        v = fn(np.ones((1, n)) if C is None else np.asarray(C, dtype=np.float64))
+        return float(v[0]) if C is None else v
+
+    def p1(self, C=None):
+        g = self.gen
+        return self._eval(lambda W: weighted_spearman(g.reward, g.metric, W[:, g.cluster]), C, len(g.prompts))
+
+    def p2(self, C=None):
+        st = self.steps
+        return self._eval(lambda W: weighted_auroc(st.reward, st.correct, W[:, st.cluster]), C, len(st.rows_of))
+
+    def step_auroc_logprob(self, C=None):
+        st = self.steps
+        return self._eval(lambda W: weighted_auroc(st.logprob, st.correct, W[:, st.cluster]), C, len(st.rows_of))
+
+    def within_mean_sp(self, C=None):
+        return self._eval(lambda W: weighted_mean(self.within_mean, W), C, len(self.gen.prompts))
+
+    def within_sum_sp(self, C=None):
+        return self._eval(lambda W: weighted_mean(self.within_sum, W), C, len(self.gen.prompts))
+
+    def bon_gain(self, C=None):
+        return self._eval(lambda W: weighted_mean(self.best_reward - self.best_logprob, W), C, len(self.gen.prompts))
+
+    def sampled_metric(self, C=None):
+        g = self.gen
+        return self._eval(lambda W: weighted_mean(g.metric, W[:, g.cluster]), C, len(g.prompts))
+
+    def distinct_samples(self, C=None):
+        return self._eval(lambda W: weighted_mean(self.distinct, W), C, len(self.gen.prompts))
+
+    def distinct2(self, C=None):
+        def fn(W):
+            # A bigram counts once if any drawn prompt has it: incidence (prompts × bigrams).
+            drawn = (W > 0).astype(float)
+            return ((drawn @ self.bigram_incidence) > 0).sum(axis=1) / (W @ self.bigram_counts)
+        return self._eval(fn, C, len(self.gen.prompts))
+
+    def pair_accuracy(self, C=None):
+        return self._eval(lambda W: weighted_mean(self.pair_correct, W), C, len(self.pair_correct))
 
     def identity_holds(self):
         """Identity 1 at γ = 1: within every prompt, `sum` ranks as log-likelihood does."""
@@ -254,32 +330,33 @@ def select_lambda(protocol, work, grid):
 def paired(endpoint, treated, control, n_clusters, level, rng_seed=BOOT_SEED):
     """Δ = mean over seeds of endpoint(treated_s) − endpoint(control_s), with a percentile CI from
     resampling clusters (prompts, solutions or pairs) with replacement, the same resample for
-    every policy."""
-    if control is None:                     # a one-sample contrast: Δ = mean of endpoint(treated_s)
+    every policy. endpoint(e, C) takes cluster counts C (B × n) and returns B values; with C =
+    None it returns the point estimate. control None: a one-sample contrast (Δ = mean of
+    endpoint(treated_s))."""
+    if control is None:
         control = [None] * len(treated)
 
-    def value(e, idx):
-        return 0.0 if e is None else endpoint(e, idx)
+    def value(e, C):
+        if e is None:
+            return 0.0 if C is None else np.zeros(len(C))
+        return endpoint(e, C)
 
-    def delta(idx):
-        return float(np.mean([value(t, idx) - value(c, idx) for t, c in zip(treated, control)]))
-    point = delta(None)
     rng = np.random.Generator(np.random.PCG64(rng_seed))
-    draws = []
-    for _ in range(B):
-        idx = rng.integers(0, n_clusters, n_clusters)
-        d = delta(idx)
-        if not math.isnan(d):
-            draws.append(d)
+    draws_idx = rng.integers(0, n_clusters, (B, n_clusters))
+    C = np.zeros((B, n_clusters))
+    np.add.at(C, (np.repeat(np.arange(B), n_clusters), draws_idx.ravel()), 1.0)
+    deltas = np.mean([value(t, C) - value(c, C) for t, c in zip(treated, control)], axis=0)
+    draws = deltas[~np.isnan(deltas)]
     alpha = 1 - level
     lo, hi = np.quantile(draws, [alpha / 2, 1 - alpha / 2])
     per_seed = [{"treated": value(t, None), "control": value(c, None),
                  "difference": value(t, None) - value(c, None)} for t, c in zip(treated, control)]
     return {"treated_mean": float(np.mean([p["treated"] for p in per_seed])),
             "control_mean": float(np.mean([p["control"] for p in per_seed])),
-            "delta": point, "ci": {"level": level, "low": float(lo), "high": float(hi),
-                                   "method": "percentile, paired cluster bootstrap",
-                                   "resamples": B, "valid": len(draws), "seed": rng_seed},
+            "delta": float(np.mean([p["difference"] for p in per_seed])),
+            "ci": {"level": level, "low": float(lo), "high": float(hi),
+                   "method": "percentile, paired cluster bootstrap",
+                   "resamples": B, "valid": int(len(draws)), "seed": rng_seed},
             "per_seed": per_seed, "seeds_favouring_treated": sum(p["difference"] > 0 for p in per_seed)}
 
 
@@ -309,7 +386,9 @@ def aggregate(protocol, work, names, selection):
                    "step_auroc_reward_by_position": {str(k): auroc(e.steps.reward[e.steps.position == k],
                                                                    e.steps.correct[e.steps.position == k])
                                                      for k in sorted(set(e.steps.position.tolist()))},
-                   "processbench": e.steps.summary.get("processbench"),
+                   "processbench_f1_reward": e.steps.f1("reward"),
+                   "processbench_f1_logprob": e.steps.f1("logprob"),
+                   "processbench_threshold_reward": e.steps.summary["reward"]["threshold"],
                    "within_prompt_spearman_mean": e.within_mean_sp(),
                    "within_prompt_spearman_sum": e.within_sum_sp(),
                    "within_prompt_spearman_logprob": nanmean(e.within_logprob),
@@ -357,6 +436,8 @@ def aggregate(protocol, work, names, selection):
         "S5_sampled_metric": paired(lambda e, i: e.sampled_metric(i), iq1, mle1, n_prompts, 0.95),
         "S6_distinct_samples": paired(lambda e, i: e.distinct_samples(i), iq1, mle1, n_prompts, 0.95),
         "S6_distinct_2": paired(lambda e, i: e.distinct2(i), iq1, mle1, n_prompts, 0.95),
+        "S7_processbench_f1_reward": paired(lambda e, i: e.steps.f1("reward", i), iq1, mle1, n_solutions, 0.95),
+        "S7_processbench_f1_logprob": paired(lambda e, i: e.steps.f1("logprob", i), iq1, mle1, n_solutions, 0.95),
         "S7_step_auroc_logprob": paired(lambda e, i: e.step_auroc_logprob(i), iq1, mle1, n_solutions, 0.95),
             # Within each policy: step AUROC of reward minus that of log-likelihood (one-sample contrasts).
         "S7_step_auroc_reward_minus_logprob_iqlearn": paired(

@@ -66,22 +66,46 @@ def test_parse_name_round_trips_the_training_names():
         assert st.parse_name(policy_name(lam, seed, g)) == (float(lam), seed, g)
 
 
+@pytest.mark.parametrize("seed", range(10))
+def test_weights_equal_repeating_the_elements(seed):
+    """A resample is given as multiplicities; the weighted statistics must equal the plain ones
+    on the array with every element repeated that many times (zero = left out)."""
+    rng = np.random.default_rng(500 + seed)
+    n = int(rng.integers(3, 25))
+    x = rng.integers(0, 5, n).astype(float)
+    y = rng.integers(0, 4, n).astype(float)
+    positive = rng.random(n) < 0.5
+    positive[0], positive[1] = True, False
+    W = rng.integers(0, 3, (4, n)).astype(float)
+    W[:, 0] = W[:, 1] = 1
+    for k in range(len(W)):
+        rep = np.repeat(np.arange(n), W[k].astype(int))
+        ranks = st.weighted_ranks(x, W[k:k + 1])[0]
+        assert np.array_equal(ranks[rep], st.rankdata(x[rep]))
+        plain = st.spearman(x[rep], y[rep])
+        got = st.weighted_spearman(x, y, W[k:k + 1])[0]
+        assert (math.isnan(plain) and math.isnan(got)) or got == pytest.approx(plain, abs=1e-12)
+        assert st.weighted_auroc(x, positive, W[k:k + 1])[0] == pytest.approx(
+            brute_auroc(list(x[rep]), list(positive[rep])), abs=1e-12)
+
+
 def test_paired_bootstrap_is_seeded_and_brackets_the_point():
     class E:
         def __init__(self, v):
             self.v = np.asarray(v, dtype=float)
 
-        def value(self, idx):
-            return float((self.v if idx is None else self.v[idx]).mean())
+        def value(self, C):
+            return float(self.v.mean()) if C is None else st.weighted_mean(self.v, C)
 
     rng = np.random.default_rng(7)
     treated = [E(rng.normal(0.3, 1, 50)) for _ in range(3)]
     control = [E(rng.normal(0.0, 1, 50)) for _ in range(3)]
-    a = st.paired(lambda e, i: e.value(i), treated, control, 50, 0.95)
-    b = st.paired(lambda e, i: e.value(i), treated, control, 50, 0.95)
+    a = st.paired(lambda e, C: e.value(C), treated, control, 50, 0.95)
+    b = st.paired(lambda e, C: e.value(C), treated, control, 50, 0.95)
     assert a == b
     assert a["ci"]["low"] <= a["delta"] <= a["ci"]["high"]
+    assert a["ci"]["valid"] == st.B
     expected = np.mean([t.value(None) - c.value(None) for t, c in zip(treated, control)])
     assert a["delta"] == pytest.approx(expected, abs=1e-14)
-    one = st.paired(lambda e, i: e.value(i), treated, None, 50, 0.95)
+    one = st.paired(lambda e, C: e.value(C), treated, None, 50, 0.95)
     assert one["delta"] == pytest.approx(np.mean([t.value(None) for t in treated]), abs=1e-14)
