@@ -43,6 +43,26 @@ public enum BLAS {
     /// The kernel family OpenBLAS chose for this CPU at load ("Haswell", "Prescott", "SkylakeX", …).
     public static let coreName: String = openblas_get_corename().map { String(cString: $0) } ?? "unknown"
 
+    /// Why the kernel family matters to a user, or nil when it does not: OpenBLAS's runtime
+    /// detection falls back to its Prescott (SSE3) kernels on CPUs it does not recognise, even
+    /// when they have AVX2 and FMA (seen on virtual CPUs that report a generic model name), and
+    /// those kernels run sgemm 3.5–4.6× slower than the Haswell or SkylakeX ones on the same
+    /// CPU (docs/performance.md). softq never overrides the choice itself — it also changes the
+    /// low bits of every product — so it says what the user can do.
+    public static var kernelAdvice: String? {
+        kernelAdvice(coreName: coreName, cpuFlags: CPUFlags.current)
+    }
+
+    /// `kernelAdvice` for a given family and set of CPU feature flags (testable without the CPU).
+    public static func kernelAdvice(coreName: String, cpuFlags: Set<String>) -> String? {
+        let slow: Set<String> = ["prescott", "core2", "penryn", "dunnington", "nehalem", "atom", "katmai", "northwood"]
+        guard slow.contains(coreName.lowercased()), cpuFlags.contains("avx2"), cpuFlags.contains("fma") else { return nil }
+        let family = cpuFlags.contains("avx512f") ? "SkylakeX" : "Haswell"
+        return "OpenBLAS chose its \(coreName) kernels on a CPU with AVX2 and FMA; "
+            + "OPENBLAS_CORETYPE=\(family)\(family == "Haswell" ? "" : " (or Haswell)") in the environment typically makes scoring 2-4x faster "
+            + "(low bits of results change with the kernel family; docs/performance.md)"
+    }
+
     /// Rows per block when several sequences share one product, or nil when sharing is not
     /// bit-invariant with this kernel family. Measured (docs/performance.md, BatchInvarianceTests):
     /// a row's bits depend on where it falls in the kernel's tile of rows (full tile or
@@ -114,5 +134,27 @@ private final class BLASThreadScope: @unchecked Sendable {
             if savedThreads != activeThreads { openblas_set_num_threads(Int32(savedThreads)) }
             condition.broadcast()
         }
+    }
+}
+
+/// The CPU's feature flags as Linux lists them in /proc/cpuinfo ("avx2", "fma", "avx512f", …);
+/// empty where that file does not exist or cannot be read.
+public enum CPUFlags {
+    public static let current: Set<String> = {
+        guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) else { return [] }
+        return parse(cpuinfo: text)
+    }()
+
+    /// The flags of the first processor listed (x86 `flags`, ARM `Features`).
+    public static func parse(cpuinfo text: String) -> Set<String> {
+        for line in text.split(separator: "\n") {
+            let parts = line.split(separator: ":", maxSplits: 1)
+            guard parts.count == 2 else { continue }
+            let key = parts[0].trimmingCharacters(in: .whitespaces)
+            if key == "flags" || key == "Features" {
+                return Set(parts[1].split(separator: " ").map(String.init))
+            }
+        }
+        return []
     }
 }

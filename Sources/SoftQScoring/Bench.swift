@@ -78,6 +78,7 @@ public struct BenchReport: Sendable {
             ("peak_rss_bytes", .int(peakResidentBytes)), ("rss_before_scoring_bytes", .int(residentBeforeScoringBytes)),
             ("weight_bytes", .int(weightBytes)), ("weight_type", .string(weightType)),
             ("mapped_weights", .bool(mappedWeights)), ("stacked_sequences", .bool(stackedSequences)),
+            ("blas_kernels", .string(BLAS.coreName)),
         ])
     }
 
@@ -90,7 +91,7 @@ public struct BenchReport: Sendable {
         time per pass    \(f(medianSeconds, 3)) s median of \(passSeconds.count) (\(passSeconds.map { f($0, 3) }.joined(separator: ", ")))
         throughput       \(f(tokensPerSecond)) tokens/s, \(f(pairsPerSecond, 2)) pairs/s
         compute          \(f(gflops)) GFLOP/s (\(f(flops / 1e9)) GFLOP per pass) = \(f(100 * fractionOfPeak))% of the sgemm peak
-        sgemm peak       \(f(blasPeakGFLOPS)) GFLOP/s (threaded \(f(blasThreadedGFLOPS)), side by side \(f(blasSideBySideGFLOPS)))
+        sgemm peak       \(f(blasPeakGFLOPS)) GFLOP/s (threaded \(f(blasThreadedGFLOPS)), side by side \(f(blasSideBySideGFLOPS))), OpenBLAS \(BLAS.coreName) kernels\(BLAS.kernelAdvice.map { "\n  note           " + $0 } ?? "")
         load             \(f(loadSeconds, 3)) s (weights \(mappedWeights ? "memory-mapped" : "copied"))
         first pair       \(f(firstPairSeconds, 3)) s from process start
         peak memory      \(f(Double(peakResidentBytes) / mb)) MiB resident = \(f(Double(peakResidentBytes) / Double(weightBytes), 2))× the \(weightType) weights (\(f(Double(weightBytes) / mb)) MiB); \(f(Double(residentBeforeScoringBytes) / mb)) MiB before scoring

@@ -4,6 +4,7 @@ import SoftQEvaluation
 import SoftQRewards
 import SoftQTokenizers
 import SoftQCheckpoint
+import SoftQKernels
 
 /// Where per-token values go (`--per-token`).
 public enum PerTokenFormat: String, CaseIterable, Sendable {
@@ -104,6 +105,9 @@ public enum Provenance {
         for (key, path) in inputs {
             f.append((key, .object([("path", .string(path)), ("sha256", .string(try InputHash.sha256(path: path)))])))
         }
+        // The kernel family changes the low bits of every product (docs/performance.md), so a
+        // reader comparing two runs to the last digit needs to know it.
+        f.append(("blas_kernels", .string(BLAS.coreName)))
         f.append(("time", .string(ISO8601DateFormatter().string(from: Date()))))
         return .object(f)
     }
