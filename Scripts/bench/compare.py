@@ -5,7 +5,9 @@ Alternates, --runs times in one process: `softq bench` (a subprocess, one timed 
 same pairs scored by transformers (torch.inference_mode, the same thread count, the fastest
 batch size found in a warm-up). Prints each run's tokens/s and the softq/PyTorch ratio, then
 the median ratio, and checks that both give the same log-probabilities (|Δ logprob_sum| ≤ 1e-3
-for every response). With --scaling, also times softq at three sequence-length scales.
+for every response). With --scaling, also times softq at three sequence-length scales. With --coretypes, every run
+times softq once per OpenBLAS kernel family (OPENBLAS_CORETYPE; `default` leaves the variable as
+it is), so the families' speeds are compared in the same run too.
 
 Tokens are counted as softq counts them: the prompt once per pair plus both responses.
 PyTorch scores each (prompt + response) sequence, sorted by length and right-padded inside a
@@ -14,6 +16,7 @@ batch (its usual way), and applies the output layer only at the response positio
 Usage (from the repository root, after `swift build -c release --product softq` and
 `python3 Scripts/bench/make_bench_models.py`):
   python3 Scripts/bench/compare.py --model gpt2-124m [--runs 5] [--threads 2] [--scaling]
+                                   [--coretypes default Haswell SkylakeX]
   python3 Scripts/bench/compare.py --checkpoint M.h5 --pairs P.jsonl
 The machine may be shared: only ratios measured side by side in one run mean anything.
 """
@@ -105,12 +108,15 @@ def torch_logprob_sums(model, pairs, batch):
     return out
 
 
-def run_softq(softq, checkpoint, pairs, threads, out=None):
+def run_softq(softq, checkpoint, pairs, threads, out=None, coretype="default"):
     cmd = [softq, "bench", "--checkpoint", checkpoint, "--pairs", pairs, "--threads", str(threads),
            "--repeats", "1", "--json"]
     if out:
         cmd += ["--out", out]
-    res = subprocess.run(cmd, capture_output=True, text=True)
+    env = dict(os.environ)
+    if coretype != "default":
+        env["OPENBLAS_CORETYPE"] = coretype
+    res = subprocess.run(cmd, capture_output=True, text=True, env=env)
     if res.returncode != 0:
         raise SystemExit(f"softq bench failed:\n{res.stderr}")
     return json.loads(res.stdout.strip().splitlines()[-1])
@@ -131,6 +137,8 @@ def main():
     ap.add_argument("--batch-sizes", type=int, nargs="+", default=[1, 4, 8, 16])
     ap.add_argument("--softq", default=os.path.join(ROOT, ".build", "release", "softq"))
     ap.add_argument("--scaling", action="store_true", help="also time softq at 3 length scales")
+    ap.add_argument("--coretypes", nargs="+", default=["default"],
+                    help="OpenBLAS kernel families to time softq with in every run (`default`: the environment's)")
     a = ap.parse_args()
 
     checkpoint = a.checkpoint or os.path.join(BENCH, f"{a.model}.h5")
@@ -160,37 +168,55 @@ def main():
             best, best_t = bs, t
     print(f"PyTorch batch size: {best}")
 
-    ratios, cpu_ratios, rows = [], [], []
+    kinds = a.coretypes
+    ratios = {k: [] for k in kinds}
+    cpu_ratios = {k: [] for k in kinds}
+    rows = {k: [] for k in kinds}
+    worst = 0.0
     with tempfile.TemporaryDirectory() as tmp:
         for run in range(a.runs):
-            s = run_softq(a.softq, checkpoint, pairs_path, a.threads, out=tmp if run == 0 else None)
+            for kind in kinds:
+                first = run == 0 and kind == kinds[0]
+                rows[kind].append(run_softq(a.softq, checkpoint, pairs_path, a.threads,
+                                            out=tmp if first else None, coretype=kind))
+                if first:
+                    with open(os.path.join(tmp, "pairs.jsonl")) as f:
+                        scored = [json.loads(line) for line in f]
             t0, c0 = time.perf_counter(), time.process_time()
             ref = torch_logprob_sums(model, pairs, best)
             tt, tc = time.perf_counter() - t0, time.process_time() - c0
-            cpu_ratios.append(tc / s["cpu_seconds_median"])
             torch_tps = tokens / tt
-            ratio = s["tokens_per_second"] / torch_tps
-            ratios.append(ratio)
-            rows.append(s)
-            print(f"run {run + 1}: softq {s['tokens_per_second']:8.1f} tok/s ({s['gflops']:.1f} GFLOP/s, "
-                  f"{100 * s['fraction_of_peak']:.0f}% of {s['blas_peak_gflops']:.1f}), "
-                  f"PyTorch {torch_tps:8.1f} tok/s, ratio {ratio:.2f} (CPU-time ratio {cpu_ratios[-1]:.2f})")
+            print(f"run {run + 1}: PyTorch {torch_tps:8.1f} tok/s")
+            for kind in kinds:
+                s = rows[kind][-1]
+                cpu_ratios[kind].append(tc / s["cpu_seconds_median"])
+                ratios[kind].append(s["tokens_per_second"] / torch_tps)
+                print(f"  softq ({s.get('blas_kernels', kind)} kernels): {s['tokens_per_second']:8.1f} tok/s "
+                      f"({s['gflops']:.1f} GFLOP/s, {100 * s['fraction_of_peak']:.0f}% of {s['blas_peak_gflops']:.1f}), "
+                      f"ratio {ratios[kind][-1]:.2f} (CPU-time ratio {cpu_ratios[kind][-1]:.2f})")
             if run == 0:
-                worst = 0.0
-                with open(os.path.join(tmp, "pairs.jsonl")) as f:
-                    for line in f:
-                        r = json.loads(line)
-                        for side in ("chosen", "rejected"):
-                            worst = max(worst, abs(r[side]["logprob_sum"] - ref[(r["id"], side)]))
-    print(f"median CPU-time ratio (PyTorch CPU s / softq CPU s): {statistics.median(cpu_ratios):.2f} "
-          f"(runs: {', '.join(f'{x:.2f}' for x in cpu_ratios)})")
-    med = lambda k: statistics.median(r[k] for r in rows)  # noqa: E731
-    print(f"median ratio softq/PyTorch: {statistics.median(ratios):.2f} (runs: {', '.join(f'{x:.2f}' for x in ratios)})")
-    print(f"softq medians: {med('tokens_per_second'):.1f} tok/s, {med('pairs_per_second'):.2f} pairs/s, "
-          f"{med('gflops'):.1f} GFLOP/s = {100 * med('fraction_of_peak'):.0f}% of sgemm peak {med('blas_peak_gflops'):.1f}; "
-          f"load {med('load_seconds'):.3f} s, first pair {med('first_pair_seconds'):.3f} s, "
-          f"peak RSS {med('peak_rss_bytes') / 2**20:.0f} MiB = {med('peak_rss_bytes') / med('weight_bytes'):.2f}x weights "
-          f"({med('weight_bytes') / 2**20:.0f} MiB; {med('rss_before_scoring_bytes') / 2**20:.0f} MiB before scoring)")
+                for r in scored:
+                    for side in ("chosen", "rejected"):
+                        worst = max(worst, abs(r[side]["logprob_sum"] - ref[(r["id"], side)]))
+    for kind in kinds:
+        rs = rows[kind]
+        med = lambda k: statistics.median(r[k] for r in rs)  # noqa: E731
+        print(f"[{rs[0].get('blas_kernels', kind)} kernels, OPENBLAS_CORETYPE={kind}]")
+        print(f"  median CPU-time ratio (PyTorch CPU s / softq CPU s): {statistics.median(cpu_ratios[kind]):.2f} "
+              f"(runs: {', '.join(f'{x:.2f}' for x in cpu_ratios[kind])})")
+        print(f"  median ratio softq/PyTorch: {statistics.median(ratios[kind]):.2f} "
+              f"(runs: {', '.join(f'{x:.2f}' for x in ratios[kind])})")
+        print(f"  softq medians: {med('tokens_per_second'):.1f} tok/s, {med('pairs_per_second'):.2f} pairs/s, "
+              f"{med('gflops'):.1f} GFLOP/s = {100 * med('fraction_of_peak'):.0f}% of sgemm peak {med('blas_peak_gflops'):.1f}; "
+              f"load {med('load_seconds'):.3f} s, first pair {med('first_pair_seconds'):.3f} s, "
+              f"peak RSS {med('peak_rss_bytes') / 2**20:.0f} MiB = {med('peak_rss_bytes') / med('weight_bytes'):.2f}x weights "
+              f"({med('weight_bytes') / 2**20:.0f} MiB; {med('rss_before_scoring_bytes') / 2**20:.0f} MiB before scoring)")
+    if len(kinds) > 1:
+        base = kinds[0]
+        for kind in kinds[1:]:
+            speed = [x["tokens_per_second"] / y["tokens_per_second"] for x, y in zip(rows[kind], rows[base])]
+            print(f"softq {kind} / {base}: median {statistics.median(speed):.2f}x tokens/s "
+                  f"(runs: {', '.join(f'{x:.2f}' for x in speed)})")
     ok = worst <= 1e-3
     print(f"log-probabilities: max |softq - PyTorch| per response sum = {worst:.2e} ({'OK' if ok else 'FAIL'}, limit 1e-3)")
 
@@ -200,7 +226,7 @@ def main():
         for scale in (0.5, 1, 2):
             path = make_pairs(os.path.join(BENCH, f"scale-{vocab}-{scale}.jsonl"), 16, vocab, eos, seed=7,
                               prompt=(int(64 * scale), int(256 * scale)), response=(int(32 * scale), int(256 * scale)))
-            s = run_softq(a.softq, checkpoint, path, a.threads)
+            s = run_softq(a.softq, checkpoint, path, a.threads, coretype=kinds[0])
             per_tok = s["seconds_median"] / s["tokens"]
             base = base or per_tok
             print(f"  x{scale}: {s['tokens']:6d} tokens, {s['seconds_median']:.3f} s, {1e3 * per_tok:.3f} ms/token "
