@@ -70,7 +70,7 @@ let package = Package(
         .target(name: "SoftQReport", dependencies: ["SoftQEvaluation", "HDF5Kit", "SoftQBase"]),
         .executableTarget(name: "softq", dependencies: [
             "SoftQCheckpoint", "SoftQModels", "SoftQTokenizers", "SoftQRewards", "SoftQEvaluation",
-            "SoftQScoring", "SoftQSampling", "SoftQTraining", "SoftQAnalysis", "SoftQReport", "SoftQBase",
+            "SoftQScoring", "SoftQSampling", "SoftQTraining", "SoftQAnalysis", "SoftQReport", "SoftQBase", "SoftQKernels",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import SoftQBase
+import SoftQKernels
 import SoftQRewards
 import SoftQScoring
 
@@ -121,12 +122,18 @@ struct ResumeOptions: ParsableArguments {
 }
 
 enum CLI {
-    /// swift-log to stderr, once per process.
-    static func bootstrapLogging(verbose: Bool) {
+    /// swift-log to stderr, once per process. `runsModel`: the command runs matrix products,
+    /// so OpenBLAS's kernel family matters to it.
+    static func bootstrapLogging(verbose: Bool, runsModel: Bool = true) {
         LoggingSystem.bootstrap { label in
             var h = StreamLogHandler.standardError(label: label)
             h.logLevel = verbose ? .debug : .notice
             return h
+        }
+        // Said on a terminal only (like the progress line), so piped output and tests stay as
+        // they are: OpenBLAS's slow fallback kernels cost a user 2-4x without any other sign.
+        if runsModel, isatty(STDERR_FILENO) != 0, let advice = BLAS.kernelAdvice {
+            logger.notice("\(advice)")
         }
     }
 

@@ -31,7 +31,7 @@ struct MergeCommand: ParsableCommand {
     @OptionGroup var report: ReportFlag
 
     func run() throws {
-        CLI.bootstrapLogging(verbose: false)
+        CLI.bootstrapLogging(verbose: false, runsModel: false)
         let set = try ShardSet.load(shards)
         let run = set[0].manifest.run
         guard ShardMerge.runs.contains(run) || AnalysisMerge.runs[run] != nil else { throw ShardMergeError.unsupported(run: run) }
