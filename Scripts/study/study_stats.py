@@ -504,4 +504,13 @@ def render_table(summary):
                      f"{v['seeds_favouring_treated']}/{len(v['per_seed'])}  {v.get('verdict', '')}")
     s = summary["sanity_identity_1"]
     lines.append(f"identity 1 at γ = 1 (within-prompt sum ≡ log-likelihood): {s['policies_passing']}/{s['policies']} policies")
+    lines.append("dose response (γ = 1, means over seeds; Δ vs MLE with 95% CI):")
+    lines.append(f"{'λ':>6} {'P1':>7} {'P2':>7} {'pairs':>7} {'sampled':>8} {'greedy':>7}  P1 Δ [95% CI]              P2 Δ [95% CI]")
+    for d in summary["dose_response"]:
+        row = (f"{d['lambda']:>6g} {d['P1_mean']:7.4f} {d['P2_mean']:7.4f} {d['pair_accuracy_mean']:7.4f} "
+               f"{d['sampled_metric_mean']:8.4f} {d['greedy_metric_mean']:7.4f}")
+        if "P1_vs_mle" in d:
+            row += "".join(f"  {c['delta']:+.4f} [{c['ci']['low']:+.4f}, {c['ci']['high']:+.4f}]"
+                           for c in (d["P1_vs_mle"], d["P2_vs_mle"]))
+        lines.append(row)
     return "\n".join(lines)
