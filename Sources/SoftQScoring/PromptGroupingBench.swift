@@ -44,12 +44,7 @@ public enum PromptGroupingBench {
         let (separate, shared) = try scorers(scoring, model: model)
         var a: [ScoredSingle] = [], b: [ScoredSingle] = []
         let (ts, tg) = try alternate(repeats: repeats, { a = try separate.scoreSingles(items) }, { b = try shared.scoreSingles(items) })
-        let prompts = Set(items.map(\.prompt))
-        let responseTokens = items.reduce(0) { $0 + $1.response.ids.count }
-        return Result(workload: workload, responses: items.count, prompts: prompts.count,
-                      separateTokens: items.reduce(0) { $0 + $1.prompt.count } + responseTokens,
-                      sharedTokens: prompts.reduce(0) { $0 + $1.count } + responseTokens,
-                      separateSeconds: ts, sharedSeconds: tg,
+        return result(workload, items, separateSeconds: ts, sharedSeconds: tg,
                       identical: a.map(\.response.scores) == b.map(\.response.scores))
     }
 
@@ -65,13 +60,20 @@ public enum PromptGroupingBench {
         }
         var a: [ScoredSingle] = [], b: [ScoredPair] = []
         let (ts, tg) = try alternate(repeats: repeats, { a = try separate.scoreSingles(singles) }, { b = try shared.scorePairs(pairs) })
-        let prompts = Set(pairs.map(\.prompt))
-        let responseTokens = singles.reduce(0) { $0 + $1.response.ids.count }
-        return Result(workload: workload, responses: singles.count, prompts: prompts.count,
-                      separateTokens: singles.reduce(0) { $0 + $1.prompt.count } + responseTokens,
-                      sharedTokens: prompts.reduce(0) { $0 + $1.count } + responseTokens,
-                      separateSeconds: ts, sharedSeconds: tg,
+        return result(workload, singles, separateSeconds: ts, sharedSeconds: tg,
                       identical: a.map(\.response.scores) == b.flatMap { [$0.chosen.scores, $0.rejected.scores] })
+    }
+
+    /// The token counts of both paths over `items`: every response with its own prompt, or each
+    /// distinct prompt once.
+    static func result(_ workload: String, _ items: [PreparedSingle], separateSeconds: [Double], sharedSeconds: [Double],
+                       identical: Bool) -> Result {
+        let prompts = Set(items.map(\.prompt))
+        let responseTokens = items.reduce(0) { $0 + $1.response.ids.count }
+        return Result(workload: workload, responses: items.count, prompts: prompts.count,
+                      separateTokens: items.reduce(0) { $0 + $1.prompt.count } + responseTokens,
+                      sharedTokens: prompts.reduce(0) { $0 + $1.count } + responseTokens,
+                      separateSeconds: separateSeconds, sharedSeconds: sharedSeconds, identical: identical)
     }
 
     static func scorers(_ scoring: ScoringOptions, model: any CausalLanguageModel) throws -> (PairScorer, PairScorer) {
