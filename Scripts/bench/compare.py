@@ -7,7 +7,8 @@ batch size found in a warm-up). Prints each run's tokens/s and the softq/PyTorch
 the median ratio, and checks that both give the same log-probabilities (|Δ logprob_sum| ≤ 1e-3
 for every response). With --scaling, also times softq at three sequence-length scales. With --coretypes, every run
 times softq once per OpenBLAS kernel family (OPENBLAS_CORETYPE; `default` leaves the variable as
-it is), so the families' speeds are compared in the same run too.
+it is), so the families' speeds are compared in the same run too; a family followed by `+stack`
+(e.g. `SkylakeX+stack`) times `softq bench --stack-sequences` with it.
 
 Tokens are counted as softq counts them: the prompt once per pair plus both responses.
 PyTorch scores each (prompt + response) sequence, sorted by length and right-padded inside a
@@ -16,7 +17,7 @@ batch (its usual way), and applies the output layer only at the response positio
 Usage (from the repository root, after `swift build -c release --product softq` and
 `python3 Scripts/bench/make_bench_models.py`):
   python3 Scripts/bench/compare.py --model gpt2-124m [--runs 5] [--threads 2] [--scaling]
-                                   [--coretypes default Haswell SkylakeX]
+                                   [--coretypes default Haswell SkylakeX SkylakeX+stack]
   python3 Scripts/bench/compare.py --checkpoint M.h5 --pairs P.jsonl
 The machine may be shared: only ratios measured side by side in one run mean anything.
 """
@@ -109,10 +110,16 @@ def torch_logprob_sums(model, pairs, batch):
 
 
 def run_softq(softq, checkpoint, pairs, threads, out=None, coretype="default"):
+    """One `softq bench` pass; coretype "F" or "F+stack" (F: an OPENBLAS_CORETYPE or `default`)."""
     cmd = [softq, "bench", "--checkpoint", checkpoint, "--pairs", pairs, "--threads", str(threads),
            "--repeats", "1", "--json"]
     if out:
         cmd += ["--out", out]
+    coretype, _, variant = coretype.partition("+")
+    if variant == "stack":
+        cmd += ["--stack-sequences"]
+    elif variant:
+        raise SystemExit(f"unknown variant +{variant} (known: +stack)")
     env = dict(os.environ)
     if coretype != "default":
         env["OPENBLAS_CORETYPE"] = coretype
@@ -138,7 +145,8 @@ def main():
     ap.add_argument("--softq", default=os.path.join(ROOT, ".build", "release", "softq"))
     ap.add_argument("--scaling", action="store_true", help="also time softq at 3 length scales")
     ap.add_argument("--coretypes", nargs="+", default=["default"],
-                    help="OpenBLAS kernel families to time softq with in every run (`default`: the environment's)")
+                    help="OpenBLAS kernel families to time softq with in every run (`default`: the environment's); "
+                         "FAMILY+stack also passes --stack-sequences")
     a = ap.parse_args()
 
     checkpoint = a.checkpoint or os.path.join(BENCH, f"{a.model}.h5")
@@ -191,7 +199,8 @@ def main():
                 s = rows[kind][-1]
                 cpu_ratios[kind].append(tc / s["cpu_seconds_median"])
                 ratios[kind].append(s["tokens_per_second"] / torch_tps)
-                print(f"  softq ({s.get('blas_kernels', kind)} kernels): {s['tokens_per_second']:8.1f} tok/s "
+                print(f"  softq ({s.get('blas_kernels', kind)} kernels{', stacked' if s.get('stacked_sequences') else ''}): "
+                      f"{s['tokens_per_second']:8.1f} tok/s "
                       f"({s['gflops']:.1f} GFLOP/s, {100 * s['fraction_of_peak']:.0f}% of {s['blas_peak_gflops']:.1f}), "
                       f"ratio {ratios[kind][-1]:.2f} (CPU-time ratio {cpu_ratios[kind][-1]:.2f})")
             if run == 0:
@@ -201,7 +210,7 @@ def main():
     for kind in kinds:
         rs = rows[kind]
         med = lambda k: statistics.median(r[k] for r in rs)  # noqa: E731
-        print(f"[{rs[0].get('blas_kernels', kind)} kernels, OPENBLAS_CORETYPE={kind}]")
+        print(f"[{rs[0].get('blas_kernels', kind)} kernels, {kind}]")
         print(f"  median CPU-time ratio (PyTorch CPU s / softq CPU s): {statistics.median(cpu_ratios[kind]):.2f} "
               f"(runs: {', '.join(f'{x:.2f}' for x in cpu_ratios[kind])})")
         print(f"  median ratio softq/PyTorch: {statistics.median(ratios[kind]):.2f} "

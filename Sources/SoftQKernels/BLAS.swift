@@ -63,21 +63,21 @@ public enum BLAS {
             + "(low bits of results change with the kernel family; docs/performance.md)"
     }
 
-    /// Rows per block when several sequences share one product, or nil when sharing is not
-    /// bit-invariant with this kernel family. Measured (docs/performance.md, BatchInvarianceTests):
-    /// a row's bits depend on where it falls in the kernel's tile of rows (full tile or
-    /// remainder), so each sequence's rows are padded to a multiple of the tile and start on
-    /// one; then a row gets the same bits alone or stacked. Prescott's kernel tiles rows by 4,
-    /// Sandy Bridge's shows no dependence (4 kept), Haswell's and Zen's by 12 (a 16×12
-    /// micro-tile, then 8 and 4). SkylakeX switches to small-matrix kernels by the size of the
-    /// whole product, which no padding fixes; unknown families are not trusted.
-    public static let stackingRowMultiple: Int? = {
-        switch coreName.lowercased() {
-        case "prescott", "sandybridge": return 4
-        case "haswell", "zen": return 12
-        default: return nil
-        }
-    }()
+    /// How several sequences may share one product and keep every row's bits, or nil when
+    /// that is not shown for this kernel family (then each sequence is its own product).
+    /// Measured (docs/performance.md, `BatchInvarianceTests`, `Scripts/bench/stacking_invariance.py`):
+    /// - a row's bits depend on where it falls in the kernel's tile of rows (full tile or
+    ///   remainder), so each sequence's rows are padded to a multiple of the tile and start on
+    ///   one: Prescott's kernel tiles rows by 4, Sandy Bridge's shows no dependence (1),
+    ///   Haswell's and Zen's by 12 (a 16×12 micro-tile, then 8 and 4); SkylakeX's computes
+    ///   each row alike wherever it falls (1), and so does Cooper Lake's (the same sgemm kernels);
+    /// - SkylakeX and Cooper Lake also switch to other kernels for small products, chosen by the size of the
+    ///   whole product: the AVX-512 "direct" sgemm for row-major x·W when m·n·k < 28·512²
+    ///   (OpenBLAS interface/gemm.c) and the small-matrix kernels when m·n·k ≤ 100³. A product
+    ///   of that size, stacked or alone, is padded with zero rows past the limit
+    ///   (`StackingRule.minimumRows`), so every row goes through the large-product kernels.
+    /// Unknown families are not trusted.
+    public static let stacking: StackingRule? = StackingRule(coreName: coreName)
 
     /// OpenBLAS's current thread count (process-wide).
     public static var threads: Int { Int(openblas_get_num_threads()) }
@@ -158,3 +158,39 @@ public enum CPUFlags {
         return []
     }
 }
+
+/// When the rows of several sequences can share one matrix product and still get, bit for bit,
+/// the values they get in a product of their own (`BLAS.stacking`).
+public struct StackingRule: Sendable, Equatable {
+    /// Each sequence's block of rows is padded with zero rows to a multiple of this.
+    public var rowMultiple: Int
+    /// Products with rows·n·k at or below this may run on other kernels; they are padded with
+    /// zero rows past it (0: no such kernels).
+    public var smallProductLimit: Int
+
+    public init(rowMultiple: Int, smallProductLimit: Int) {
+        precondition(rowMultiple >= 1 && smallProductLimit >= 0)
+        self.rowMultiple = rowMultiple
+        self.smallProductLimit = smallProductLimit
+    }
+
+    /// The rule for an OpenBLAS kernel family (`openblas_get_corename`), or nil when not shown.
+    public init?(coreName: String) {
+        switch coreName.lowercased() {
+        case "prescott": self.init(rowMultiple: 4, smallProductLimit: 0)
+        case "sandybridge": self.init(rowMultiple: 1, smallProductLimit: 0)
+        case "haswell", "zen": self.init(rowMultiple: 12, smallProductLimit: 0)
+        case "skylakex", "cooperlake": self.init(rowMultiple: 1, smallProductLimit: 28 * 512 * 512)
+        default: return nil
+        }
+    }
+
+    /// The fewest rows a product of n output columns and depth k must have to run on the
+    /// large-product kernels: a multiple of `rowMultiple` with rows·n·k > `smallProductLimit`.
+    public func minimumRows(n: Int, k: Int) -> Int {
+        let size = max(1, n) * max(1, k)
+        let rows = smallProductLimit / size + 1
+        return (rows + rowMultiple - 1) / rowMultiple * rowMultiple
+    }
+}
+

@@ -53,6 +53,33 @@ public struct Parallel: Sendable {
         return out
     }
 
+    /// [body(0), …, body(count − 1)] in item order, each item handed to whichever worker is free
+    /// next (items of unequal cost keep both cores busy, where `map`'s fixed assignment leaves
+    /// one idle at the end). Only for items that use no per-worker scratch: an item's result
+    /// must depend on the item alone, which then holds at any thread count and any timing.
+    public func mapBalanced<T>(_ count: Int, _ body: (_ item: Int) -> T) -> [T] {
+        let workers = min(threads, count)
+        if workers <= 1 { return (0..<count).map(body) }
+        var slots = [T?](repeating: nil, count: count)
+        let next = NSLock()
+        nonisolated(unsafe) var taken = 0
+        slots.withUnsafeMutableBufferPointer { buffer in
+            // Each slot is written by exactly one worker and read only after all have finished.
+            nonisolated(unsafe) let slot = buffer.baseAddress!
+            withoutActuallyEscaping(body) { body in
+                nonisolated(unsafe) let body = body
+                DispatchQueue.concurrentPerform(iterations: workers) { _ in
+                    while true {
+                        let i: Int = next.withLock { defer { taken += 1 }; return taken }
+                        if i >= count { return }
+                        slot[i] = body(i)
+                    }
+                }
+            }
+        }
+        return slots.map { $0! }
+    }
+
     /// Workers available to each of `items` concurrent work items.
     public func share(among items: Int) -> Parallel { Parallel(threads: threads / max(1, min(items, threads))) }
 }
@@ -66,27 +93,52 @@ public func productColumnChunk(outDim: Int) -> Int {
     outDim < 512 ? max(1, outDim) : ((outDim + 1) / 2 + 63) / 64 * 64
 }
 
+/// c [m, n] = a [m, k] · op(b), op(b) = bᵀ (b [n, k]) or b (b [k, n]), as one sgemm call.
+/// With a stacking rule, a product too small for the large-product kernels
+/// (`StackingRule.minimumRows`) runs on a copy of a padded with zero rows, so that its rows get
+/// the bits they would get inside any larger product; without one, it is the plain call.
+public func stackableProduct(_ transB: BLAS.Transpose, m: Int, n: Int, k: Int,
+                             a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+                             c: UnsafeMutablePointer<Float>, ldc: Int, stacking: StackingRule?) {
+    let padded = stacking?.minimumRows(n: n, k: k) ?? 0
+    guard padded > m, m > 0 else {
+        BLAS.sgemm(.none, transB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc)
+        return
+    }
+    // Only small products get here (rows·n·k ≤ the limit, a few million multiply-adds), so
+    // the copies cost little next to the product.
+    var x = [Float](repeating: 0, count: padded * k), y = [Float](repeating: 0, count: padded * n)
+    x.withUnsafeMutableBufferPointer { xp in
+        for r in 0..<m { (xp.baseAddress! + r * k).update(from: a + r * lda, count: k) }
+    }
+    BLAS.sgemm(.none, transB, m: padded, n: n, k: k, a: x, lda: k, b: b, ldb: ldb, c: &y, ldc: n)
+    y.withUnsafeBufferPointer { yp in
+        for r in 0..<m { (c + r * ldc).update(from: yp.baseAddress! + r * n, count: n) }
+    }
+}
+
 /// Linear layer with a PyTorch `nn.Linear` weight, out = x · Wᵀ (+ bias), with the output
 /// columns split into fixed chunks run in parallel.
 /// out: [rows, outDim], x: [rows, inDim], w: [outDim, inDim], bias: [outDim] or nil.
 public func linearParallel(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>,
                            _ w: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?,
-                           rows: Int, inDim: Int, outDim: Int, parallel: Parallel) {
-    linearParallel(out, x, .float32(w), bias, rows: rows, inDim: inDim, outDim: outDim, parallel: parallel)
+                           rows: Int, inDim: Int, outDim: Int, parallel: Parallel, stacking: StackingRule? = nil) {
+    linearParallel(out, x, .float32(w), bias, rows: rows, inDim: inDim, outDim: outDim, parallel: parallel, stacking: stacking)
 }
 
 /// `linearParallel` over stored weight elements: a 16-bit chunk of weight rows [n, inDim] is
 /// widened into scratch and multiplied by the same sgemm call as a float32 chunk (same bits).
+/// `stacking`: x stacks several sequences' rows (`BLAS.stacking`); small products are padded.
 public func linearParallel(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>,
                            _ w: MatrixElements, _ bias: UnsafePointer<Float>?,
-                           rows: Int, inDim: Int, outDim: Int, parallel: Parallel) {
+                           rows: Int, inDim: Int, outDim: Int, parallel: Parallel, stacking: StackingRule? = nil) {
     let chunk = productColumnChunk(outDim: outDim), chunks = (outDim + chunk - 1) / chunk
     nonisolated(unsafe) let out = out, x = x, w = w, bias = bias
     parallel.forEach(chunks) { c, _ in
         let c0 = c * chunk, n = min(chunk, outDim - c0)
         withFloatRows(w, from: c0, rows: n, rowLength: inDim) { panel in
-            BLAS.sgemm(.none, .transpose, m: rows, n: n, k: inDim, a: x, lda: inDim, b: panel, ldb: inDim,
-                       c: out + c0, ldc: outDim)
+            stackableProduct(.transpose, m: rows, n: n, k: inDim, a: x, lda: inDim, b: panel, ldb: inDim,
+                             c: out + c0, ldc: outDim, stacking: stacking)
         }
         if let bias { for r in 0..<rows { for j in 0..<n { out[r * outDim + c0 + j] += bias[c0 + j] } } }
     }
@@ -97,8 +149,8 @@ public func linearParallel(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointe
 /// out: [rows, outDim], x: [rows, inDim], w: [inDim, outDim], bias: [outDim] or nil.
 public func conv1DParallel(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>,
                            _ w: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?,
-                           rows: Int, inDim: Int, outDim: Int, parallel: Parallel) {
-    conv1DParallel(out, x, .float32(w), bias, rows: rows, inDim: inDim, outDim: outDim, parallel: parallel)
+                           rows: Int, inDim: Int, outDim: Int, parallel: Parallel, stacking: StackingRule? = nil) {
+    conv1DParallel(out, x, .float32(w), bias, rows: rows, inDim: inDim, outDim: outDim, parallel: parallel, stacking: stacking)
 }
 
 /// `conv1DParallel` over stored weight elements: a 16-bit chunk of weight columns [inDim, n] is
@@ -106,14 +158,14 @@ public func conv1DParallel(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointe
 /// values with another row stride is the same arithmetic (same bits as float32).
 public func conv1DParallel(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>,
                            _ w: MatrixElements, _ bias: UnsafePointer<Float>?,
-                           rows: Int, inDim: Int, outDim: Int, parallel: Parallel) {
+                           rows: Int, inDim: Int, outDim: Int, parallel: Parallel, stacking: StackingRule? = nil) {
     let chunk = productColumnChunk(outDim: outDim), chunks = (outDim + chunk - 1) / chunk
     nonisolated(unsafe) let out = out, x = x, w = w, bias = bias
     parallel.forEach(chunks) { c, _ in
         let c0 = c * chunk, n = min(chunk, outDim - c0)
         withFloatColumns(w, from: c0, cols: n, rows: inDim, rowLength: outDim) { panel, ldb in
-            BLAS.sgemm(.none, .none, m: rows, n: n, k: inDim, a: x, lda: inDim, b: panel, ldb: ldb,
-                       c: out + c0, ldc: outDim)
+            stackableProduct(.none, m: rows, n: n, k: inDim, a: x, lda: inDim, b: panel, ldb: ldb,
+                             c: out + c0, ldc: outDim, stacking: stacking)
         }
         if let bias { for r in 0..<rows { for j in 0..<n { out[r * outDim + c0 + j] += bias[c0 + j] } } }
     }

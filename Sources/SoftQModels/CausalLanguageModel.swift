@@ -42,12 +42,14 @@ public struct ForwardOptions: Sendable, Equatable {
     public var threads: Int = 1
     /// Also return every logit row (m+1 rows per continuation); off by default.
     public var fullLogits: Bool = false
-    /// Stack the continuations of a prompt into one matrix product per weight (each weight
-    /// panel packed once for all of them), each padded to the kernel's row tile, on the OpenBLAS
-    /// kernel families where that is shown batch-invariant (`BLAS.stackingRowMultiple`;
+    /// Stack the prompts of several groups, then all their continuations, into one matrix
+    /// product per weight (each weight panel packed once for all of them; work items of about
+    /// `DecoderLanguageModel.stackedRows` rows), padded per the kernel family's rule, on the
+    /// OpenBLAS kernel families where that is shown batch-invariant (`BLAS.stacking`;
     /// elsewhere it is ignored). A continuation's bits then do not depend on the other
-    /// continuations, but differ in low bits from the default path (padded vs unpadded tiles).
-    /// Off by default: on this project's machines it saved no time (docs/performance.md).
+    /// sequences, but may differ in low bits from the default path (padded tiles and small
+    /// products). Off by default: it saves 5–15% of the time with SkylakeX kernels for ≈ 25%
+    /// more peak memory (docs/performance.md).
     public var stackSequences: Bool = false
     public init(threads: Int = 1, fullLogits: Bool = false, stackSequences: Bool = false) {
         self.threads = threads
@@ -145,16 +147,18 @@ protocol DecoderBody: Sendable {
     var parameterCount: Int { get }
     var matmulParameterCount: Int { get }
     /// Several sequences at once, each extending its own cache (distinct caches): the rows of
-    /// all sequences are stacked, each sequence's block padded with rows of zeros to a multiple
-    /// of `rowMultiple` (`batch.rowOffsets(multiple:)`), so that every weight matrix enters one
-    /// product per batch (packed once, not once per sequence); attention and the caches see
-    /// the real rows only. Returns the stacked hidden states after the final norm in that
-    /// layout (padding rows hold unspecified finite values). With the kernel's row tile as
-    /// `rowMultiple`, a row's values are the same bits whatever the other sequences of the
-    /// batch (`BLAS.stackingRowMultiple`, docs/performance.md, `BatchInvarianceTests`).
-    /// `capture` receives ("embed", …), ("layer.i", …) and ("final", …) activations in the
-    /// same layout when given (tests locate layer mismatches with one sequence, multiple 1).
-    func forward(_ batch: [SequenceInput], rowMultiple: Int, parallel: Parallel,
+    /// all sequences are stacked so that every weight matrix enters one product per batch
+    /// (packed once, not once per sequence); attention and the caches see the real rows only.
+    /// With a stacking rule (`BLAS.stacking`), each sequence's block is padded with rows of
+    /// zeros to a multiple of `rowMultiple` (`batch.rowOffsets(multiple:)`) and small
+    /// products are padded past the small-kernel limit (`stackableProduct`), so a row's values
+    /// are the same bits whatever the other sequences of the batch (docs/performance.md,
+    /// `BatchInvarianceTests`); nil: one row after another, no padding (one sequence alone).
+    /// Returns the stacked hidden states after the final norm in that layout (padding rows
+    /// hold unspecified finite values). `capture` receives ("embed", …), ("layer.i", …) and
+    /// ("final", …) activations in the same layout when given (tests locate layer mismatches
+    /// with one sequence, no stacking).
+    func forward(_ batch: [SequenceInput], stacking: StackingRule?, parallel: Parallel,
                  capture: ((String, [Float]) -> Void)?) -> [Float]
     /// c: every logit ℓ becomes c·tanh(ℓ / c) (Gemma 2's `final_logit_softcapping`); nil: none.
     var finalLogitSoftcap: Float? { get }
@@ -165,7 +169,7 @@ protocol DecoderBody: Sendable {
 extension DecoderBody {
     /// One sequence: x [tokens.count, hidden] after the final norm.
     func forward(_ tokens: [Int], cache: KVCache, parallel: Parallel, capture: ((String, [Float]) -> Void)?) -> [Float] {
-        forward([SequenceInput(tokens: tokens, cache: cache)], rowMultiple: 1, parallel: parallel, capture: capture)
+        forward([SequenceInput(tokens: tokens, cache: cache)], stacking: nil, parallel: parallel, capture: capture)
     }
 
     var finalLogitSoftcap: Float? { nil }

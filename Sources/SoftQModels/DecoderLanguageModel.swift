@@ -5,10 +5,10 @@ import SoftQKernels
 /// A decoder body plus the scoring head: the one `CausalLanguageModel` implementation.
 ///
 /// Determinism: by default every product involves the rows of one sequence only. With
-/// `ForwardOptions.stackSequences`, the continuations of one prompt share each product, each
-/// padded to the kernel's row tile, where a row's bits then do not depend on the other rows
-/// (`BLAS.stackingRowMultiple`, docs/performance.md, checked over thousands of random shapes
-/// by `BatchInvarianceTests`). Every split of the work (output-layer blocks, column chunks,
+/// `ForwardOptions.stackSequences`, the prompts of several groups share each product, then
+/// their continuations do, each padded to the kernel's row tile and small products past the
+/// small-kernel limit, where a row's bits then do not depend on the other rows (`BLAS.stacking`,
+/// docs/performance.md, checked over thousands of random shapes by `BatchInvarianceTests`). Every split of the work (output-layer blocks, column chunks,
 /// heads) has a constant size, and OpenBLAS runs single-threaded inside `score`; threads only
 /// pick up independent work items (prompt groups, then the fixed pieces inside one). So a
 /// continuation's numbers depend on its prompt and its tokens alone: not on the other
@@ -90,72 +90,107 @@ public final class DecoderLanguageModel: CausalLanguageModel, Sendable {
             for c in group.continuations { try validate(c, start: group.prompt.count) }
         }
         let all = Parallel(threads: options.threads)
-        // One work item per group: its prompt once, then each continuation from a copy of the
-        // prompt's cache. Only the groups in flight hold caches, so memory stays bounded however
-        // many groups are passed. Threads left over (fewer groups than threads) go inside.
-        let inner = all.share(among: groups.count)
-        return BLAS.withThreads(1) {
-            all.map(groups.count) { g, _ in self.scoreGroup(groups[g], options: options, parallel: inner) }
+        let stacking = options.stackSequences ? BLAS.stacking : nil
+        // Work items: one group each (its prompt once, then each continuation from a copy of
+        // the prompt's cache), or with stacking, runs of consecutive groups whose prompts share
+        // products and then whose continuations do. Only the items in flight hold caches, so
+        // memory stays bounded however many groups are passed. Threads left over (fewer items
+        // than threads) go inside.
+        let items = stacking == nil ? groups.indices.map { $0..<($0 + 1) } : Self.stackedRuns(groups)
+        let inner = all.share(among: items.count)
+        let scored = BLAS.withThreads(1) {
+            all.mapBalanced(items.count) { i in self.scoreGroups(Array(groups[items[i]]), stacking: stacking, options: options, parallel: inner) }
         }
+        return scored.flatMap { $0 }
     }
 
-    func scoreGroup(_ group: PromptGroup, options: ForwardOptions, parallel: Parallel) -> [SequenceScores] {
-        if group.continuations.isEmpty { return [] }
-        let D = configuration.hiddenSize, V = vocabularySize, conts = group.continuations
-        let promptCache = makeCache()
-        let promptHidden = body.forward(group.prompt, cache: promptCache, parallel: parallel, capture: nil)
-        let lastPromptRow = promptHidden[((group.prompt.count - 1) * D)...]
-        // Stacked, continuations are laid out in blocks padded to the kernel's row tile, so that
-        // a row sits at the same place in its tile whatever the other continuations
-        // (BLAS.stackingRowMultiple); a kernel family without a known tile is never stacked.
-        // Unstacked (the default), each continuation is its own product, unpadded.
-        let stack = options.stackSequences && BLAS.stackingRowMultiple != nil
-        let multiple = stack ? BLAS.stackingRowMultiple! : 1
-        // Hidden rows of each continuation (block c: rows offsets[c] ..< offsets[c] + count).
-        var hidden: [[Float]] = [], offsets: [[Int]] = []
-        let batches = stack ? [Array(conts.indices)] : conts.indices.map { [$0] }
-        for batch in batches {
-            let inputs = batch.filter { !conts[$0].isEmpty }.map { SequenceInput(tokens: conts[$0], cache: promptCache.copy()) }
-            hidden.append(inputs.isEmpty ? [] : body.forward(inputs, rowMultiple: multiple, parallel: parallel, capture: nil))
-            offsets.append(inputs.rowOffsets(multiple: multiple))
+    /// Rows (prompt and continuation tokens) a stacked work item gathers before it is closed:
+    /// enough for the products to run near their large-matrix rate (sgemm gains little past
+    /// ≈ 1,000 rows, docs/performance.md) while keeping the caches of one item small.
+    static let stackedRows = 512
+
+    /// Consecutive runs of groups holding about `stackedRows` rows each (a group is never split).
+    /// Any split gives the same bits (that is what stacking guarantees); this one depends on
+    /// the groups alone.
+    static func stackedRuns(_ groups: [PromptGroup]) -> [Range<Int>] {
+        var runs: [Range<Int>] = [], start = 0, rows = 0
+        for (g, group) in groups.enumerated() {
+            rows += group.prompt.count + group.continuations.reduce(0) { $0 + $1.count }
+            if rows >= stackedRows || g == groups.count - 1 {
+                runs.append(start..<(g + 1))
+                start = g + 1
+                rows = 0
+            }
         }
-        // The output layer over blocks of m + 1 rows (the prompt's last row, then the
-        // continuation's), each padded like the body's blocks: one call for all continuations
-        // when stacking, one per continuation otherwise.
-        var scores: [SequenceScores] = []
-        for (b, batch) in batches.enumerated() {
+        return runs
+    }
+
+    /// Scores of each group's continuations, in order. Without a stacking rule, every prompt
+    /// and every continuation is its own product, unpadded. With one, the prompts share each
+    /// product, then all the continuations do, laid out in blocks padded to the kernel's row
+    /// tile so that a row sits at the same place in its tile whatever the other sequences
+    /// (`BLAS.stacking`).
+    func scoreGroups(_ groups: [PromptGroup], stacking: StackingRule?, options: ForwardOptions,
+                     parallel: Parallel) -> [[SequenceScores]] {
+        let D = configuration.hiddenSize, V = vocabularySize, multiple = stacking?.rowMultiple ?? 1
+        let live = groups.indices.filter { !groups[$0].continuations.isEmpty }
+        // Each group's prompt once; its last hidden row starts every continuation's output rows.
+        let promptCaches = groups.map { _ in makeCache() }
+        var lastPromptRow = [[Float]](repeating: [], count: groups.count)
+        for batch in stacking == nil ? live.map({ [$0] }) : [live] where !batch.isEmpty {
+            let inputs = batch.map { SequenceInput(tokens: groups[$0].prompt, cache: promptCaches[$0]) }
+            let hidden = body.forward(inputs, stacking: stacking, parallel: parallel, capture: nil)
+            let offsets = inputs.rowOffsets(multiple: multiple)
+            for (i, g) in batch.enumerated() {
+                let last = offsets[i] + groups[g].prompt.count - 1
+                lastPromptRow[g] = Array(hidden[(last * D)..<((last + 1) * D)])
+            }
+        }
+        // Continuations (group, index) in order: all in one batch when stacking, else one each.
+        let all = live.flatMap { g in groups[g].continuations.indices.map { (g, $0) } }
+        var scores = groups.map { [SequenceScores?](repeating: nil, count: $0.continuations.count) }
+        for batch in stacking == nil ? all.map({ [$0] }) : [all] where !batch.isEmpty {
+            let inputs = batch.filter { !groups[$0.0].continuations[$0.1].isEmpty }.map {
+                SequenceInput(tokens: groups[$0.0].continuations[$0.1], cache: promptCaches[$0.0].copy())
+            }
+            let hidden = inputs.isEmpty ? [] : body.forward(inputs, stacking: stacking, parallel: parallel, capture: nil)
+            let offsets = inputs.rowOffsets(multiple: multiple)
+            // The output layer over blocks of m + 1 rows (the prompt's last row, then the
+            // continuation's), each padded like the body's blocks, in one call for the batch.
             var rows: [Float] = [], targets: [Int] = [], starts: [Int] = [], used = 0
-            for c in batch {
-                let m = conts[c].count, padded = roundUp(m + 1, to: multiple)
+            for (g, c) in batch {
+                let cont = groups[g].continuations[c], m = cont.count, padded = roundUp(m + 1, to: multiple)
                 starts.append(targets.count)
-                rows += lastPromptRow
+                rows += lastPromptRow[g]
                 if m > 0 {
-                    rows += hidden[b][(offsets[b][used] * D)..<((offsets[b][used] + m) * D)]
+                    rows += hidden[(offsets[used] * D)..<((offsets[used] + m) * D)]
                     used += 1
                 }
                 rows += repeatElement(0, count: (padded - m - 1) * D)
                 // Rows past the continuation's tokens score nothing: −1 matches no vocabulary entry.
-                targets += conts[c] + repeatElement(-1, count: padded - m)
+                targets += cont + repeatElement(-1, count: padded - m)
             }
-            let r = head(rows, rows: targets.count, targets: targets, full: options.fullLogits, rowMultiple: multiple,
+            let r = head(rows, rows: targets.count, targets: targets, full: options.fullLogits, stacking: stacking,
                          parallel: parallel)
-            for (i, c) in batch.enumerated() {
-                scores.append(SequenceScores(rows: r, count: conts[c].count, offset: starts[i], vocabulary: V))
+            for (i, (g, c)) in batch.enumerated() {
+                scores[g][c] = SequenceScores(rows: r, count: groups[g].continuations[c].count, offset: starts[i], vocabulary: V)
             }
         }
-        return scores
+        return scores.map { $0.map { $0! } }
     }
 
     /// The output layer fused with logsumexp, in fixed blocks of positions × vocabulary; the
     /// vocabulary blocks of one position block run in parallel and merge in ascending order.
     /// hidden: [rows, D]; targets: ≤ rows token ids, targets[r] is read from row r.
-    /// `rowMultiple`: position blocks are a multiple of it, so blocks padded to it keep their
-    /// place in the kernel's row tiles however they are stacked (see `scoreGroup`).
-    func head(_ hidden: [Float], rows: Int, targets: [Int], full: Bool, rowMultiple: Int = 1, parallel: Parallel)
+    /// `stacking`: hidden stacks several sequences' blocks; position blocks are a multiple of
+    /// its row tile, so blocks padded to it keep their place in the kernel's row tiles however
+    /// they are stacked, and small products are padded (see `scoreGroups`).
+    func head(_ hidden: [Float], rows: Int, targets: [Int], full: Bool, stacking: StackingRule? = nil, parallel: Parallel)
         -> (tokenLogits: [Float], logsumexp: [Float], full: [Float]?)
     {
         let D = configuration.hiddenSize, V = vocabularySize
-        let PB = DecoderLanguageModel.positionBlock / rowMultiple * rowMultiple, VB = min(DecoderLanguageModel.vocabularyBlock, V)
+        let multiple = stacking?.rowMultiple ?? 1
+        let PB = DecoderLanguageModel.positionBlock / multiple * multiple, VB = min(DecoderLanguageModel.vocabularyBlock, V)
         let blocks = (V + VB - 1) / VB
         let workers = min(parallel.threads, blocks)
         var tokenLogits = [Float](repeating: 0, count: targets.count)
@@ -181,8 +216,8 @@ public final class DecoderLanguageModel: CausalLanguageModel, Sendable {
                                         let block = scr + worker * PB * VB
                                         // block[r, j] = hidden[p0 + r] · W[v0 + j] (16-bit rows widened first)
                                         withFloatRows(W, from: v0, rows: vb, rowLength: D) { panel in
-                                            BLAS.sgemm(.none, .transpose, m: pr, n: vb, k: D, a: hidden + p0 * D, lda: D,
-                                                       b: panel, ldb: D, c: block, ldc: vb)
+                                            stackableProduct(.transpose, m: pr, n: vb, k: D, a: hidden + p0 * D, lda: D,
+                                                             b: panel, ldb: D, c: block, ldc: vb, stacking: stacking)
                                         }
                                         if let softcap { softcapInPlace(block, count: pr * vb, cap: softcap) }
                                         rowMaxSumExp(maxP + b * PB, sumP + b * PB, block, rows: pr, cols: vb, ld: vb)

@@ -120,11 +120,11 @@ final class GPT2Body: DecoderBody, Sendable {
         layers.reduce(0) { $0 + $1.qkvW.count + $1.projW.count + $1.fcW.count + $1.fcProjW.count } + output.count
     }
 
-    func forward(_ batch: [SequenceInput], rowMultiple: Int, parallel: Parallel, capture: ((String, [Float]) -> Void)?) -> [Float] {
+    func forward(_ batch: [SequenceInput], stacking: StackingRule?, parallel: Parallel, capture: ((String, [Float]) -> Void)?) -> [Float] {
         let c = config.base
         // Rows of all sequences stacked: sequence b owns rows offsets[b] ..< offsets[b] + batch[b].tokens.count,
         // then zero rows up to offsets[b + 1]; T counts them all.
-        let offsets = batch.rowOffsets(multiple: rowMultiple), T = offsets.last ?? 0
+        let offsets = batch.rowOffsets(multiple: stacking?.rowMultiple ?? 1), T = offsets.last ?? 0
         let D = c.hiddenSize, I = c.intermediateSize
         var x = [Float](repeating: 0, count: T * D)
         var h = [Float](repeating: 0, count: T * D)
@@ -145,7 +145,7 @@ final class GPT2Body: DecoderBody, Sendable {
         capture?("embed", x)
         for (l, w) in layers.enumerated() {
             layerNorm(&h, x, w.ln1w.data, w.ln1b.data, rows: T, dim: D, eps: config.layerNormEpsilon)
-            conv1DParallel(&qkv, h, w.qkvW.elements, w.qkvB.data, rows: T, inDim: D, outDim: 3 * D, parallel: parallel)
+            conv1DParallel(&qkv, h, w.qkvW.elements, w.qkvB.data, rows: T, inDim: D, outDim: 3 * D, parallel: parallel, stacking: stacking)
             var scale: Float = config.scaleAttentionWeights ? 1 / Float(c.headDim).squareRoot() : 1
             if config.scaleByInverseLayerIndex { scale /= Float(l + 1) }
             // Attention stays per sequence: each reads its own cache.
@@ -170,15 +170,15 @@ final class GPT2Body: DecoderBody, Sendable {
                     }
                 }
             }
-            conv1DParallel(&h, attn, w.projW.elements, w.projB.data, rows: T, inDim: D, outDim: D, parallel: parallel)
+            conv1DParallel(&h, attn, w.projW.elements, w.projB.data, rows: T, inDim: D, outDim: D, parallel: parallel, stacking: stacking)
             addInPlace(&x, h, count: T * D)
             layerNorm(&h, x, w.ln2w.data, w.ln2b.data, rows: T, dim: D, eps: config.layerNormEpsilon)
-            conv1DParallel(&mlp, h, w.fcW.elements, w.fcB.data, rows: T, inDim: D, outDim: I, parallel: parallel)
+            conv1DParallel(&mlp, h, w.fcW.elements, w.fcB.data, rows: T, inDim: D, outDim: I, parallel: parallel, stacking: stacking)
             switch config.activation {
             case .geluTanh: inPlace(&mlp) { geluTanh($0, $0, count: T * I) }
             case .geluErf: inPlace(&mlp) { geluErf($0, $0, count: T * I) }
             }
-            conv1DParallel(&h, mlp, w.fcProjW.elements, w.fcProjB.data, rows: T, inDim: I, outDim: D, parallel: parallel)
+            conv1DParallel(&h, mlp, w.fcProjW.elements, w.fcProjB.data, rows: T, inDim: I, outDim: D, parallel: parallel, stacking: stacking)
             addInPlace(&x, h, count: T * D)
             capture?("layer.\(l)", x)
         }

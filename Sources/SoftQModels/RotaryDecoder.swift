@@ -114,15 +114,17 @@ final class RotaryDecoderBody: DecoderBody, Sendable {
     }
 
     /// out: [rows, outDim] = x [rows, inDim] · Wᵀ (+ b)
-    func project(_ out: inout [Float], _ x: [Float], _ w: LinearWeights, rows: Int, inDim: Int, outDim: Int, _ parallel: Parallel) {
-        linearParallel(&out, x, w.weight.elements, w.bias?.data, rows: rows, inDim: inDim, outDim: outDim, parallel: parallel)
+    func project(_ out: inout [Float], _ x: [Float], _ w: LinearWeights, rows: Int, inDim: Int, outDim: Int, _ parallel: Parallel,
+                 _ stacking: StackingRule?) {
+        linearParallel(&out, x, w.weight.elements, w.bias?.data, rows: rows, inDim: inDim, outDim: outDim, parallel: parallel,
+                       stacking: stacking)
     }
 
-    func forward(_ batch: [SequenceInput], rowMultiple: Int, parallel: Parallel, capture: ((String, [Float]) -> Void)?) -> [Float] {
+    func forward(_ batch: [SequenceInput], stacking: StackingRule?, parallel: Parallel, capture: ((String, [Float]) -> Void)?) -> [Float] {
         let c = configuration, s = spec
         // Rows of all sequences stacked: sequence b owns rows offsets[b] ..< offsets[b] + batch[b].tokens.count,
         // then zero rows up to offsets[b + 1]; T counts them all.
-        let offsets = batch.rowOffsets(multiple: rowMultiple), T = offsets.last ?? 0
+        let offsets = batch.rowOffsets(multiple: stacking?.rowMultiple ?? 1), T = offsets.last ?? 0
         let D = c.hiddenSize, I = c.intermediateSize
         let hd = c.headDim, qd = c.headCount * hd, kvd = c.kvHeadCount * hd, half = s.rotaryDim / 2
         var x = [Float](repeating: 0, count: T * D)
@@ -161,9 +163,9 @@ final class RotaryDecoderBody: DecoderBody, Sendable {
         for (l, w) in layers.enumerated() {
             // Attention: a = o(attend(rope(norm(q)), rope(norm(k)), v)), from norm(x) or x.
             if let n = w.attentionInputNorm { norm(&h, x, n, rows: T, dim: D) } else { h = x }
-            project(&q, h, w.q, rows: T, inDim: D, outDim: qd, parallel)
-            project(&k, h, w.k, rows: T, inDim: D, outDim: kvd, parallel)
-            project(&v, h, w.v, rows: T, inDim: D, outDim: kvd, parallel)
+            project(&q, h, w.q, rows: T, inDim: D, outDim: qd, parallel, stacking)
+            project(&k, h, w.k, rows: T, inDim: D, outDim: kvd, parallel, stacking)
+            project(&v, h, w.v, rows: T, inDim: D, outDim: kvd, parallel, stacking)
             switch s.qkNorm {
             case .none: break
             case .perHead:
@@ -195,27 +197,27 @@ final class RotaryDecoderBody: DecoderBody, Sendable {
                     }
                 }
             }
-            project(&a, attn, w.o, rows: T, inDim: qd, outDim: D, parallel)
+            project(&a, attn, w.o, rows: T, inDim: qd, outDim: D, parallel, stacking)
             if let n = w.attentionOutputNorm { inPlace(&a) { norm($0, $0, n, rows: T, dim: D) } }
             if !s.parallelResidual { addInPlace(&x, a, count: T * D) }
             // MLP from the updated residual (sequential) or from the block's input (parallel).
             if let n = w.mlpInputNorm { norm(&h, x, n, rows: T, dim: D) } else { h = x }
-            project(&up, h, w.up, rows: T, inDim: D, outDim: I, parallel)
+            project(&up, h, w.up, rows: T, inDim: D, outDim: I, parallel, stacking)
             if let g = w.gate {
-                project(&gate, h, g, rows: T, inDim: D, outDim: I, parallel)
+                project(&gate, h, g, rows: T, inDim: D, outDim: I, parallel, stacking)
                 switch s.activation {
                 case .silu: inPlace(&gate) { siluMul($0, $0, up, count: T * I) }
                 case .geluTanh: inPlace(&gate) { geluTanh($0, $0, count: T * I); multiplyInPlace($0, up, count: T * I) }
                 case .geluErf: inPlace(&gate) { geluErf($0, $0, count: T * I); multiplyInPlace($0, up, count: T * I) }
                 }
-                project(&m, gate, w.down, rows: T, inDim: I, outDim: D, parallel)
+                project(&m, gate, w.down, rows: T, inDim: I, outDim: D, parallel, stacking)
             } else {
                 switch s.activation {
                 case .silu: preconditionFailure("an ungated MLP is GELU (checked in init)")
                 case .geluTanh: inPlace(&up) { geluTanh($0, $0, count: T * I) }
                 case .geluErf: inPlace(&up) { geluErf($0, $0, count: T * I) }
                 }
-                project(&m, up, w.down, rows: T, inDim: I, outDim: D, parallel)
+                project(&m, up, w.down, rows: T, inDim: I, outDim: D, parallel, stacking)
             }
             if let n = w.mlpOutputNorm { inPlace(&m) { norm($0, $0, n, rows: T, dim: D) } }
             if s.parallelResidual {

@@ -12,8 +12,8 @@ public struct ScoringOptions: Sendable {
     /// Whether records with identical prompt ids share one prompt pass. Results do not depend on
     /// it (PromptGroupingTests); `separate` exists to measure and test that.
     public var grouping: PromptGroupingMode
-    /// A pair's two responses share each matrix product (`ForwardOptions.stackSequences`; off by
-    /// default, `softq bench --stack-sequences` measures it).
+    /// Several pairs' prompts, then their responses, share each matrix product
+    /// (`ForwardOptions.stackSequences`; off by default, `softq bench --stack-sequences` measures it).
     public var stackSequences: Bool
 
     public init(rewards: RewardOptions = RewardOptions(), aggregate: Aggregate = .sum, threads: Int = 1, chunkSize: Int = 16,

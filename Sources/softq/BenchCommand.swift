@@ -38,7 +38,7 @@ struct BenchCommand: ParsableCommand {
     var json = false
 
     @Flag(name: .customLong("stack-sequences"),
-          help: "Stack a pair's responses into each matrix product (rows padded to the BLAS kernel's tile; scores differ from the default in low bits).")
+          help: "Stack several pairs' prompts, then their responses, into each matrix product (on OpenBLAS kernel families where that is shown batch-invariant; scores may differ from the default in low bits).")
     var stackSequences = false
 
     @OptionGroup var conventions: ConventionOptions

@@ -4,13 +4,14 @@ import SoftQKernels
 import XCTest
 
 /// The property stacked scoring rests on: the rows of a product whose input stacks several
-/// sequences' rows (each block padded to the kernel's row tile, `BLAS.stackingRowMultiple`)
-/// are, bit for bit, the rows of each sequence's product alone, whatever the other sequences,
-/// the row offset, the shape and softq's worker count. OpenBLAS promises nothing of the kind:
-/// its level-3 driver fixes the k-blocking from k alone, but its kernels compute a row in a
-/// remainder tile differently from one in a full tile (docs/performance.md), and this test is
-/// the evidence on the library and kernel family actually in use. If it fails, remove that
-/// family from `BLAS.stackingRowMultiple` (scoring then runs one product per sequence).
+/// sequences' rows (each block padded to the kernel's row tile and small products padded past
+/// the small-kernel limit, `BLAS.stacking`) are, bit for bit, the rows of each sequence's
+/// product alone, whatever the other sequences, the row offset, the shape and softq's worker
+/// count. OpenBLAS promises nothing of the kind: its level-3 driver fixes the k-blocking from
+/// k alone, but some kernels compute a row in a remainder tile differently from one in a full
+/// tile, and some families switch kernels for small products (docs/performance.md); this
+/// test is the evidence on the library and kernel family actually in use. If it fails, remove
+/// that family from `StackingRule(coreName:)` (scoring then runs one product per sequence).
 final class BatchInvarianceTests: XCTestCase {
     /// One random case: sequences of `rows[i]` rows stacked (in that order, each block padded
     /// with zero rows to `multiple`) against each sequence alone (padded alike).
@@ -31,10 +32,14 @@ final class BatchInvarianceTests: XCTestCase {
         // the model widths (576, 768, 1536, 2048); rows from 1 (a one-token continuation) to
         // several kernel tiles; n across tiles, partial tiles and two column chunks (≥ 512).
         let ks = [1, 2, 3, 7, 16, 64, 255, 256, 257, 383, 384, 385, 512, 576, 700, 768, 769, 1000, 1536, 2048]
+        // Products on both sides of the small-product limit of kernel families that have one
+        // (28·512² multiply-adds: a few rows of a model's width, tens of a narrow product).
         let k = rng.nextInt(below: 3) == 0 ? 1 + rng.nextInt(below: 1100) : ks[rng.nextInt(below: ks.count)]
         let n = 1 + rng.nextInt(below: rng.nextInt(below: 6) == 0 ? 700 : 70)
         let sequences = 2 + rng.nextInt(below: 4)
-        let rows = (0..<sequences).map { _ in 1 + rng.nextInt(below: rng.nextInt(below: 3) == 0 ? 40 : 9) }
+        let rows = (0..<sequences).map { _ in
+            1 + rng.nextInt(below: [9, 40, 160][rng.nextInt(below: 3)])
+        }
         let transposed = rng.nextInt(below: 2) == 0
         return Case(rows: rows, k: k, n: n, transposedWeights: transposed,
                     lda: k + (rng.nextInt(below: 2) == 0 ? 0 : rng.nextInt(below: 5)),
@@ -43,9 +48,11 @@ final class BatchInvarianceTests: XCTestCase {
     }
 
     /// Runs `cases` random cases through softq's product kernels (`linearParallel` /
-    /// `conv1DParallel`, OpenBLAS at one thread as in scoring, `workers` softq threads) and
-    /// returns the ones whose stacked rows differ from the rows of each sequence alone.
-    func differingCases(_ cases: Int, multiple: Int, seed: UInt64) -> [Case] {
+    /// `conv1DParallel`, OpenBLAS at one thread as in scoring, `workers` softq threads, the
+    /// stacking rule on both sides; nil: no padding at all) and returns the ones whose stacked
+    /// rows differ from the rows of each sequence alone.
+    func differingCases(_ cases: Int, rule: StackingRule?, seed: UInt64) -> [Case] {
+        let multiple = rule?.rowMultiple ?? 1
         // Operands are windows into one pool of random values (fresh values for each of
         // thousands of cases would dominate the test's time); values in [-1, 1).
         var rng = SeededGenerator(seed: seed)
@@ -71,9 +78,9 @@ final class BatchInvarianceTests: XCTestCase {
                 let parallel = Parallel(threads: c.workers)
                 func product(_ out: inout [Float], _ input: [Float], rows: Int, _ parallel: Parallel) {
                     if c.transposedWeights {
-                        linearParallel(&out, input, w, nil, rows: rows, inDim: c.k, outDim: c.n, parallel: parallel)
+                        linearParallel(&out, input, w, nil, rows: rows, inDim: c.k, outDim: c.n, parallel: parallel, stacking: rule)
                     } else {
-                        conv1DParallel(&out, input, w, nil, rows: rows, inDim: c.k, outDim: c.n, parallel: parallel)
+                        conv1DParallel(&out, input, w, nil, rows: rows, inDim: c.k, outDim: c.n, parallel: parallel, stacking: rule)
                     }
                 }
                 var stacked = [Float](repeating: 0, count: total * c.n)
@@ -96,23 +103,43 @@ final class BatchInvarianceTests: XCTestCase {
     }
 
     func testStackedRowsEqualEachSequenceAloneBitForBit() throws {
-        guard let multiple = BLAS.stackingRowMultiple else {
-            throw XCTSkip("OpenBLAS kernel family \(BLAS.coreName) has no known row tile: scoring does not stack sequences")
+        guard let rule = BLAS.stacking else {
+            throw XCTSkip("OpenBLAS kernel family \(BLAS.coreName) has no stacking rule: scoring does not stack sequences")
         }
-        let failures = differingCases(3000, multiple: multiple, seed: 2024)
-        for c in failures.prefix(5) { XCTFail("\(BLAS.coreName), rows padded to \(multiple): stacked rows differ from alone: \(c)") }
+        let failures = differingCases(3000, rule: rule, seed: 2024)
+        for c in failures.prefix(5) { XCTFail("\(BLAS.coreName), \(rule): stacked rows differ from alone: \(c)") }
         XCTAssertEqual(failures.count, 0, "\(failures.count) of 3000 random cases differ")
     }
 
     /// The padding is needed: without it, rows in a remainder tile of a lone product get other
-    /// bits than the same rows inside a full tile of a stacked product (on the kernel
-    /// families that tile rows; Sandy Bridge's does not), so the test above can fail.
+    /// bits than the same rows inside a full tile of a stacked product, and a small lone
+    /// product runs on other kernels than the stacked one (on the kernel families that tile
+    /// rows or have small-product kernels; Sandy Bridge's has neither), so the test above can
+    /// fail.
     func testWithoutPaddingStackedRowsDiffer() throws {
-        guard let multiple = BLAS.stackingRowMultiple, BLAS.coreName.lowercased() != "sandybridge" else {
+        guard let rule = BLAS.stacking, BLAS.coreName.lowercased() != "sandybridge" else {
             throw XCTSkip("OpenBLAS kernel family \(BLAS.coreName): rows are not tiled, or not stacked")
         }
-        XCTAssertGreaterThan(multiple, 1)
-        XCTAssertFalse(differingCases(200, multiple: 1, seed: 99).isEmpty)
+        XCTAssertTrue(rule.rowMultiple > 1 || rule.smallProductLimit > 0)
+        XCTAssertFalse(differingCases(200, rule: nil, seed: 99).isEmpty)
+    }
+
+    /// The rule per family, and the fewest rows it asks of a product.
+    func testStackingRules() {
+        XCTAssertEqual(StackingRule(coreName: "Prescott"), StackingRule(rowMultiple: 4, smallProductLimit: 0))
+        XCTAssertEqual(StackingRule(coreName: "HASWELL"), StackingRule(rowMultiple: 12, smallProductLimit: 0))
+        XCTAssertEqual(StackingRule(coreName: "SkylakeX"), StackingRule(rowMultiple: 1, smallProductLimit: 7_340_032))
+        XCTAssertEqual(StackingRule(coreName: "Cooperlake"), StackingRule(coreName: "SkylakeX"))
+        XCTAssertNil(StackingRule(coreName: "SapphireRapids"))
+        XCTAssertNil(StackingRule(coreName: "unknown"))
+        let haswell = StackingRule(rowMultiple: 12, smallProductLimit: 0)
+        XCTAssertEqual(haswell.minimumRows(n: 768, k: 768), 12)
+        let skylake = StackingRule(rowMultiple: 1, smallProductLimit: 7_340_032)
+        // SmolLM2's key projection (576 → 192): 66 rows are 7,299,072 multiply-adds, 67 are past the limit.
+        XCTAssertEqual(skylake.minimumRows(n: 192, k: 576), 67)
+        XCTAssertEqual(skylake.minimumRows(n: 7_340_032, k: 1), 2)
+        XCTAssertEqual(StackingRule(rowMultiple: 4, smallProductLimit: 100).minimumRows(n: 10, k: 3), 4)
+        XCTAssertEqual(StackingRule(rowMultiple: 4, smallProductLimit: 100).minimumRows(n: 10, k: 1), 12)
     }
 
     /// The comparison sees a different reduction order: the same product with k split into

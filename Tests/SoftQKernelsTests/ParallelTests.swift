@@ -27,6 +27,23 @@ final class ParallelTests: XCTestCase {
         XCTAssertEqual(Parallel(threads: 4).map(0) { i, _ in i }, [])
     }
 
+    func testMapBalancedRunsEveryItemOnceInItemOrder() {
+        func work(_ i: Int) -> Double { (0..<(1 + (i * 7919) % 500)).reduce(Double(i)) { $0 + sin(Double($1)) } }
+        let expected = (0..<53).map(work)
+        for threads in [1, 2, 3, 8, 64] {
+            let runs = NSLock()
+            nonisolated(unsafe) var counts = [Int](repeating: 0, count: 53)
+            let out = Parallel(threads: threads).mapBalanced(53) { i -> Double in
+                runs.withLock { counts[i] += 1 }
+                return work(i)
+            }
+            XCTAssertEqual(out.map(\.bitPattern), expected.map(\.bitPattern), "threads \(threads)")
+            XCTAssertEqual(counts, [Int](repeating: 1, count: 53), "threads \(threads)")
+        }
+        XCTAssertEqual(Parallel(threads: 4).mapBalanced(0) { $0 }, [])
+        XCTAssertEqual(Parallel(threads: 4).mapBalanced(1) { $0 + 1 }, [1])
+    }
+
     func testMapThrowsTheLowestFailingItemAndRunsEveryItem() {
         for threads in [1, 2, 5] {
             let ran = Counter()
