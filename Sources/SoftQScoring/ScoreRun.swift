@@ -82,6 +82,9 @@ public struct RunRecord: Sendable {
             ("bootstrap_samples", .int(bootstrap.samples)),
             ("seed", .string(String(bootstrap.seed))),
         ]
+        // Recorded only when asked for (default runs keep their files): whether products were
+        // stacked, which depends on the OpenBLAS kernel family (`BLAS.stacking`).
+        if options.stackSequences { f.append(("stack_sequences", .bool(BLAS.stacking != nil))) }
         return .object(f)
     }
 

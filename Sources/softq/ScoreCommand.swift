@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import SoftQBase
 import SoftQEvaluation
+import SoftQKernels
 import SoftQRewards
 import SoftQScoring
 
@@ -52,6 +53,10 @@ struct ScoreCommand: ParsableCommand {
     @Option(name: .customLong("bootstrap-samples"), help: "Bootstrap resamples for the accuracy CI.")
     var bootstrapSamples: Int = 1000
 
+    @Flag(name: .customLong("stack-sequences"),
+          help: "Stack several pairs' prompts, then their responses, into each matrix product: faster with OpenBLAS's SkylakeX kernels, more memory; ignored on kernel families where it is not shown batch-invariant (scores may differ from the default in low bits; docs/performance.md).")
+    var stackSequences = false
+
     @OptionGroup var runOptions: RunOptions
 
     @OptionGroup var runMode: ResumeOptions
@@ -87,7 +92,10 @@ struct ScoreCommand: ParsableCommand {
         for s in skipped { CLI.logger.warning("skipped \(s.description)") }
 
         let options = ScoringOptions(rewards: conventions.rewardOptions(trained: loaded.trainedRewardOptions()),
-                                     aggregate: score, threads: runOptions.threads)
+                                     aggregate: score, threads: runOptions.threads, stackSequences: stackSequences)
+        if stackSequences && BLAS.stacking == nil {
+            CLI.logger.warning("--stack-sequences is ignored: stacking is not shown batch-invariant for OpenBLAS's \(BLAS.coreName) kernels")
+        }
         let scorer = try PairScorer(model: loaded.model, reference: ref?.model, options: options)
         let job = try ResumeFingerprint.make(
             policies: [("checkpoint", loaded)] + (ref.map { [("reference", $0)] } ?? []), inputs: [("pairs", pairs)],
@@ -128,6 +136,8 @@ struct ScoreCommand: ParsableCommand {
                 ("limit", limit.map { .int($0) } ?? .null), ("skip_invalid", .bool(skipInvalid)),
                 ("per_token", .string(perToken.rawValue)), ("csv", .bool(csv)), ("bootstrap_samples", .int(bootstrapSamples)),
                 ("seed", .string(String(runOptions.seed)))]
+            // Only when on, so the fingerprints of default runs stay what they were.
+            + (stackSequences ? [("stack_sequences", .bool(true))] : [])
     }
 }
 

@@ -79,6 +79,40 @@ final class CLITests: SoftQCLITestCase {
         XCTAssertEqual(out.trimmingCharacters(in: .whitespacesAndNewlines), "ok")
     }
 
+    /// `--stack-sequences` scores the same pairs through stacked products: the same pairs and
+    /// order, log-probabilities within the float32 evaluation bound of the default path (both
+    /// paths round; stacking only changes which kernels and tiles do it), and the options
+    /// record whether products were stacked on this machine's OpenBLAS kernels.
+    func testScoreWithStackedSequencesAgreesWithTheDefault() throws {
+        let p = try write("pairs.jsonl", pairs)
+        var runs: [[JSONValue]] = []
+        var stackedOption: JSONValue?
+        for stack in [false, true] {
+            let out = dir.appendingPathComponent(stack ? "stacked" : "plain").path
+            let (status, _, stderr) = try runProcess(softq, ["score", "--checkpoint", gpt2, "--pairs", p, "--out", out, "--threads", "2"]
+                                                     + (stack ? ["--stack-sequences"] : []))
+            XCTAssertEqual(status, 0, stderr)
+            let lines = try String(contentsOfFile: out + "/pairs.jsonl", encoding: .utf8).split(separator: "\n")
+            runs.append(try lines.map { try JSONParser.parse(String($0)) })
+            let summary = try JSONParser.parse(try String(contentsOfFile: out + "/summary.json", encoding: .utf8))
+            let option = summary["options"]?["stack_sequences"]
+            if stack { stackedOption = option } else { XCTAssertNil(option, "default runs do not record the option") }
+        }
+        guard case .bool = stackedOption else { return XCTFail("summary.json options.stack_sequences: \(String(describing: stackedOption))") }
+        XCTAssertEqual(runs[0].count, 3)
+        for (plain, stacked) in zip(runs[0], runs[1]) {
+            XCTAssertEqual(plain["id"], stacked["id"])
+            for side in ["chosen", "rejected"] {
+                guard let a = plain[side]?["logprob_sum"]?.doubleValue, let b = stacked[side]?["logprob_sum"]?.doubleValue,
+                      let n = plain[side]?["tokens"]?.doubleValue
+                else { return XCTFail("\(side).logprob_sum / tokens missing") }
+                // Each token's log-probability is a logit minus a log-sum-exp (a weighted mean of
+                // logits), each within ModelBounds.logitsVsFloat32 of the other path's.
+                XCTAssertEqual(a, b, accuracy: n * 2 * ModelBounds.logitsVsFloat32, "\(side) of \(String(describing: plain["id"]))")
+            }
+        }
+    }
+
     func testBadInputExitsNonZeroWithTheLine() throws {
         let p = try write("bad.jsonl", [pairs[0], #"{"prompt_ids": [0], "chosen_ids": [99], "rejected_ids": [2]}"#])
         let out = dir.appendingPathComponent("bad").path
