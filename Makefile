@@ -18,6 +18,7 @@ test: setup
 	python3 Scripts/reference/smollm2_checkpoint.py
 	python3 Scripts/reference/gemma3_checkpoint.py
 	$(SWIFT) test --skip-build
+	bash Scripts/test_kernel_families.sh $(SWIFT)
 	python3 -m pytest -q Scripts/tests Scripts/demo
 
 # Not in CI: the report in headless Chromium at 1280 and 800 px (no sideways scrolling, no

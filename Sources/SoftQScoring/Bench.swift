@@ -87,7 +87,7 @@ public struct BenchReport: Sendable {
         func f(_ x: Double, _ d: Int = 1) -> String { String(format: "%.\(d)f", x) }
         let mb = 1024.0 * 1024.0
         return """
-        pairs            \(pairs) (\(tokens) tokens: prompt once + both responses), \(threads) threads, \(stackedSequences ? "responses stacked in each product" : "one product per response")
+        pairs            \(pairs) (\(tokens) tokens: prompt once + both responses), \(threads) threads, \(stackedSequences ? "pairs stacked in each product" : "one product per sequence")
         time per pass    \(f(medianSeconds, 3)) s median of \(passSeconds.count) (\(passSeconds.map { f($0, 3) }.joined(separator: ", ")))
         throughput       \(f(tokensPerSecond)) tokens/s, \(f(pairsPerSecond, 2)) pairs/s
         compute          \(f(gflops)) GFLOP/s (\(f(flops / 1e9)) GFLOP per pass) = \(f(100 * fractionOfPeak))% of the sgemm peak
@@ -140,7 +140,7 @@ public enum Bench {
                            blasThreadedGFLOPS: threaded, blasSideBySideGFLOPS: sideBySide,
                            peakResidentBytes: ProcessClock.peakResidentBytes(), residentBeforeScoringBytes: before,
                            weightBytes: (weightType == .float32 ? 4 : 2) * model.parameterCount, weightType: weightType.rawValue,
-                           mappedWeights: matrix?.isMapped ?? false, stackedSequences: scoring.stackSequences,
+                           mappedWeights: matrix?.isMapped ?? false, stackedSequences: scoring.stackSequences && BLAS.stacking != nil,
                            threads: options.threads, scored: scored)
     }
 
