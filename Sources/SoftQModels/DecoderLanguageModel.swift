@@ -7,10 +7,12 @@ import SoftQKernels
 /// Determinism: by default every product involves the rows of one sequence only. With
 /// `ForwardOptions.stackSequences`, the prompts of several groups share each product, then
 /// their continuations do, each padded to the kernel's row tile and small products past the
-/// small-kernel limit, where a row's bits then do not depend on the other rows (`BLAS.stacking`,
-/// docs/performance.md, checked over thousands of random shapes by `BatchInvarianceTests`). Every split of the work (output-layer blocks, column chunks,
+/// small-kernel limit, where a row's bits then do not depend on the other rows
+/// (`BLAS.stacking`, docs/performance.md, checked over thousands of random shapes by
+/// `BatchInvarianceTests`). Every split of the work (output-layer blocks, column chunks,
 /// heads) has a constant size, and OpenBLAS runs single-threaded inside `score`; threads only
-/// pick up independent work items (prompt groups, then the fixed pieces inside one). So a
+/// pick up independent work items (prompt groups or runs of them, then the fixed pieces
+/// inside one). So a
 /// continuation's numbers depend on its prompt and its tokens alone: not on the other
 /// sequences, nor on the thread count.
 public final class DecoderLanguageModel: CausalLanguageModel, Sendable {
