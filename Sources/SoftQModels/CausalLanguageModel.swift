@@ -48,8 +48,8 @@ public struct ForwardOptions: Sendable, Equatable {
     /// OpenBLAS kernel families where that is shown batch-invariant (`BLAS.stacking`;
     /// elsewhere it is ignored). A continuation's bits then do not depend on the other
     /// sequences, but may differ in low bits from the default path (padded tiles and small
-    /// products). Off by default: it saves 5–15% of the time with SkylakeX kernels for ≈ 25%
-    /// more peak memory (docs/performance.md).
+    /// products). Off by default: it saves 7–15% of the time with SkylakeX kernels (none with
+    /// Haswell's) for 13–24% more peak memory (docs/performance.md).
     public var stackSequences: Bool = false
     public init(threads: Int = 1, fullLogits: Bool = false, stackSequences: Bool = false) {
         self.threads = threads

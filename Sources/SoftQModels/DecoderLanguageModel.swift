@@ -107,8 +107,9 @@ public final class DecoderLanguageModel: CausalLanguageModel, Sendable {
     }
 
     /// Rows (prompt and continuation tokens) a stacked work item gathers before it is closed:
-    /// enough for the products to run near their large-matrix rate (sgemm gains little past
-    /// ≈ 1,000 rows, docs/performance.md) while keeping the caches of one item small.
+    /// enough for the products to run near their large-matrix rate, while the caches of an
+    /// item's sequences, all alive together, stay small (1,024 rows gained a few percent more
+    /// for ≈ 100 MiB more peak memory on GPT-2 shapes, docs/performance.md).
     static let stackedRows = 512
 
     /// Consecutive runs of groups holding about `stackedRows` rows each (a group is never split).
